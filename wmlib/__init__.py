@@ -1,0 +1,16 @@
+"""wmlib: the helper library of the World Models course.
+
+One module per idea of the course (more arrive with each notebook) plus the plumbing they share:
+
+- ``wmlib.env``:    device, memory, disk, Colab, model hub, seeds, threads, ``report()``
+- ``wmlib.modes``:  the ``auto`` / ``toy`` / ``real`` switch
+- ``wmlib.course``: the map of the notebooks and their Colab setup cell
+
+Importing wmlib is fast: torch, transformers and diffusers are imported only where used.
+"""
+
+from wmlib.env import setup
+from wmlib.modes import MODES, ModeError, get_mode, resolve_mode
+
+__version__ = "0.1.0"
+__all__ = ["MODES", "ModeError", "get_mode", "resolve_mode", "setup", "__version__"]

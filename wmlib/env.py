@@ -1,0 +1,251 @@
+"""The machine the course runs on: device, memory, disk, Colab, the model hub, seeds, threads.
+
+Everything here is cheap to import; torch is imported only by the functions that need it.
+``report()`` prints it all as a small table and says which mode ``auto`` resolves to and why.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import shutil
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+GiB = 1024**3
+HUB_ENDPOINT = "https://huggingface.co"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+# --- device and memory -----------------------------------------------------------------------
+
+def device() -> str:
+    """The best torch device here: ``"cuda"``, ``"mps"`` or ``"cpu"``."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def default_dtype(dev: str | None = None):
+    """The dtype models should run in on ``dev``.
+
+    bfloat16 on GPUs that support it; float16 on older GPUs (a Colab T4 has no bfloat16) and on
+    Apple's MPS; float32 on the CPU, where half precision is slow and inexact.
+    """
+    import torch
+
+    dev = dev or device()
+    if dev == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if dev == "mps":
+        return torch.float16
+    return torch.float32
+
+
+@dataclass(frozen=True)
+class GPU:
+    name: str
+    total_gb: float
+    free_gb: float
+
+
+def gpu() -> GPU | None:
+    """Name and memory of the first CUDA GPU, or None when there is none."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return None
+    free, total = torch.cuda.mem_get_info(0)
+    return GPU(torch.cuda.get_device_name(0), total / GiB, free / GiB)
+
+
+def ram_gb() -> tuple[float, float | None]:
+    """(total, available) system memory in GiB; available is None where it cannot be read."""
+    try:
+        import psutil
+
+        vm = psutil.virtual_memory()
+        return vm.total / GiB, vm.available / GiB
+    except ImportError:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GiB
+        return total, None
+
+
+def model_cache_dir() -> str:
+    """Where downloaded hub models go (``$HF_HUB_CACHE``, ``$HF_HOME/hub`` or ``~/.cache/huggingface/hub``)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.environ["HF_HUB_CACHE"]
+    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
+    return os.path.join(home, "hub")
+
+
+def free_disk_gb(path: str | os.PathLike | None = None) -> float:
+    """Free disk space in GiB at ``path`` (default: the model cache, or its nearest existing parent)."""
+    path = os.path.abspath(path if path is not None else model_cache_dir())
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return shutil.disk_usage(path).free / GiB
+
+
+def cpu_count() -> int:
+    """CPU cores this process may use (respects affinity and container limits on Linux)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def in_colab() -> bool:
+    """Whether this runs in a Google Colab kernel (which imports ``google.colab`` at start)."""
+    return "google.colab" in sys.modules
+
+
+# --- the model hub ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HubStatus:
+    reachable: bool
+    reason: str
+
+
+_hub_cache: dict[tuple[str, int], HubStatus] = {}
+
+
+def hub_offline_flag() -> str | None:
+    """The environment variable that switches the hub off (``HF_HUB_OFFLINE=1``), if one does."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(var, "").strip().lower() in _TRUE:
+            return f"{var}=1"
+    return None
+
+
+def _connect(host: str, port: int, timeout: float) -> None:
+    socket.create_connection((host, port), timeout=timeout).close()
+
+
+def hub_status(timeout: float = 2.0, refresh: bool = False) -> HubStatus:
+    """Whether the model hub answers, decided within ``timeout`` seconds and cached.
+
+    Honours ``HF_HUB_OFFLINE``/``TRANSFORMERS_OFFLINE`` and ``HF_ENDPOINT`` (a mirror). The probe
+    runs in a daemon thread, because a DNS lookup ignores socket timeouts and can hang for long.
+    """
+    flag = hub_offline_flag()
+    if flag:
+        return HubStatus(False, flag)
+    url = urlparse(os.environ.get("HF_ENDPOINT") or HUB_ENDPOINT)
+    host = url.hostname or ""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    key = (host, port)
+    if key in _hub_cache and not refresh:
+        return _hub_cache[key]
+
+    outcome: list[HubStatus] = []
+
+    def probe() -> None:
+        try:
+            _connect(host, port, timeout)
+            outcome.append(HubStatus(True, f"{host} answers"))
+        except OSError as err:
+            outcome.append(HubStatus(False, f"cannot connect to {host}: {err.__class__.__name__}"))
+
+    worker = threading.Thread(target=probe, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    status = outcome[0] if outcome else HubStatus(False, f"no answer from {host} within {timeout:g} s")
+    _hub_cache[key] = status
+    return status
+
+
+# --- reproducibility and threads -------------------------------------------------------------
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python's ``random``, NumPy and torch (CPU and every GPU) with ``seed``."""
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def default_threads() -> int:
+    """Torch threads to use: ``$WMLIB_THREADS``, else ``$OMP_NUM_THREADS``, else half the cores (1-4).
+
+    Half, because a notebook's kernel shares the machine with Jupyter, pytest or a second kernel,
+    and an oversubscribed core made torch 10-40x slower on a 2-core machine.
+    """
+    for var in ("WMLIB_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return max(1, min(4, cpu_count() // 2))
+
+
+def set_threads(n: int | None = None) -> int:
+    """Set torch's intra-op thread count (``default_threads()`` if ``n`` is None); returns it."""
+    import torch
+
+    n = default_threads() if n is None else int(n)
+    if n < 1:
+        raise ValueError(f"threads must be at least 1, got {n}")
+    torch.set_num_threads(n)
+    return n
+
+
+# --- putting it together ---------------------------------------------------------------------
+
+def setup(mode: str | None = None, seed: int = 0, threads: int | None = None) -> str:
+    """Start a notebook: check and resolve the mode, set threads, seed everything.
+
+    Prints one line saying what was chosen and why; returns the resolved mode, ``"toy"`` or ``"real"``.
+    """
+    from wmlib.modes import resolve_mode
+
+    resolution = resolve_mode(mode)  # raises on an unknown mode before anything else happens
+    n = set_threads(threads)
+    seed_everything(seed)
+    print(f"Mode {resolution}. Seed {seed}, {n} torch thread{'s' if n != 1 else ''}.")
+    return resolution.mode
+
+
+def info(mode: str | None = None) -> dict[str, str]:
+    """Everything ``report()`` shows, as strings keyed by row name."""
+    import torch
+
+    from wmlib import __version__
+    from wmlib.modes import resolve_mode
+
+    dev = device()
+    g = gpu()
+    total, avail = ram_gb()
+    hub = hub_status()
+    return {
+        "Python": f"{platform.python_version()} ({platform.system()} {platform.machine()})",
+        "wmlib": __version__,
+        "torch": torch.__version__,
+        "device": dev,
+        "dtype": str(default_dtype(dev)).replace("torch.", ""),
+        "GPU": g.name if g else "none",
+        "GPU memory": f"{g.total_gb:.1f} GiB total, {g.free_gb:.1f} GiB free" if g else "none",
+        "RAM": f"{total:.1f} GiB total" + (f", {avail:.1f} GiB available" if avail is not None else ""),
+        "free disk": f"{free_disk_gb():.1f} GiB (for the model cache)",
+        "CPU cores": f"{cpu_count()} (torch uses {torch.get_num_threads()} thread"
+                     f"{'s' if torch.get_num_threads() != 1 else ''})",
+        "Colab": "yes" if in_colab() else "no",
+        "model hub": ("reachable" if hub.reachable else "unreachable") + f" ({hub.reason})",
+        "mode": str(resolve_mode(mode, device=dev, hub_reachable=hub.reachable, hub_reason=hub.reason)),
+    }
+
+
+def report(mode: str | None = None) -> None:
+    """Print the environment as a small table, ending with the mode ``auto`` resolves to and why."""
+    rows = info(mode)
+    width = max(map(len, rows))
+    print("\n".join(f"{key:<{width}}  {value}" for key, value in rows.items()))
