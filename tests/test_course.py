@@ -1,0 +1,103 @@
+"""The notebooks as a set: each in the map, each opening with the Colab setup cell and a MODE
+parameter, each committed executed; and the map itself."""
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from wmlib import course
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+IDS = [p.name for p in NOTEBOOKS]
+CATALOGUE = {nb.file: nb for nb in course.NOTEBOOKS}
+
+
+def code_cells(path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_in_the_map(path):
+    assert path.name in CATALOGUE, f"{path.name} is missing from wmlib.course.NOTEBOOKS"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_first_code_cell_installs_the_course_in_colab(path):
+    expected = course.colab_setup_source()
+    assert code_cells(path)[0].source == expected, (
+        f"{path.name}: the first code cell must be exactly wmlib.course.colab_setup_source():\n{expected}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_mode_is_a_papermill_parameter(path):
+    cells = [c for c in code_cells(path) if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
+    names = {t.id for node in ast.parse(cells[0].source).body if isinstance(node, ast.Assign) for t in node.targets}
+    assert "MODE" in names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_kernel_and_colab_gpu_metadata(path):
+    meta = nbformat.read(path, as_version=4).metadata
+    assert meta["kernelspec"]["name"] == "python3"  # the one kernel name Colab, papermill and nbval all know
+    wants_gpu = CATALOGUE[path.name].gpu
+    assert (meta.get("accelerator") == "GPU") == wants_gpu
+    if wants_gpu:
+        assert meta["colab"]["gpuType"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_notebook_was_executed_top_to_bottom(path):
+    cells = [c for c in code_cells(path) if c.source.strip()]
+    counts = [c.execution_count for c in cells]
+    assert None not in counts, f"{path.name} has unexecuted cells: run `make notebooks`"
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name} was not run top to bottom in one kernel"
+    errors = [o for c in cells for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"{path.name} stores an error output"
+
+
+def test_colab_cell_is_valid_python_and_does_nothing_outside_colab():
+    source = course.colab_setup_source("https://github.com/someone/some-course")
+    assert '"https://github.com/someone/some-course"' in source
+    assert 'Path("/content/some-course")' in source
+    namespace: dict = {}
+    exec(compile(source, "<setup>", "exec"), namespace)  # not in Colab: must be a no-op
+    assert "repo" not in namespace
+
+
+def test_repository_url_comes_from_pyproject():
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+    assert course.repository_url() == declared
+
+
+def test_colab_url():
+    url = course.colab_url("02_clip.ipynb", "https://github.com/a/b.git")
+    assert url == "https://colab.research.google.com/github/a/b/blob/main/notebooks/02_clip.ipynb"
+
+
+def test_map_lists_every_notebook_with_its_promise_and_time():
+    table = course.notebook_map("https://github.com/a/b")
+    rows = table.splitlines()[2:]
+    assert len(rows) == len(course.NOTEBOOKS)
+    for nb, row in zip(course.NOTEBOOKS, rows):
+        assert nb.title in row and nb.promise in row and nb.real_hardware in row
+        assert "min" in row or "under a minute" in row
+        written = (ROOT / "notebooks" / nb.file).exists()
+        assert ("[Colab](" in row) == written and ("being written" in row) != written
+
+
+def test_readme_lists_the_commands_and_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    assert readme.index("make lab") < readme.index("make course")
+    assert "make test" in readme
+    for nb in course.NOTEBOOKS:
+        assert nb.file.removesuffix(".ipynb") in readme, f"README does not mention {nb.file}"
