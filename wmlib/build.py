@@ -72,7 +72,6 @@ def main(argv: list[str] | None = None) -> int:
 
     failed = []
     for path in notebook_paths(args.notebooks, args.only):
-        print(f"{path.name} ...", end=" ", flush=True)
         try:
             if args.what == "course":
                 seconds = execute_to(path, args.out, {"MODE": args.mode} if args.mode else None)
@@ -80,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = execute_in_place(path)
         except Exception as err:  # report every notebook, then fail once at the end
             last = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines() or [""]
-            print(f"FAILED\n  {type(err).__name__}: {last[-1]}")
+            print(f"{path.name}: FAILED\n  {type(err).__name__}: {last[-1]}")
             failed.append(path.name)
             continue
-        print(f"{seconds:.1f} s")
+        print(f"{path.name}: {seconds:.1f} s")
     if args.what == "course" and len(failed) < len(notebook_paths(args.notebooks, args.only)):
         print(f"Executed notebooks and their HTML copies are in {args.out}/")
     if failed:
