@@ -1,7 +1,5 @@
 """`make course` and `make notebooks` on a small notebook: executed, parameters honoured, HTML written."""
 
-import sys
-
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
