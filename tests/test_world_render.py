@@ -27,7 +27,8 @@ def test_sphere_shadow_is_its_central_projection_from_the_fire():
     points = wall_centres(96)
     expected = segment_distance(points, light, centre) < r  # the segment wall -> fire passes through the ball
     assert expected.sum() > 50  # the test scene casts a real shadow on the wall
-    assert (dark != expected).mean() < 0.002
+    # Both sides are exact geometry, so they may differ only where a pixel centre sits on the edge.
+    assert (dark != expected).sum() <= 1
     # The shadow's centre lies where the ray from the fire through the ball's centre meets the wall.
     s = (WALL_Z - light[2]) / (centre[2] - light[2])
     hit = light + s * (centre - light)
@@ -47,7 +48,7 @@ def test_cube_shadow_is_the_hull_of_its_projected_corners():
     points = wall_centres(96)[:, :2]
     inside = np.all([_cross(hull[i], hull[(i + 1) % len(hull)], points) >= 0 for i in range(len(hull))], axis=0)
     assert inside.sum() > 50
-    assert (dark != inside).mean() < 0.01  # only pixels on the hull's edges may differ
+    assert (dark != inside).sum() <= 2  # exact geometry on both sides: only pixels on an edge may differ
 
 
 def _cross(a, b, p):
