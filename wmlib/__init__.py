@@ -2,9 +2,12 @@
 
 One module per idea of the course (more arrive with each notebook) plus the plumbing they share:
 
+- ``wmlib.world``:  the toy world: Z, its projections (camera, wall shadow, depth, occupancy, LiDAR,
+  captions), its physics and videos, datasets and the kernel of Z
+- ``wmlib.plots``:  figures and inline media
 - ``wmlib.env``:    device, memory, disk, Colab, model hub, seeds, threads, ``report()``
 - ``wmlib.modes``:  the ``auto`` / ``toy`` / ``real`` switch
-- ``wmlib.course``: the map of the notebooks and their Colab setup cell
+- ``wmlib.course``: the map of the notebooks and their Colab setup cell; ``wmlib.build`` runs them
 
 Importing wmlib is fast: torch, transformers and diffusers are imported only where used.
 """

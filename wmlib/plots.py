@@ -42,7 +42,8 @@ def show_projections(scene, i: int = 0, size: int = 64, caption: str | None = No
     top = np.zeros(grid.shape[::2], int)
     for y in range(grid.shape[1]):
         top = np.where(grid[:, y, :] > 0, grid[:, y, :], top)
-    axes[3].imshow(np.where(top > 0, top, np.nan).T, origin="lower", cmap="tab10", vmin=0, vmax=max(MAX_OBJECTS, 9),
+    # Grey levels tell the objects apart: occupancy knows where things are, not what colour they are.
+    axes[3].imshow(np.where(top > 0, top, np.nan).T, origin="lower", cmap="Greys", vmin=-1, vmax=MAX_OBJECTS,
                    extent=(*R.OCCUPANCY_BOUNDS[0], *R.OCCUPANCY_BOUNDS[2]))
     axes[3].set_title("occupancy (from above)")
     axes[3].set_xlabel("x")
