@@ -7,13 +7,16 @@ One module per idea of the course (more arrive with each notebook) plus the plum
 - ``wmlib.plots``:  figures and inline media
 - ``wmlib.env``:    device, memory, disk, Colab, model hub, seeds, threads, ``report()``
 - ``wmlib.modes``:  the ``auto`` / ``toy`` / ``real`` switch
+- ``wmlib.load`` / ``wmlib.preflight``: models from the registry (``wmlib.registry``), planned to fit
 - ``wmlib.course``: the map of the notebooks and their Colab setup cell; ``wmlib.build`` runs them
 
 Importing wmlib is fast: torch, transformers and diffusers are imported only where used.
 """
 
 from wmlib.env import setup
+from wmlib.loading import load
 from wmlib.modes import MODES, ModeError, get_mode, resolve_mode
+from wmlib.preflight import preflight
 
 __version__ = "0.1.0"
-__all__ = ["MODES", "ModeError", "get_mode", "resolve_mode", "setup", "__version__"]
+__all__ = ["MODES", "ModeError", "get_mode", "load", "preflight", "resolve_mode", "setup", "__version__"]
