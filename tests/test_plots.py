@@ -54,3 +54,228 @@ def test_video_html_embeds_a_small_looping_video():
 def test_video_html_accepts_greyscale_frames():
     html = plots.video_html(np.random.default_rng(0).random((4, 16, 16))).data
     assert "base64," in html
+
+
+# --- figures for the representation notebooks -------------------------------------------------------------
+
+
+def _rows(fig):
+    return {ax.get_subplotspec().rowspan.start for ax in fig.axes}
+
+
+def test_image_grid_lays_out_rows_and_wraps_captions():
+    images = np.random.default_rng(0).random((10, 12, 16, 3))
+    caption = "a small red ball rests on the ground beside a large blue cube near the wall of the cave"
+    fig = plots.image_grid(images, captions=[caption] * 9 + ["short"], ncols=4, title="ten images")
+    assert len(fig.axes) == 10  # the two spare cells of the last row are removed
+    assert _rows(fig) == {0, 1, 2}  # ceil(10 / 4) rows
+    texts = [ax.texts[0].get_text() for ax in fig.axes]
+    assert "\n" in texts[0] and texts[0].replace("\n", " ") == caption
+    assert texts[-1] == "short"
+    assert all(not ax.axison for ax in fig.axes)
+    assert fig._suptitle.get_text() == "ten images"
+
+
+def test_image_grid_takes_greyscale_uint8_pil_and_channel_first_tensors():
+    import torch
+    from PIL import Image
+
+    grey = (np.random.default_rng(0).random((3, 8, 8)) * 255).astype(np.uint8)
+    assert len(plots.image_grid(grey).axes) == 3
+    assert plots.image_grid(grey).axes[0].images[0].get_array().shape == (8, 8, 3)
+    pil = [Image.new("RGB", (10, 6), (255, 0, 0)) for _ in range(5)]
+    fig = plots.image_grid(pil, captions=list("abcde"), ncols=2)
+    assert len(fig.axes) == 5 and _rows(fig) == {0, 1, 2}
+    tensor = torch.rand(3, 3, 8, 10, requires_grad=True)  # (N, C, H, W), as torch stores images
+    fig = plots.image_grid(tensor)
+    assert fig.axes[0].images[0].get_array().shape == (8, 10, 3)
+    with pytest.raises(ValueError, match="captions"):
+        plots.image_grid(tensor, captions=["only one"])
+
+
+def _boxes(ax):
+    return sorted((round(p.get_y() + 0.5), round(p.get_x() + 0.5))
+                  for p in ax.patches if p.get_gid() == "row-max")
+
+
+def test_similarity_matrix_boxes_the_row_maxima_and_writes_small_matrices():
+    sim = np.array([[0.1, 0.3, 0.2, 0.0],
+                    [0.5, 0.1, 0.1, 0.2],
+                    [0.0, 0.1, 0.2, 0.4]])
+    rows, cols = ["image 0", "image 1", "image 2"], ["a red ball", "a blue cube", "a cylinder", "two balls"]
+    fig = plots.similarity_matrix(sim, rows, cols, title="CLIP")
+    ax, colorbar = fig.axes
+    assert colorbar.get_ylabel() == "similarity"
+    assert ax.get_title() == "CLIP"
+    assert [t.get_text() for t in ax.get_yticklabels()] == rows
+    assert [t.get_text() for t in ax.get_xticklabels()] == cols
+    assert _boxes(ax) == [(0, 1), (1, 0), (2, 3)]  # (row, column) of each row's maximum
+    texts = {(round(t.get_position()[1]), round(t.get_position()[0])): t for t in ax.texts}
+    assert len(texts) == 12 and texts[(1, 0)].get_text() == "0.50"
+    assert texts[(1, 0)].get_fontweight() == "bold" and texts[(1, 1)].get_fontweight() == "normal"
+    assert ax.images[0].get_cmap().name == "viridis"
+
+
+def test_similarity_matrix_annotates_only_small_matrices_and_centres_signed_ones():
+    rng = np.random.default_rng(0)
+    big = rng.standard_normal((11, 10))  # 110 cells: too many numbers to read
+    ax = plots.similarity_matrix(big).axes[0]
+    assert len(ax.texts) == 0
+    assert _boxes(ax) == [(i, int(j)) for i, j in enumerate(big.argmax(1))]
+    lo, hi = ax.images[0].get_clim()
+    assert lo == -hi and ax.images[0].get_cmap().name == "RdBu_r"
+    assert len(plots.similarity_matrix(big, annotate=True).axes[0].texts) == 110
+    assert len(plots.similarity_matrix(big[:2, :3], annotate=False).axes[0].texts) == 0
+    long = "a photograph of a small red ball resting on the ground next to a large blue cube in the cave"
+    label = plots.similarity_matrix(big[:2, :2], col_labels=[long, "b"]).axes[0].get_xticklabels()[0].get_text()
+    assert label.count("\n") == 1 and label.endswith("…")
+    with pytest.raises(ValueError, match="labels"):
+        plots.similarity_matrix(big, row_labels=["one"])
+
+
+def _offsets(ax):
+    return np.concatenate([np.stack(c._offsets3d, 1) for c in ax.collections if hasattr(c, "_offsets3d")])
+
+
+def test_sphere_points_normalises_colours_groups_and_connects_pairs():
+    points = np.random.default_rng(0).standard_normal((6, 3)) * 5
+    fig = plots.sphere_points(points, groups=["image"] * 3 + ["text"] * 3, labels=list("abcdef"),
+                              connect=[(0, 3), (1, 4), (2, 5)], title="meeting")
+    ax = fig.axes[0]
+    assert ax.name == "3d" and ax.get_title() == "meeting"
+    xyz = _offsets(ax)
+    assert xyz.shape == (6, 3) and np.allclose(np.linalg.norm(xyz, axis=1), 1)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["image", "text"]
+    assert len(ax.lines) == 3  # one arc per pair
+    arc = np.stack(ax.lines[0].get_data_3d(), 1)
+    assert np.allclose(np.linalg.norm(arc, axis=1), 1)  # arcs stay on the sphere
+    assert np.allclose(arc[[0, -1]], points[[0, 3]] / np.linalg.norm(points[[0, 3]], axis=1, keepdims=True))
+    assert sorted(t.get_text() for t in ax.texts) == list("abcdef")
+
+
+def test_sphere_points_projects_high_dimensional_points_with_pca():
+    import torch
+
+    x = torch.randn(20, 64)
+    fig = plots.sphere_points(x, title="CLIP embeddings")
+    ax = fig.axes[0]
+    assert "PCA" in ax.get_title() and "64-d" in ax.get_title() and "CLIP embeddings" in ax.get_title()
+    xyz = _offsets(ax)
+    assert xyz.shape == (20, 3) and np.allclose(np.linalg.norm(xyz, axis=1), 1)
+    y = plots.project_to_sphere(x)
+    assert y.shape == (20, 3) and np.allclose(np.linalg.norm(y, axis=1), 1)
+    assert np.allclose(y, xyz)
+    assert np.allclose(plots.project_to_sphere(x.numpy()), y)  # deterministic signs
+    assert plots.project_to_sphere(np.random.default_rng(0).random((2, 10))).shape == (2, 3)  # fewer points than dims
+    with pytest.raises(ValueError, match=r"\(N, 3\)"):
+        plots.sphere_points(np.ones((4, 2)))
+
+
+def test_alignment_matrix_names_both_axes_and_writes_every_score():
+    names = ["dinov2-b", "dinov2-l", "clip-b", "clip-l", "llama-7b"]
+    scores = np.random.default_rng(0).random((5, 5))
+    fig = plots.alignment_matrix(scores, names, title="mutual k-NN", vmin=0, vmax=1,
+                                 groups=["dino", "dino", "clip", "clip", "llama"])
+    ax, colorbar = fig.axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == names
+    assert [t.get_text() for t in ax.get_yticklabels()] == names
+    assert ax.get_title() == "mutual k-NN" and colorbar.get_ylabel() == "alignment"
+    assert len(ax.texts) == 25 and ax.texts[1].get_text() == f"{scores[0, 1]:.2f}"
+    assert ax.images[0].get_clim() == (0, 1)
+    separators = [ln for ln in ax.lines if ln.get_gid() == "family"]
+    assert len(separators) == 4  # two family changes, a horizontal and a vertical line each
+    with pytest.raises(ValueError, match="square"):
+        plots.alignment_matrix(scores[:, :4], names)
+    with pytest.raises(ValueError, match="names"):
+        plots.alignment_matrix(scores, names[:4])
+
+
+def test_figures_take_tensors_with_grad():
+    import torch
+
+    sim = torch.rand(3, 3, requires_grad=True)
+    assert len(plots.similarity_matrix(sim).axes) == 2
+    assert len(plots.alignment_matrix(sim, list("abc")).axes) == 2
+    assert len(plots.sphere_points(torch.randn(4, 3, requires_grad=True)).axes) == 1
+    assert len(plots.similarity_matrix(sim.to(torch.bfloat16)).axes) == 2
+    assert len(plots.frame_strip(torch.rand(6, 3, 8, 8), n=3).axes) == 3  # (T, C, H, W) video
+
+
+# --- videos that show everywhere, and progress bars -------------------------------------------------------
+
+
+def _moving_video():
+    scene = sample_scenes(1, seed=0, moving=True)
+    return render_video(scene, simulate(scene, n_frames=12), "camera", 32)[0]
+
+
+def _flat_video():  # tiny flat-coloured frames: a GIF of them is smaller than an MP4's headers
+    video = np.zeros((4, 8, 8, 3))
+    for t in range(4):
+        video[t, t:t + 2, :, 0] = 1
+    return video
+
+
+def test_show_video_bundles_an_mp4_and_a_frame_grid():
+    import base64
+
+    shown = plots.show_video(_moving_video(), fps=12)
+    bundle = shown._repr_mimebundle_()
+    assert shown.kind == "mp4"
+    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    assert bundle["text/html"].startswith('<video src="data:video/mp4;base64,') and "loop" in bundle["text/html"]
+    assert "data:image/png;base64," in bundle["text/html"]  # the grid inside <video>, for pages that strip it
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG")
+    assert sum(len(v) for v in bundle.values()) < 300_000
+    assert "MP4" in bundle["text/plain"] and repr(shown) == bundle["text/plain"]
+    assert set(shown._repr_mimebundle_(include={"image/png"})) == {"image/png"}
+    assert "text/html" not in shown._repr_mimebundle_(exclude={"text/html"})
+
+
+def test_show_video_falls_back_to_a_gif_then_to_the_frame_grid():
+    import matplotlib.pyplot as plt
+
+    flat = _flat_video()
+    mp4_kb = plots.show_video(flat).kb
+    shown = plots.show_video(flat, max_kb=mp4_kb / 2)
+    bundle = shown._repr_mimebundle_()
+    assert shown.kind == "gif" and shown.kb <= mp4_kb / 2
+    assert bundle["text/html"].startswith('<img src="data:image/gif;base64,') and "image/png" in bundle
+    assert "GIF" in bundle["text/plain"] and "max_kb" in bundle["text/plain"]
+
+    shown = plots.show_video(_moving_video(), max_kb=1)
+    bundle = shown._repr_mimebundle_()
+    assert shown.kind == "frames"
+    assert set(bundle) == {"image/png", "text/plain"}
+    assert "only a frame grid" in bundle["text/plain"] and "max_kb=1" in bundle["text/plain"]
+    assert len(bundle["image/png"]) < 100_000
+    assert plt.get_fignums() == []  # the frame grid's figure is closed, so the notebook does not show it twice
+
+
+def test_show_video_takes_greyscale_and_channel_first_tensors():
+    import torch
+
+    for video in (torch.rand(5, 16, 16), torch.rand(5, 3, 16, 16), torch.rand(5, 1, 16, 16)):
+        assert "image/png" in plots.show_video(video)._repr_mimebundle_()
+
+
+def test_progress_wraps_tqdm_and_honours_tqdm_disable(monkeypatch):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    bar = plots.progress(range(3), desc="steps")
+    assert bar.disable and list(bar) == [0, 1, 2]
+    assert not plots.progress(range(3), disable=False, file=__import__("io").StringIO()).disable
+    monkeypatch.delenv("TQDM_DISABLE")
+    bar = plots.progress(range(3), file=__import__("io").StringIO())
+    assert not bar.disable and list(bar) == [0, 1, 2]
+
+
+def test_importing_plots_imports_neither_matplotlib_nor_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, wmlib.plots; print('matplotlib' in sys.modules); "
+            "wmlib.plots._to_numpy([1.0]); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
