@@ -14,7 +14,12 @@ WORDS = ("a", "the", "small", "large", "red", "blue", "green", "ball", "cube", "
 
 
 def clip_tokenizer(words=WORDS, max_length: int = 16):
-    """A byte-level BPE CLIP tokenizer whose merges spell out ``words`` (deterministic)."""
+    """A byte-level BPE CLIP tokenizer in which each of ``words`` is one token (deterministic).
+
+    Merges are added word by word. For each word we first run the merges we already have, exactly as
+    BPE will at encoding time, and only then add the merges that join what is left; so a word added
+    later can never break one added earlier.
+    """
     from tokenizers import pre_tokenizers
     from transformers import CLIPTokenizer
 
@@ -22,18 +27,28 @@ def clip_tokenizer(words=WORDS, max_length: int = 16):
     for ch in sorted(pre_tokenizers.ByteLevel.alphabet()):
         vocab.setdefault(ch, len(vocab))
         vocab.setdefault(ch + "</w>", len(vocab))
-    merges = []
+    ranks: dict[tuple[str, str], int] = {}
     for word in words:
-        if len(word) == 1:
-            continue
-        current = word[0]
-        for j, ch in enumerate(word[1:], 1):
-            nxt = ch + ("</w>" if j == len(word) - 1 else "")
-            if (current, nxt) not in merges:
-                merges.append((current, nxt))
-            current += nxt
-            vocab.setdefault(current, len(vocab))
+        symbols = list(word[:-1]) + [word[-1] + "</w>"]
+        symbols = _bpe(symbols, ranks)
+        while len(symbols) > 1:  # join what the existing merges left, left to right
+            pair = (symbols[0], symbols[1])
+            ranks.setdefault(pair, len(ranks))
+            vocab.setdefault(pair[0] + pair[1], len(vocab))
+            symbols = _bpe(symbols, ranks)
+    merges = sorted(ranks, key=ranks.get)
     return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=max_length)
+
+
+def _bpe(symbols: list[str], ranks: dict[tuple[str, str], int]) -> list[str]:
+    """Apply BPE merges by rank, as the tokenizer does: always the best-ranked adjacent pair first."""
+    while len(symbols) > 1:
+        pairs = [(ranks.get((a, b), float("inf")), i) for i, (a, b) in enumerate(zip(symbols, symbols[1:]))]
+        rank, i = min(pairs)
+        if rank == float("inf"):
+            break
+        symbols = symbols[:i] + [symbols[i] + symbols[i + 1]] + symbols[i + 2:]
+    return symbols
 
 
 def clip(seed: int = 0):
