@@ -40,9 +40,9 @@ def test_clip_loads_from_a_local_copy_and_runs(clip_dir, capsys):
     import torch
     from transformers import CLIPProcessor
 
-    model = wmlib.load("clip", mode="real", source=clip_dir)
+    model, processor = wmlib.load("clip", mode="real", source=clip_dir)
     assert "real: clip-vit-b-32: float32 on the CPU" in capsys.readouterr().out
-    processor = CLIPProcessor.from_pretrained(clip_dir)
+    assert isinstance(processor, CLIPProcessor)
     inputs = processor(text=["a red ball", "a blue cube"], images=[np.zeros((32, 32, 3), np.uint8)] * 3,
                        return_tensors="pt", padding="max_length", max_length=16)
     with torch.no_grad():
@@ -82,7 +82,7 @@ def test_auto_mode_falls_back_and_says_why(monkeypatch, tmp_path, clip_dir, caps
     make_toy_checkpoint(tmp_path, clip_dir)
     monkeypatch.setenv("WMLIB_DATA", str(tmp_path))
     monkeypatch.delenv("WMLIB_MODE", raising=False)
-    model = wmlib.load("clip")
+    model, _ = wmlib.load("clip")
     line = capsys.readouterr().out.strip()
     assert line.startswith("auto: toy-clip instead of clip-vit-b-32, because ") and "HF_HUB_OFFLINE=1" in line
     assert type(model).__name__ == "CLIPModel"
@@ -173,3 +173,13 @@ def make_toy_checkpoint(data_root, model_dir):
                 "files": files, "scores": {}}
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
+
+
+def test_model_families_fall_back_to_the_packaged_encoders(monkeypatch, capsys):
+    monkeypatch.delenv("WMLIB_MODE", raising=False)
+    vision = wmlib.load("dinov2-large")
+    language = wmlib.load("pythia-410m")
+    said = capsys.readouterr().out
+    assert "auto: efficientnet-lite0 instead of dinov2-large" in said and "auto: minilm-l6 instead of pythia-410m" in said
+    assert vision.embed(np.zeros((2, 64, 64, 3), np.uint8)).shape == (2, vision.dim)
+    assert language.embed(["a small red ball."]).shape == (1, language.dim)

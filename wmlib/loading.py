@@ -34,7 +34,9 @@ class ChecksumError(ValueError):
 
 def load(name: str, mode: str | None = None, *, source: str | Path | None = None,
          machine: Machine | str | None = None, memory: str | None = None, **options):
-    """A ready model or pipeline for ``name`` (see ``wmlib.registry.names()``).
+    """A ready model for ``name`` (see ``wmlib.registry.names()``): a ``(model, processor)`` pair for CLIP and
+    the model families, the pipeline itself for video models (it holds its tokenizer), an encoder with an
+    ``embed`` method for the packaged encoders.
 
     ``mode``: ``auto`` (default: ``$WMLIB_MODE``), ``toy`` or ``real``. ``source``: a local folder to load
     the hub model from instead of the hub (a copy made with ``save_pretrained``). ``machine``: plan for a
@@ -120,6 +122,9 @@ def _from_pretrained(entry: HubModel, source, plan: Plan, **options):
         obj.wmlib_plan = plan  # so that an out-of-memory error can say which option to try next
     else:
         obj = obj.to(plan.device).eval()
+    if entry.processor:
+        revision = {"revision": entry.revision} if source is None else {}
+        return obj, _import(entry.processor).from_pretrained(where, **revision)
     return obj
 
 
@@ -168,4 +173,5 @@ def load_offline(entry: OfflineModel):
         raise CannotLoad(f"{entry.name} ({entry.description}) is not in {folder} yet; the notebook that builds it "
                          f"trains it with a command in wmlib")
     verify_checkpoint(folder)
-    return _import(entry.loader).from_pretrained(str(folder)).eval()
+    model = _import(entry.loader).from_pretrained(str(folder)).eval()
+    return (model, _import(entry.processor).from_pretrained(str(folder))) if entry.processor else model

