@@ -279,3 +279,37 @@ def test_importing_plots_imports_neither_matplotlib_nor_torch():
     out = subprocess.run([sys.executable, "-c", code],
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_cave_explorer_sliders_cover_the_world_and_redraw():
+    import ipywidgets as widgets
+
+    scene = sample_scenes(1, seed=2, n_objects=1)
+    box = plots.cave_explorer(scene, size=32)
+    sliders = [w for row in box.children[0].children for w in row.children]
+    assert [s.description for s in sliders] == ["fire x", "fire height", "object x", "object height", "object depth"]
+    assert isinstance(box.children[1], widgets.Output)
+    from wmlib.world.scene import LIGHT_RANGE
+
+    assert (sliders[0].min, sliders[0].max) == LIGHT_RANGE["x"]  # the fire stays where the world allows
+    for s in sliders:  # every slider redraws without error, at both ends of its range
+        s.value = s.min
+        s.value = s.max
+
+
+def test_fire_sweep_moves_the_shadow_only():
+    scene = sample_scenes(1, seed=2, n_objects=1)
+    fig = plots.fire_sweep(scene, fire_x=(-0.8, 0.8), size=32)
+    walls = [ax.images[0].get_array() for ax in fig.axes[2:]]
+    cameras = [ax.images[0].get_array() for ax in fig.axes[:2]]
+    assert np.abs(np.asarray(walls[0]) - np.asarray(walls[1])).max() > 0.3  # the shadow moved
+    assert len(cameras) == 2 and "fire at x = -0.80" in fig.axes[0].get_title()
+
+
+def test_score_table_annotates_every_cell():
+    table = {"camera": {"colour": 0.98, "x": 0.9}, "shadow": {"colour": 0.12, "x": 0.93}}
+    fig = plots.score_table(table, chance={"colour": 1 / 8}, title="what each projection keeps")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["0.98", "0.90", "0.12", "0.93"]
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == ["colour\n(chance 0.12)", "x\n(R²)"]

@@ -215,3 +215,16 @@ def test_every_colour_renders_distinctly():
     means = np.array([image[i][ids[i] == 0].mean(0) for i in range(len(COLOUR_NAMES))])
     gaps = np.linalg.norm(means[:, None] - means[None], axis=-1) + np.eye(len(means))
     assert gaps.min() > 0.08
+
+
+def test_project_to_wall_is_where_the_rendered_shadow_falls():
+    centre, light = np.array([0.5, 1.2, 1.0]), np.array([0.1, 0.2, -1.5])
+    scene = make_scene([dict(shape="sphere", colour="red", size="small", position=centre)], light=light)
+    dark = R.shadow(scene, 128)[0].ravel() < 0.1
+    x, y = R.project_to_wall(centre, light)
+    points = wall_centres(128)
+    nearest = np.argmin((points[:, 0] - x) ** 2 + (points[:, 1] - y) ** 2)
+    assert dark[nearest]  # the projected centre is in the shadow
+    assert R.project_to_wall(np.array([[0.0, 0.2, 1.0], light + [1, 1, 1]]), light).shape == (2, 2)
+    with pytest.raises(ValueError, match="between the fire and the wall"):
+        R.project_to_wall(light - 1, light)

@@ -528,3 +528,108 @@ def progress(iterable=None, **kw):
     if "disable" not in kw and os.environ.get("TQDM_DISABLE", "").strip().lower() in ("1", "true", "yes", "on"):
         kw["disable"] = True
     return tqdm(iterable, **kw)
+
+
+def _moved(scene, slot: int, position, light):
+    """A copy of a one-scene batch with object ``slot`` moved and the fire moved."""
+    pos = scene.position.copy()
+    pos[0, slot] = position
+    return scene.with_(position=pos, light=np.asarray(light, np.float32).reshape(1, 3))
+
+
+def _cave_views(axes, scene, size: int) -> None:
+    """Draw the camera image and the prisoners' wall of a one-scene batch on two axes."""
+    from wmlib.world import captions
+    from wmlib.world import render as R
+
+    axes[0].imshow(R.camera_image(scene, size)[0])
+    axes[1].imshow(R.shadow(scene, size)[0], cmap="gray", vmin=0, vmax=1)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0].set_xlabel(textwrap.fill(captions(scene, seed=0)[0], 48), fontsize=7)
+
+
+def cave_explorer(scene, i: int = 0, size: int = 96):
+    """Sliders that move the fire and the first object of scene ``i``; the camera image, the shadow on
+    the wall and the caption follow. Returns an ipywidgets box (see ``fire_sweep`` for a static view)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from wmlib.world.scene import LIGHT_RANGE, MAX_HEIGHT, X_RANGE, Z_RANGE
+
+    one = scene[i]
+    slot = int(np.flatnonzero(one.present[0])[0])
+    r = float(one.radius[0, slot])
+    x, y, z = (float(v) for v in one.position[0, slot])
+    lx, ly, lz = (float(v) for v in one.light[0])
+    slider = lambda label, value, lo, hi: widgets.FloatSlider(  # noqa: E731
+        value=value, min=lo, max=hi, step=0.05, description=label, continuous_update=False)
+    controls = {"fire x": slider("fire x", lx, *LIGHT_RANGE["x"]), "fire height": slider("fire height", ly, *LIGHT_RANGE["y"]),
+                "object x": slider("object x", x, *X_RANGE), "object height": slider("object height", y, r, MAX_HEIGHT),
+                "object depth": slider("object depth", z, *Z_RANGE)}
+    out = widgets.Output()
+
+    def draw(*_):
+        c = {k: s.value for k, s in controls.items()}
+        moved = _moved(one, slot, (c["object x"], c["object height"], c["object depth"]),
+                       (c["fire x"], c["fire height"], lz))
+        with out:
+            out.clear_output(wait=True)
+            fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
+            _cave_views(axes, moved, size)
+            axes[0].set_title("what a camera sees")
+            axes[1].set_title("what the prisoners see")
+            plt.show()
+
+    for s in controls.values():
+        s.observe(draw, "value")
+    draw()
+    return widgets.VBox([widgets.HBox([widgets.VBox(list(controls.values())[:2]),
+                                       widgets.VBox(list(controls.values())[2:])]), out])
+
+
+def fire_sweep(scene, i: int = 0, fire_x=(-0.8, -0.25, 0.25, 0.8), size: int = 64):
+    """What ``cave_explorer``'s fire slider does, as a static figure: camera (top) and wall (bottom) for
+    the fire at each ``fire_x``."""
+    import matplotlib.pyplot as plt
+
+    one = scene[i]
+    slot = int(np.flatnonzero(one.present[0])[0])
+    fig, axes = plt.subplots(2, len(fire_x), figsize=(2.3 * len(fire_x), 5.2))
+    for col, fx in enumerate(fire_x):
+        moved = _moved(one, slot, one.position[0, slot], (fx, *one.light[0, 1:]))
+        _cave_views(axes[:, col], moved, size)
+        axes[0, col].set_title(f"fire at x = {fx:+.2f}", fontsize=9)
+        axes[0, col].set_xlabel("")
+    axes[0, 0].set_ylabel("camera")
+    axes[1, 0].set_ylabel("the wall")
+    fig.suptitle("moving the fire moves the shadow, not the object", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def score_table(table: dict[str, dict[str, float]], chance: dict[str, float] | None = None, title: str | None = None):
+    """A heatmap of probe scores: one row per projection, one column per factor (accuracy for classes,
+    R^2 for positions), each cell annotated; ``chance`` levels are written under the factor names."""
+    import matplotlib.pyplot as plt
+
+    rows = list(table)
+    cols = list(next(iter(table.values())))
+    values = np.array([[table[r][c] for c in cols] for r in rows])
+    fig, ax = plt.subplots(figsize=(1.1 * len(cols) + 2.5, 0.45 * len(rows) + 1.6))
+    im = ax.imshow(np.clip(values, 0, 1), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    for i in range(len(rows)):
+        for j in range(len(cols)):
+            ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if values[i, j] < 0.6 else "black")
+    chance = chance or {}
+    ax.set_xticks(range(len(cols)), [c + (f"\n(chance {chance[c]:.2f})" if c in chance else "\n(R²)") for c in cols],
+                  fontsize=8)
+    ax.set_yticks(range(len(rows)), rows, fontsize=9)
+    ax.xaxis.tick_top()
+    fig.colorbar(im, ax=ax, fraction=0.04, label="accuracy or R²")
+    if title:
+        ax.set_title(title, fontsize=10, pad=30)
+    fig.tight_layout()
+    return fig

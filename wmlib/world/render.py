@@ -163,6 +163,17 @@ def wall_points(size, window=WALL_WINDOW):
     return tuple(a.ravel()[None, :].astype(np.float32) for a in (xx, yy, np.full_like(xx, WALL_Z)))
 
 
+def project_to_wall(points: np.ndarray, light: np.ndarray, wall_z: float = WALL_Z) -> np.ndarray:
+    """Where the rays from the fire ``light`` through ``points`` (..., 3) meet the wall z = ``wall_z``:
+    the (x, y) of each point's shadow. A central projection: offsets from the fire are magnified by
+    (wall_z - light_z) / (point_z - light_z), so objects near the fire cast large shadows."""
+    points, light = np.asarray(points, np.float64), np.asarray(light, np.float64)
+    if not (points[..., 2] > light[..., 2]).all():
+        raise ValueError("every point must lie between the fire and the wall (z greater than the fire's)")
+    s = (wall_z - light[..., 2]) / (points[..., 2] - light[..., 2])
+    return light[..., :2] + s[..., None] * (points[..., :2] - light[..., :2])
+
+
 def shadow(scene: Scene, size=64, window=WALL_WINDOW) -> np.ndarray:
     """(B, H, W) float32 in [0, 1]: the cave wall as the prisoners see it, lit by the fire, with the
     objects' shadows. A wall point is dark when the segment from it to the fire passes through an object,
@@ -190,14 +201,22 @@ def occupancy(scene: Scene, resolution=(32, 18, 32), bounds=OCCUPANCY_BOUNDS) ->
     grid = np.zeros((len(scene), gx.size), np.uint8)
     radius = scene.radius
     for k in range(MAX_OBJECTS):
-        c = [scene.position[:, k, a][:, None] for a in range(3)]
-        r = radius[:, k][:, None]
-        dx, dy, dz = np.abs(gx - c[0]), np.abs(gy - c[1]), np.abs(gz - c[2])
-        shape = scene.shape[:, k][:, None]
-        inside = np.where(shape == 0, dx * dx + dy * dy + dz * dz <= r * r,             # sphere
-                 np.where(shape == 1, (dx <= r) & (dy <= r) & (dz <= r),                # cube
-                          (dx * dx + dz * dz <= r * r) & (dy <= r)))                    # cylinder
-        grid[inside & (shape >= 0)] = k + 1
+        for shape in range(3):  # only the scenes whose slot k holds this shape
+            rows = np.flatnonzero(scene.shape[:, k] == shape)
+            if rows.size == 0:
+                continue
+            c = [scene.position[rows, k, a][:, None] for a in range(3)]
+            r = radius[rows, k][:, None]
+            dx, dy, dz = np.abs(gx - c[0]), np.abs(gy - c[1]), np.abs(gz - c[2])
+            if shape == 0:    # sphere
+                inside = dx * dx + dy * dy + dz * dz <= r * r
+            elif shape == 1:  # cube
+                inside = (dx <= r) & (dy <= r) & (dz <= r)
+            else:             # cylinder, upright
+                inside = (dx * dx + dz * dz <= r * r) & (dy <= r)
+            block = grid[rows]
+            block[inside] = k + 1
+            grid[rows] = block
     return grid.reshape(len(scene), *res)
 
 
