@@ -61,8 +61,9 @@ def processor(tok=None):
     return CLIPProcessor(image_processor=images, tokenizer=tok or tokenizer())
 
 
-def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32):
-    """(model, processor): an untrained toy CLIP, a ViT and a text transformer of ``width`` and ``layers``."""
+def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32, patch: int = 8):
+    """(model, processor): an untrained toy CLIP, a ViT (``patch`` pixels square) and a text transformer
+    of ``width`` and ``layers``."""
     import torch
     from transformers import CLIPConfig, CLIPModel
 
@@ -73,7 +74,7 @@ def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32):
                          num_attention_heads=4, max_position_embeddings=MAX_TOKENS, bos_token_id=tok.bos_token_id,
                          eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id),
         vision_config=dict(hidden_size=width, intermediate_size=2 * width, num_hidden_layers=layers,
-                           num_attention_heads=4, image_size=IMAGE_SIZE, patch_size=8, num_channels=3),
+                           num_attention_heads=4, image_size=IMAGE_SIZE, patch_size=patch, num_channels=3),
         projection_dim=embed_dim, logit_scale_init_value=math.log(1 / 0.07))
     torch.manual_seed(seed)
     return CLIPModel(config), proc
