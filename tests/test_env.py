@@ -147,7 +147,7 @@ def test_default_threads_is_half_the_cores_at_most_four(monkeypatch):
     for var in ("WMLIB_THREADS", "OMP_NUM_THREADS"):
         monkeypatch.delenv(var, raising=False)
     for cores, expected in [(1, 1), (2, 1), (8, 4), (64, 4)]:
-        monkeypatch.setattr(env, "cpu_count", lambda: cores)
+        monkeypatch.setattr(env, "cpu_count", lambda cores=cores: cores)
         assert env.default_threads() == expected
 
 

@@ -1,6 +1,5 @@
 """Probes read back what a projection keeps, and nothing it has lost."""
 
-import numpy as np
 import pytest
 
 from wmlib import probe

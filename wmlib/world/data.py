@@ -10,8 +10,6 @@ import numpy as np
 
 from wmlib.world.scene import MAX_OBJECTS, Scene, sample_scenes
 
-OBJECT_FACTORS = ("shape", "colour", "size", "x", "y", "z", "vx", "vy", "vz")
-
 
 def factor_table(scene: Scene) -> dict[str, np.ndarray]:
     """Z as columns, one row per scene: ``n_objects``, ``light_x/y/z``, the world constants, and for every
@@ -166,4 +164,4 @@ def _clip(trajectory, start: int, stop: int):
                    bounces=trajectory.bounces[start:stop])
 
 
-__all__ = ["ImageCaptionDataset", "VideoCaptionDataset", "factor_table", "z_kernel", "OBJECT_FACTORS"]
+__all__ = ["ImageCaptionDataset", "VideoCaptionDataset", "factor_table", "z_kernel"]
