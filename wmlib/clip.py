@@ -168,14 +168,15 @@ def evaluate(model, proc, n: int = 600, seed: int = 99) -> dict[str, float]:
 
 
 def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-3, n_scenes: int = 20000,
-          seed: int = 0, progress: bool = True, log_every: int = 50) -> list[dict]:
-    """Train on toy-world image-caption pairs; captions are re-drawn (paraphrased) every epoch.
-    Returns the loss and temperature every ``log_every`` steps."""
+          seed: int = 0, progress: bool = True, log_every: int = 50, n_objects=(1, 3)) -> list[dict]:
+    """Train on toy-world image-caption pairs (scenes of ``n_objects`` objects: a count or a range);
+    captions are re-drawn (paraphrased) every epoch. Returns the loss and temperature every
+    ``log_every`` steps."""
     import torch
 
     from wmlib.world import ImageCaptionDataset, captions
 
-    data = ImageCaptionDataset(n_scenes, seed=seed, progress=progress)
+    data = ImageCaptionDataset(n_scenes, seed=seed, n_objects=n_objects, progress=progress)
     images = pixel_values(data.images)
     generator = torch.Generator().manual_seed(seed)
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1)
