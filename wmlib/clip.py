@@ -186,9 +186,9 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
     history, order, tokens, epoch, start = [], torch.empty(0, dtype=torch.long), None, -1, time.perf_counter()
     steps_iter = range(steps)
     if progress:
-        from tqdm.auto import tqdm
+        from wmlib.plots import progress as bar
 
-        steps_iter = tqdm(steps_iter, desc="training the toy CLIP")
+        steps_iter = bar(steps_iter, desc="training the toy CLIP")
     model.train()
     for step in steps_iter:
         if len(order) < batch_size:  # a new epoch: new order, new paraphrases of every caption

@@ -62,9 +62,9 @@ def _batches(n: int, batch_size: int, progress: bool, desc: str):
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     starts = range(0, n, batch_size)
     if progress:
-        from tqdm.auto import tqdm
+        from wmlib.plots import progress as bar
 
-        return tqdm(starts, desc=desc, unit="batch", total=len(starts))
+        return bar(starts, desc=desc, unit="batch", total=len(starts))
     return starts
 
 

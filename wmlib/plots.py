@@ -521,8 +521,8 @@ def show_video(video, fps: float = 12, max_kb: float = 2000, scale: int | None =
 def progress(iterable=None, **kw):
     """``tqdm.auto.tqdm(iterable, **kw)``: a progress bar (a widget in Jupyter, text elsewhere). The course
     wraps loops that take more than a few seconds (training, rendering datasets, encoding with a model) in
-    it, and nothing shorter. ``TQDM_DISABLE=1`` (or true/yes) in the environment turns every bar off, as
-    the tests and the notebook builds do, unless ``disable=`` is passed."""
+    it, and nothing shorter. ``TQDM_DISABLE=1`` (or true/yes) in the environment turns every bar off,
+    unless ``disable=`` is passed."""
     from tqdm.auto import tqdm
 
     if "disable" not in kw and os.environ.get("TQDM_DISABLE", "").strip().lower() in ("1", "true", "yes", "on"):

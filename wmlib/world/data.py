@@ -105,9 +105,9 @@ class ImageCaptionDataset:
         self.factors = factor_table(self.scene)
         starts = range(0, n, chunk)
         if progress:
-            from tqdm.auto import tqdm
+            from wmlib.plots import progress as bar
 
-            starts = tqdm(starts, desc=f"rendering {n} {projection} images", unit="chunk")
+            starts = bar(starts, desc=f"rendering {n} {projection} images", unit="chunk")
         self.images = np.concatenate([_store(project(self.scene[i:i + chunk], projection, size, **camera), projection)
                                       for i in starts])
 
@@ -140,9 +140,9 @@ class VideoCaptionDataset:
         self.fps = fps
         starts = range(0, n, chunk)
         if progress:
-            from tqdm.auto import tqdm
+            from wmlib.plots import progress as bar
 
-            starts = tqdm(starts, desc=f"rendering {n} videos", unit="chunk")
+            starts = bar(starts, desc=f"rendering {n} videos", unit="chunk")
         self.videos = np.concatenate([
             _store(render_video(self.scene[i:i + chunk], _clip(self.trajectory, i, i + chunk), projection, size, **camera),
                    projection) for i in starts])
