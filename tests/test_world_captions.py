@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from wmlib.world.captions import SHAPE_WORDS, caption, captions, motion_caption, motion_captions, region
+from wmlib.world.captions import (SHAPE_WORDS, caption, captions, captions_with_claims, motion_caption, motion_captions,
+                                  region, truth_matrix)
 from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZES, make_scene, sample_scenes
 
 # --- the facts, computed here from Z with the documented thresholds --------------------------------------
@@ -582,3 +583,41 @@ def test_motion_bad_input():
     wrong = Trajectory(traj.times, traj.position[:1], traj.velocity[:1], traj.bounces[:1])
     with pytest.raises(ValueError, match="shape"):
         motion_captions(scene, wrong)
+
+
+# --- claims: is a caption true of *another* scene? -----------------------------------------------------
+
+def moved(scenes, seed, metres=1.0):
+    """The same objects, each moved sideways and in depth by up to ``metres``: some facts stay true."""
+    rng = np.random.default_rng(seed)
+    shift = rng.uniform(-metres, metres, scenes.position.shape) * np.array([1, 0, 1])
+    return scenes.with_(position=(scenes.position + shift * scenes.present[..., None]).astype(np.float32))
+
+
+def test_claims_hold_of_their_own_scene_and_agree_with_the_parser(scenes):
+    texts, claims = captions_with_claims(scenes[:600], seed=3)
+    assert texts == captions(scenes[:600], seed=3)  # recording the claims does not change the words
+    assert all(c.holds(scenes, i) for i, c in enumerate(claims))
+    other = moved(scenes[:600], seed=4)
+    verdicts = [c.holds(other, i) for i, c in enumerate(claims)]
+    # An independent reader of the words must agree on every caption, true or false of the moved scene.
+    disagree = [(i, texts[i]) for i in range(600) if verdicts[i] != (not problems(other, i, texts[i]))]
+    assert not disagree, disagree[:3]
+    assert 0.1 < np.mean(verdicts) < 0.9  # moving objects makes some captions false, not all
+
+
+def test_truth_matrix_needs_the_same_objects():
+    red = make_scene([dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0))])
+    blue = make_scene([dict(shape="sphere", colour="blue", size="small", position=(-1.0, 1.0))])
+    red_right = make_scene([dict(shape="sphere", colour="red", size="small", position=(1.0, 1.0))])
+    pair = make_scene([dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0)),
+                       dict(shape="cube", colour="red", size="large", position=(1.0, 2.0))])
+    world = type(red).concat([red, blue, red_right, pair])
+    texts, claims = captions_with_claims(world, seed=0)
+    truth = truth_matrix(claims, world)
+    assert truth.shape == (4, 4) and truth.diagonal().all()
+    assert not truth[0, 1] and not truth[1, 0]  # another colour
+    assert not truth[0, 3] and not truth[3, 0]  # a caption names every object, no more, no less
+    # A red ball on the left and one on the right share a caption only if it says nothing about the side.
+    says_side = any(f == "side" for _, f, _ in claims[0].facts)
+    assert truth[0, 2] == (not says_side), texts[0]

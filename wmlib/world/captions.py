@@ -22,6 +22,7 @@ The same seed gives the same captions.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
@@ -29,7 +30,8 @@ import numpy as np
 
 from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZES, Scene
 
-__all__ = ["SHAPE_WORDS", "region", "caption", "captions", "motion_caption", "motion_captions"]
+__all__ = ["SHAPE_WORDS", "Claims", "region", "caption", "captions", "captions_with_claims", "motion_caption",
+           "motion_captions", "truth_matrix"]
 
 SHAPE_WORDS = {"sphere": ("sphere", "ball"), "cube": ("cube", "box", "block"), "cylinder": ("cylinder", "tube")}
 
@@ -188,11 +190,13 @@ def _and(items: Sequence[str]) -> str:
 
 
 class _Writer:
-    """Picks paraphrases with one rng, and says "a" or "another" in the order objects are introduced."""
+    """Picks paraphrases with one rng, says "a" or "another" in the order objects are introduced, and
+    keeps a record of every fact it writes (``claims``), so the caption can be checked against any scene."""
 
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
         self.seen: set = set()
+        self.claims = _Record()
 
     def pick(self, options: Sequence[str]) -> str:
         return options[int(self.rng.integers(len(options)))]
@@ -204,7 +208,17 @@ class _Writer:
         """First mention: "a small red ball", or "another small red ball" for a twin."""
         article = "another" if t.key in self.seen else "a"
         self.seen.add(t.key)
+        self.claims.mention(t)
         return f"{article} {t.name}"
+
+    def the(self, t: _Thing) -> str:
+        """A later, definite mention: "the small red ball" (which also says there is only one)."""
+        self.claims.unique.add(t.k)
+        return f"the {t.name}"
+
+    def relation(self, a: _Thing, rel: str, b: _Thing) -> str:
+        self.claims.relations.append((a.k, rel, b.k))
+        return self.pick(_RELATION[rel])
 
     def where(self, t: _Thing, verb: bool, facts: Sequence[str] = ("side", "depth", "support")) -> str:
         """Some (at least one) of the object's coarse facts: "rests on the ground at the back" (``verb``)
@@ -220,6 +234,8 @@ class _Writer:
             if "depth" in chosen:
                 places.append(self.pick(_DEPTH[depth]))
             places = [places[j] for j in self.rng.permutation(len(places))]
+        for fact in chosen:  # "in the back-left corner" states both the side and the depth
+            self.claims.facts.append((t.k, fact, t.where[fact]))
         if "support" in chosen:
             head = self.pick((_SUPPORT_VERB if verb else _SUPPORT_PARTICIPLE)[t.where["support"]])
         else:
@@ -243,6 +259,7 @@ def _t_count(w: _Writer, things: list[_Thing], relations: list[_Relation]) -> st
     """'three objects: a ..., a ... and a ....'"""
     n = len(things)
     counted = f"{w.pick(_COUNT[n])} {w.pick(_NOUNS)}{'s' if n > 1 else ''}"
+    w.claims.count = n
     lead = w.pick((counted, f"there {'are' if n > 1 else 'is'} {counted}"))
     return f"{lead}: {_and([f'{w.intro(t)} {w.where(t, verb=False)}' for t in things])}."
 
@@ -277,6 +294,7 @@ def _t_ordered(w: _Writer, things: list[_Thing], relations: list[_Relation]) -> 
     words = w.pick(_orders(things))
     axis, sign = _ORDERS[words]
     things = sorted(things, key=lambda t: sign * t.position[axis])
+    w.claims.order = (axis, sign, tuple(t.k for t in things))
     # The order already says where along that axis, so the facts come from the other two.
     facts = ("depth", "support") if axis == 0 else ("side", "support")
     items = _and([f"{w.intro(t)} {w.where(t, verb=False, facts=facts)}" for t in things])
@@ -288,8 +306,8 @@ def _t_inline(w: _Writer, things: list[_Thing], relations: list[_Relation]) -> s
     the small green cylinder is on the left. there is also a ....'"""
     a, rel, b = relations[int(w.rng.integers(len(relations)))]
     subject = f"{w.intro(a)} {w.where(a, verb=True)}," if w.chance(0.6) else f"{w.intro(a)} is"
-    out = [f"{subject} {w.pick(_RELATION[rel])} {w.intro(b)}.",
-           f"the {b.name} {w.where(b, verb=True)}."]  # b is unique, so "the" names it
+    out = [f"{subject} {w.relation(a, rel, b)} {w.intro(b)}.",
+           f"{w.the(b)} {w.where(b, verb=True)}."]  # b is unique, so "the" names it
     for t in things:
         if t is not a and t is not b:
             out.append(f"there is also {w.intro(t)} {w.where(t, verb=False)}.")
@@ -300,22 +318,26 @@ def _t_list_relations(w: _Writer, things: list[_Thing], relations: list[_Relatio
     """A list, then one or two relations: '... the small red ball is to the left of the large blue box.'"""
     first = w.pick((_t_list, _t_count))(w, things, relations)
     a, rel, b = relations[int(w.rng.integers(len(relations)))]
-    sentence = f"the {a.name} is {w.pick(_RELATION[rel])} the {b.name}"
+    sentence = f"{w.the(a)} is {w.relation(a, rel, b)} {w.the(b)}"
     more = [(r, c) for (s, r, c) in relations if s is a and c is not b]
     if more and w.chance(0.5):
         rel2, c = more[int(w.rng.integers(len(more)))]
-        sentence += f" and {w.pick(_RELATION[rel2])} the {c.name}"
+        sentence += f" and {w.relation(a, rel2, c)} {w.the(c)}"
     return f"{first} {sentence}."
 
 
 def caption(scene: Scene, i: int = 0, rng: np.random.Generator | None = None) -> str:
     """A true caption of scene ``i``; the words are drawn with ``rng`` (default: the same as
     ``captions(scene, seed=0)[i]``)."""
+    return _compose(scene, i, rng)[0]
+
+
+def _compose(scene: Scene, i: int, rng: np.random.Generator | None) -> tuple[str, "Claims"]:
     _check_index(scene, i)
     rng = np.random.default_rng([0, int(i)]) if rng is None else rng
     things = _things(scene, i, rng)
     if not things:
-        return "the scene is empty."
+        return "the scene is empty.", Claims((), (), (), 0, (), None)
     # Relations only between objects that have a name of their own: "the small red ball" must say which.
     relations = [(a, rel, b) for a in things for b in things
                  if a is not b and a.unique and b.unique for rel in _relations_between(a.position, b.position)]
@@ -324,7 +346,9 @@ def caption(scene: Scene, i: int = 0, rng: np.random.Generator | None = None) ->
         templates.append(_t_ordered)
     if relations:
         templates += [_t_inline, _t_list_relations]
-    return templates[int(rng.integers(len(templates)))](_Writer(rng), things, relations)
+    writer = _Writer(rng)
+    text = templates[int(rng.integers(len(templates)))](writer, things, relations)
+    return text, writer.claims.freeze()
 
 
 def captions(scene: Scene, seed: int = 0) -> list[str]:
@@ -334,6 +358,100 @@ def captions(scene: Scene, seed: int = 0) -> list[str]:
     the first scenes do not change when the batch grows.
     """
     return [caption(scene, i, np.random.default_rng([seed, i])) for i in range(len(scene))]
+
+
+def captions_with_claims(scene: Scene, seed: int = 0) -> tuple[list[str], list["Claims"]]:
+    """The captions of ``captions(scene, seed)`` and, for each, the ``Claims`` it makes, to check it
+    against other scenes (``Claims.holds``, ``truth_matrix``)."""
+    pairs = [_compose(scene, i, np.random.default_rng([seed, i])) for i in range(len(scene))]
+    return [text for text, _ in pairs], [claims for _, claims in pairs]
+
+
+# --- when is a caption true of a scene? -----------------------------------------------------------------
+# Retrieval asks whether the caption found for an image is *true of that image's scene*, not whether
+# it is the one caption written for it: two scenes can share a true caption. A caption names every
+# object of its scene, so it fits another scene when that scene has exactly the same kinds of objects
+# and some one-to-one matching of them makes every stated fact, relation, count and order true.
+
+
+class _Record:
+    """The claims a caption makes while it is written (mutable; ``freeze`` gives the ``Claims``)."""
+
+    def __init__(self):
+        self.keys: dict[int, tuple[str, str, str]] = {}  # slot in the described scene -> its kind
+        self.facts: list[tuple[int, str, str]] = []
+        self.relations: list[tuple[int, str, int]] = []
+        self.count: int | None = None
+        self.unique: set[int] = set()
+        self.order: tuple[int, int, tuple[int, ...]] | None = None
+
+    def mention(self, t: _Thing) -> None:
+        self.keys[t.k] = t.key
+
+    def freeze(self) -> "Claims":
+        slots = sorted(self.keys)
+        at = {k: j for j, k in enumerate(slots)}  # renumber the mentioned objects 0, 1, 2
+        order = None if self.order is None else (*self.order[:2], tuple(at[k] for k in self.order[2]))
+        return Claims(tuple(self.keys[k] for k in slots), tuple((at[k], f, v) for k, f, v in self.facts),
+                      tuple((at[a], r, at[b]) for a, r, b in self.relations), self.count,
+                      tuple(sorted(at[k] for k in self.unique)), order)
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What one caption says about its scene, as facts that can be checked against any scene.
+
+    ``things``: the (size, colour, shape) of each object it names; ``facts``: (thing, "side" | "depth" |
+    "support", value); ``relations``: (thing, relation, thing); ``count``: the number of objects it
+    states, if any; ``unique``: things named with "the" (so there is only one of that kind);
+    ``order``: (axis, sign, things) for "from left to right: ...", or None.
+    """
+
+    things: tuple[tuple[str, str, str], ...]
+    facts: tuple[tuple[int, str, str], ...]
+    relations: tuple[tuple[int, str, int], ...]
+    count: int | None
+    unique: tuple[int, ...]
+    order: tuple[int, int, tuple[int, ...]] | None
+
+    def holds(self, scene: Scene, i: int) -> bool:
+        """True if the caption is true of scene ``i``."""
+        _check_index(scene, i)
+        slots = [int(k) for k in np.flatnonzero(scene.present[i])]
+        keys = [(SIZES[scene.size[i, k]], COLOUR_NAMES[scene.colour[i, k]], SHAPES[scene.shape[i, k]]) for k in slots]
+        if sorted(keys) != sorted(self.things) or self.count not in (None, len(slots)):
+            return False
+        if any(keys.count(self.things[j]) != 1 for j in self.unique):
+            return False
+        position = scene.position[i].astype(np.float64)
+        for match in itertools.permutations(slots):  # thing j is object match[j]
+            if any(keys[slots.index(k)] != self.things[j] for j, k in enumerate(match)):
+                continue
+            if any(region(scene, i, match[j])[fact] != value for j, fact, value in self.facts):
+                continue
+            if any(rel not in _relations_between(position[match[a]], position[match[b]])
+                   for a, rel, b in self.relations):
+                continue
+            if self.order is not None:
+                axis, sign, things = self.order
+                values = [sign * position[match[j], axis] for j in things]
+                if not all(b - a > RELATION_MARGIN for a, b in zip(values, values[1:])):
+                    continue
+            return True
+        return False
+
+
+def truth_matrix(claims: Sequence[Claims], scene: Scene) -> np.ndarray:
+    """(len(claims), len(scene)) bool: whether caption ``c`` is true of scene ``i``."""
+    kinds = [sorted((SIZES[scene.size[i, k]], COLOUR_NAMES[scene.colour[i, k]], SHAPES[scene.shape[i, k]])
+                    for k in np.flatnonzero(scene.present[i])) for i in range(len(scene))]
+    out = np.zeros((len(claims), len(scene)), bool)
+    for c, claim in enumerate(claims):
+        things = sorted(claim.things)
+        for i in range(len(scene)):
+            if kinds[i] == things:  # the cheap test first: the same kinds of objects
+                out[c, i] = claim.holds(scene, i)
+    return out
 
 
 # --- motion captions ----------------------------------------------------------------------------------
