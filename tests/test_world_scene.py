@@ -103,3 +103,24 @@ def test_object_counts_outside_the_range_are_refused():
 def test_the_fire_must_be_between_viewer_and_objects():
     with pytest.raises(ValueError, match="fire must be nearer"):
         make_scene([dict(position=(0, 1.0))], light=(0, 0.3, 2.0))
+
+
+def test_vary_changes_one_object_and_keeps_the_rest():
+    from wmlib.world.scene import vary
+
+    scenes = sample_scenes(200, seed=5)
+    slot = np.zeros(200, int)
+    cubes = vary(scenes, slot, shape="cube")
+    assert (cubes.shape[:, 0] == SHAPES.index("cube")).all()
+    assert (cubes.shape[:, 1:] == scenes.shape[:, 1:]).all() and (cubes.colour == scenes.colour).all()
+    assert np.array_equal(cubes.position, scenes.position) and np.array_equal(cubes.light, scenes.light)
+    # A resting object stays on the ground when it grows or shrinks; one in the air never sinks.
+    flipped = vary(scenes, slot, size=1 - scenes.size[:, 0])
+    resting = np.isclose(scenes.position[:, 0, 1], scenes.radius[:, 0])
+    assert np.allclose(flipped.position[resting, 0, 1], flipped.radius[resting, 0])
+    assert (flipped.position[:, 0, 1] >= flipped.radius[:, 0] - 1e-6).all()
+    assert (vary(scenes, slot, colour=np.arange(200) % 8).colour[:, 0] == np.arange(200) % 8).all()
+    with pytest.raises(ValueError, match="hold an object"):
+        vary(scenes, np.full(200, 2), shape="cube")  # some scenes have only one object
+    with pytest.raises(ValueError, match="unknown shape"):
+        vary(scenes, slot, shape="pyramid")

@@ -226,3 +226,35 @@ def sample_scenes(n: int, seed: int = 0, n_objects: int | tuple[int, int] = (1, 
     light = np.stack([rng.uniform(*LIGHT_RANGE[a], n) for a in "xyz"], axis=1).astype(np.float32)
     full = lambda v: np.full(n, v, np.float32)  # noqa: E731
     return Scene(shape, colour, size, position, velocity, light, full(gravity), full(restitution), full(friction))
+
+
+# --- counterfactuals: the same scene with one thing changed --------------------------------------------
+
+def vary(scene: Scene, slot, shape=None, colour=None, size=None) -> Scene:
+    """The same scenes with object ``slot`` of each scene changed: ``shape``, ``colour`` and/or ``size``
+    (names or indices, one value or one per scene). Everything else (positions, the fire, the other
+    objects) stays, except that an object resting on the ground stays resting when its size changes,
+    and one in the air is lifted if it would now reach into the ground.
+
+    Counterfactual scenes are what a world model can give and a photo collection cannot: "this very
+    scene, but with a cube". Contrastive training uses them as hard negatives.
+    """
+    n = len(scene)
+    slot = np.broadcast_to(np.asarray(slot), (n,)).astype(int)
+    rows = np.arange(n)
+    if ((slot < 0) | (slot >= scene.shape.shape[1])).any():
+        raise ValueError(f"object slots are 0 to {scene.shape.shape[1] - 1}, got {sorted(set(slot.tolist()))}")
+    if not scene.present[rows, slot].all():
+        raise ValueError("every slot must hold an object of its scene (see Scene.present)")
+    arrays = {"shape": scene.shape.copy(), "colour": scene.colour.copy(), "size": scene.size.copy()}
+    for name, value, names in (("shape", shape, SHAPES), ("colour", colour, COLOUR_NAMES), ("size", size, SIZES)):
+        if value is None:
+            continue
+        values = [_index(v, names, name) for v in np.broadcast_to(np.asarray(value, dtype=object), (n,))]
+        arrays[name][rows, slot] = values
+    old_r, new_r = scene.radius[rows, slot], SIZE_RADIUS[arrays["size"][rows, slot]]
+    position = scene.position.copy()
+    y = position[rows, slot, 1]
+    resting = y <= old_r + 1e-4
+    position[rows, slot, 1] = np.where(resting, new_r, np.maximum(y, new_r))
+    return scene.with_(position=position, **arrays)
