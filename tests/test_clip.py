@@ -30,7 +30,7 @@ def test_the_tokenizer_is_the_same_every_time(words):
 def test_fast_pixels_equal_the_processor():
     from wmlib.world import camera_image, sample_scenes
 
-    images = (camera_image(sample_scenes(4, seed=0)) * 255).round().astype(np.uint8)
+    images = (camera_image(sample_scenes(4, seed=0), size=clip.IMAGE_SIZE) * 255).round().astype(np.uint8)
     proc = clip.processor()
     slow = proc(images=list(images), return_tensors="pt")["pixel_values"]
     assert np.allclose(clip.pixel_values(images).numpy(), slow.numpy(), atol=1e-5)
@@ -39,12 +39,12 @@ def test_fast_pixels_equal_the_processor():
 def test_the_loss_by_hand_equals_transformers_clip_loss():
     import torch
 
-    model, proc = clip.build(width=32, layers=1)
-    from wmlib.world import camera_image, captions, sample_scenes
+    model, proc = clip.build(width=32, layers=1, image_size=64, patch=8)
+    from wmlib.world import captions, sample_scenes
 
     scenes = sample_scenes(6, seed=1)
     tokens = proc.tokenizer(captions(scenes), padding=True, return_tensors="pt")
-    pixels = clip.pixel_values(camera_image(scenes))
+    pixels = clip.pixel_values(clip.photos(model, scenes))
     with torch.no_grad():
         out = model(**tokens, pixel_values=pixels, return_loss=True)
         ours = clip.clip_loss(torch.nn.functional.normalize(out.image_embeds, dim=-1),
@@ -65,10 +65,71 @@ def test_random_embeddings_cost_about_log_n():
 
 
 def test_a_short_training_run_lowers_the_loss():
-    model, proc = clip.build(width=32, layers=1, seed=0)
-    history = clip.train(model, proc, steps=40, batch_size=32, n_scenes=400, lr=3e-3, progress=False, log_every=10)
+    model, proc = clip.build(width=32, layers=1, seed=0, image_size=64, patch=8)
+    history = clip.train(model, proc, steps=40, batch_size=32, n_scenes=100, lr=3e-3, progress=False, log_every=10)
     assert history[-1]["loss"] < history[0]["loss"] - 0.3
     assert not model.training
+    with pytest.raises(ValueError, match="groups of 4"):
+        clip.train(model, proc, steps=1, batch_size=30, n_scenes=10, progress=False)
+
+
+def test_build_refuses_a_partial_patch():
+    with pytest.raises(ValueError, match="whole number of patches"):
+        clip.build(image_size=64, patch=12)
+
+
+def test_contrast_scenes_come_in_groups_that_differ_in_one_object():
+    scenes = clip.contrast_scenes(50, seed=3)
+    assert len(scenes) == 200
+    for g in range(50):
+        group = scenes[4 * g:4 * g + 4]
+        base = group[0]
+        changed = [np.flatnonzero((group.shape[j] != base.shape[0]) | (group.size[j] != base.size[0]))
+                   for j in range(1, 4)]
+        assert all(len(c) == 1 for c in changed) and len({int(c[0]) for c in changed}) == 1  # one object, the same one
+        k = int(changed[0][0])
+        assert set(group.shape[:3, k]) == {0, 1, 2}  # the object in all three shapes
+        assert group.size[3, k] == 1 - group.size[0, k] and group.shape[3, k] == group.shape[0, k]
+        assert (group.colour == base.colour).all() and np.allclose(group.light, base.light)
+
+
+def test_class_prompts_ensemble_templates_and_synonyms():
+    shapes = clip.class_prompts("shape")
+    assert len(shapes) == 3 and "a photo of a box." in shapes[1] and "a photo of a block." in shapes[1]
+    assert len(shapes[1]) == len(clip.PROMPTS["shape"]) * 3  # every template with cube, box and block
+    assert clip.class_prompts("shape", ensemble=False) == [["a photo of a sphere."], ["a photo of a cube."],
+                                                           ["a photo of a cylinder."]]
+    assert len(clip.class_prompts("colour")) == 8
+    with pytest.raises(ValueError, match="unknown factor"):
+        clip.class_prompts("weight")
+
+
+def test_classify_picks_the_nearest_class_mean():
+    import torch
+
+    prompts = [torch.tensor([[1.0, 0.0], [0.8, 0.6]]), torch.tensor([[0.0, 1.0]])]
+    images = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.866]])
+    assert clip.classify(images, prompts).tolist() == [0, 1, 1]
+
+
+def test_top1_counts_a_true_caption_even_if_it_is_not_the_own_one():
+    sim = np.array([[0.9, 0.1, 0.0], [0.8, 0.2, 0.1], [0.0, 0.1, 0.7]])  # image 1 picks caption 0
+    truth = np.eye(3, dtype=bool)
+    assert clip.top1(sim, truth) == {"image_to_text": 2 / 3, "text_to_image": 1.0, "image_to_own_caption": 2 / 3}
+    truth[1, 0] = True  # caption 0 is also true of scene 1
+    assert clip.top1(sim, truth)["image_to_text"] == 1.0
+
+
+def test_real_photos_and_similarity_through_the_processor():
+    """The real-mode cell, on a tiny CLIP built from a config: the same processor path as ViT-B/32."""
+    from wmlib import tiny
+
+    names, images, texts = clip.real_photos()
+    assert names[:2] == ["page", "chelsea"] and len(images) == len(texts) == 8
+    assert all(im.mode == "RGB" and min(im.size) > 100 for im in images)
+    model, proc = tiny.clip()
+    sim = clip.similarity(model, proc, images, [f"This is {t}" for t in texts])
+    assert sim.shape == (8, 8) and bool(((sim <= 1 + 1e-5) & (sim >= -1 - 1e-5)).all())
 
 
 def test_the_shipped_checkpoint_matches_its_manifest_and_its_scores():
@@ -81,4 +142,27 @@ def test_the_shipped_checkpoint_matches_its_manifest_and_its_scores():
     model, proc = wmlib.load("toy-clip")
     scores = clip.evaluate(model, proc)
     assert scores == pytest.approx(manifest["scores"], abs=1e-3)  # what it scores is what it says
-    assert scores["zero_shot_colour"] > 0.9 and scores["retrieval_top1_of_100"] > 0.5
+    # Floors well under what it scores (issue 6 asks for 0.95 on every factor; shape is not there yet).
+    assert scores["zero_shot_colour"] >= 0.95 and scores["zero_shot_size"] >= 0.85
+    assert scores["zero_shot_shape"] > 0.45  # chance: 1/3
+    assert scores["retrieval_image_to_text"] > 0.5 and scores["retrieval_text_to_image"] > 0.5  # chance: ~0.001
+
+
+def test_the_conv_stem_makes_the_same_patches_and_survives_save_and_load(tmp_path):
+    import torch
+    from transformers import CLIPModel
+
+    model, proc = clip.build(width=32, layers=1, image_size=64, patch=8, stem=(8, 8, 16))
+    assert isinstance(model, CLIPModel)
+    stem = model.vision_model.embeddings.patch_embedding
+    x = torch.randn(2, 3, 64, 64)
+    assert stem(x).shape == (2, 32, 8, 8)  # one 32-d vector per 8x8 patch, as the patchify layer gives
+    model.save_pretrained(tmp_path)
+    again = clip.ToyCLIPModel.from_pretrained(tmp_path)
+    with torch.no_grad():
+        assert torch.allclose(clip._tensor(model.get_image_features(pixel_values=x)),
+                              clip._tensor(again.get_image_features(pixel_values=x)), atol=1e-6)
+    plain, _ = clip.build(width=32, layers=1, image_size=64, patch=8, stem=None)
+    assert isinstance(plain.vision_model.embeddings.patch_embedding, torch.nn.Conv2d)
+    with pytest.raises(ValueError, match="patch_size"):
+        clip.build(width=32, layers=1, image_size=64, patch=8, stem=(8, 16))

@@ -10,6 +10,8 @@ and its scale is clipped at 100, as in the paper.
 Reproduce the shipped checkpoint with::
 
     python -m wmlib.clip train --out data/models/toy-clip --seed 0
+
+(the exact command, with every setting, is in the checkpoint's ``manifest.json``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-IMAGE_SIZE = 64
+IMAGE_SIZE = 64  # the camera images the toy CLIP sees
+PATCH = 8  # 8 x 8 patches, as ViT-B/32 sees 224 px as 7 x 7
+STEM = (16, 32, 64)  # channels of the convolutional stem: three stride-2 3x3 convolutions make 8 x 8 patches
 MAX_TOKENS = 77  # as real CLIP: the longest toy captions have 74 words and punctuation marks
 MEAN = (0.48145466, 0.4578275, 0.40821073)  # CLIP's image normalisation, kept so real and toy agree
 STD = (0.26862954, 0.26130258, 0.27577711)
@@ -52,37 +56,106 @@ def tokenizer(words: list[str] | None = None):
     return clip_tokenizer(words or vocabulary(), max_length=MAX_TOKENS)
 
 
-def processor(tok=None):
-    """The CLIPProcessor of the toy CLIP: 64x64 images, CLIP normalisation, 77-token texts."""
+def processor(tok=None, image_size: int = IMAGE_SIZE):
+    """The CLIPProcessor of the toy CLIP: square images of ``image_size`` pixels, CLIP normalisation,
+    77-token texts."""
     from transformers import CLIPImageProcessorPil, CLIPProcessor
 
-    images = CLIPImageProcessorPil(size={"shortest_edge": IMAGE_SIZE}, crop_size={"height": IMAGE_SIZE, "width": IMAGE_SIZE},
+    images = CLIPImageProcessorPil(size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size},
                                    image_mean=list(MEAN), image_std=list(STD))
     return CLIPProcessor(image_processor=images, tokenizer=tok or tokenizer())
 
 
-def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32, patch: int = 8):
-    """(model, processor): an untrained toy CLIP, a ViT (``patch`` pixels square) and a text transformer
-    of ``width`` and ``layers``."""
+def _conv_stem_class():
+    """``ConvStem``, defined on first use so that importing wmlib.clip does not import torch."""
     import torch
-    from transformers import CLIPConfig, CLIPModel
+    from torch import nn
 
-    proc = processor()
+    class ConvStem(nn.Module):
+        """A convolutional stem in place of ViT's patchify layer (Xiao et al., 2021, "Early convolutions help
+        transformers see better"): stride-2 3x3 convolutions, each halving the image, then a 1x1
+        convolution to the transformer's width. Same output as the patchify layer: one vector per patch."""
+
+        def __init__(self, channels: list[int], in_channels: int, width: int):
+            super().__init__()
+            layers, c_in = [], in_channels
+            for c in channels:
+                layers += [nn.Conv2d(c_in, c, 3, stride=2, padding=1), nn.GELU()]
+                c_in = c
+            layers.append(nn.Conv2d(c_in, width, 1))
+            self.layers = nn.Sequential(*layers)
+            # CLIPVisionEmbeddings reads ``patch_embedding.weight.dtype`` (and initialises ``weight``):
+            # an empty tensor answers the first and makes the second a no-op.
+            self.register_buffer("weight", torch.empty(0), persistent=False)
+
+        def forward(self, x):
+            return self.layers(x)
+
+    return ConvStem
+
+
+def _toy_clip_class():
+    from transformers import CLIPModel
+
+    class ToyCLIPModel(CLIPModel):
+        """``CLIPModel`` whose vision transformer starts with a convolutional stem when the vision config
+        says ``conv_stem`` (a list of channels); everything else, the loss included, is ``CLIPModel``'s."""
+
+        def __init__(self, config):
+            super().__init__(config)
+            vision = config.vision_config
+            stem = getattr(vision, "conv_stem", None)
+            if stem:
+                if 2 ** len(stem) != vision.patch_size:
+                    raise ValueError(f"{len(stem)} stride-2 convolutions make {2 ** len(stem)}-pixel patches, "
+                                     f"but the config's patch_size is {vision.patch_size}")
+                self.vision_model.embeddings.patch_embedding = _conv_stem_class()(list(stem), vision.num_channels,
+                                                                                  vision.hidden_size)
+
+    return ToyCLIPModel
+
+
+def __getattr__(name: str):
+    # ``wmlib.clip.ToyCLIPModel`` (what the registry names to load the shipped checkpoint) is built on
+    # first access, so that importing wmlib.clip stays free of torch and transformers.
+    if name == "ToyCLIPModel":
+        globals()[name] = cls = _toy_clip_class()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32, patch: int = PATCH,
+          image_size: int = IMAGE_SIZE, stem: tuple[int, ...] | None = STEM, temperature: float = 0.07):
+    """(model, processor): an untrained toy CLIP, a ViT (``image_size`` pixels square, cut into patches of
+    ``patch`` pixels) and a text transformer of ``width`` and ``layers``. ``stem``: channels of a
+    convolutional stem (one stride-2 convolution per halving of the patch), or None for ViT's plain
+    patchify layer. ``temperature``: the initial one (CLIP's 0.07 suits many dimensions; in 3, random
+    cosines are large and 0.07 makes the first logits huge)."""
+    import torch
+    from transformers import CLIPConfig
+
+    if image_size % patch:
+        raise ValueError(f"the image ({image_size} pixels) must be a whole number of patches ({patch} pixels)")
+    proc = processor(image_size=image_size)
     tok = proc.tokenizer
+    vision = dict(hidden_size=width, intermediate_size=2 * width, num_hidden_layers=layers, num_attention_heads=4,
+                  image_size=image_size, patch_size=patch, num_channels=3)
+    if stem:
+        vision["conv_stem"] = list(stem)
     config = CLIPConfig(
         text_config=dict(vocab_size=len(tok), hidden_size=width, intermediate_size=2 * width, num_hidden_layers=layers,
                          num_attention_heads=4, max_position_embeddings=MAX_TOKENS, bos_token_id=tok.bos_token_id,
                          eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id),
-        vision_config=dict(hidden_size=width, intermediate_size=2 * width, num_hidden_layers=layers,
-                           num_attention_heads=4, image_size=IMAGE_SIZE, patch_size=patch, num_channels=3),
-        projection_dim=embed_dim, logit_scale_init_value=math.log(1 / 0.07))
+        vision_config=vision, projection_dim=embed_dim, logit_scale_init_value=math.log(1 / temperature))
     torch.manual_seed(seed)
-    return CLIPModel(config), proc
+    model = _toy_clip_class()(config)
+    model.config.architectures = ["ToyCLIPModel"]
+    return model, proc
 
 
 def pixel_values(images: np.ndarray):
-    """(N, 3, 64, 64) normalised tensor from (N, 64, 64, 3) images (uint8, or float in [0, 1]); the same
-    as the processor's output for 64x64 images, without a trip through PIL."""
+    """(N, 3, H, W) normalised tensor from (N, H, W, 3) images (uint8, or float in [0, 1]); the same as
+    the processor's output for images already at the model's size, without a trip through PIL."""
     import torch
 
     x = torch.as_tensor(np.asarray(images))
@@ -126,64 +199,210 @@ def _tensor(output):
     return output if hasattr(output, "shape") else output.pooler_output
 
 
+def classify(image_embeds, prompt_embeds: list) -> np.ndarray:
+    """Zero-shot classification: the class of each image is the one whose prompts it is most similar to.
+    ``prompt_embeds[c]`` holds the (unit-length) embeddings of class ``c``'s prompts; their mean,
+    renormalised, is the class embedding (prompt ensembling in embedding space, Radford et al., 2021,
+    section 3.1.4)."""
+    import torch
+
+    classes = torch.stack([torch.nn.functional.normalize(e.mean(0), dim=0) for e in prompt_embeds])
+    return (image_embeds @ classes.T).argmax(1).numpy()
+
+
 def zero_shot(model, proc, images: np.ndarray, factor: str, names: list, templates: list[str] | None = None):
     """Index of the class whose prompts are most similar to each image. A class is a name or a list of
-    synonyms (``["cube", "box", "block"]``); its embedding is the mean over synonyms and ``templates``
-    (prompt ensembling, Radford et al., 2021, section 3.1.4)."""
-    import torch
-
+    synonyms (``["cube", "box", "block"]``); its prompts are every template filled with every synonym."""
     templates = templates or PROMPTS[factor]
-    image = embed(model, proc, images=images)
-    class_embeds = []
-    for name in names:
-        synonyms = [name] if isinstance(name, str) else list(name)
-        t = embed(model, proc, texts=[template.format(w) for template in templates for w in synonyms]).mean(0)
-        class_embeds.append(torch.nn.functional.normalize(t, dim=0))
-    return (image @ torch.stack(class_embeds).T).argmax(1).numpy()
+    prompts = [[t.format(w) for t in templates for w in ([n] if isinstance(n, str) else n)] for n in names]
+    return classify(embed(model, proc, images=images), [embed(model, proc, texts=p) for p in prompts])
 
 
-def evaluate(model, proc, n: int = 600, seed: int = 99) -> dict[str, float]:
-    """What the toy CLIP learned, on scenes it never saw: zero-shot accuracy for colour, shape and size
-    of one-object scenes (chance: 1/8, 1/3, 1/2), and image->caption retrieval top-1 among 100 scenes."""
+def class_prompts(factor: str, ensemble: bool = True) -> list[list[str]]:
+    """The prompts of each class of ``factor`` ("colour", "shape" or "size"): with ``ensemble`` every
+    template of ``PROMPTS`` and every word for the class; otherwise the first template and word only."""
+    from wmlib.world.scene import COLOUR_NAMES, SIZES
+
+    names = {"colour": [(c,) for c in COLOUR_NAMES], "shape": shape_names(), "size": [(z,) for z in SIZES]}
+    if factor not in names:
+        raise ValueError(f"unknown factor {factor!r}; allowed: {', '.join(names)}")
+    templates = PROMPTS[factor] if ensemble else PROMPTS[factor][:1]
+    return [[t.format(w) for t in templates for w in (words if ensemble else words[:1])] for words in names[factor]]
+
+
+FACTORS = ("colour", "shape", "size")
+
+
+# The eight photographs of the openai/CLIP notebook "Interacting with CLIP", with its descriptions; all
+# of them ship inside scikit-image, so they need no download.
+PHOTOS = {
+    "page": "a page of text about segmentation",
+    "chelsea": "a facial photo of a tabby cat",
+    "astronaut": "a portrait of an astronaut with the American flag",
+    "rocket": "a rocket standing on a launchpad",
+    "motorcycle_right": "a red motorcycle standing in a garage",
+    "camera": "a person looking at a camera on a tripod",
+    "horse": "a black-and-white silhouette of a horse",
+    "coffee": "a cup of coffee on a saucer",
+}
+
+
+def real_photos() -> tuple[list[str], list, list[str]]:
+    """(names, RGB PIL images, descriptions) of the eight photographs in ``PHOTOS``, read from the files
+    scikit-image installs (``pip install scikit-image``)."""
+    from importlib.resources import files
+
+    from PIL import Image
+
+    try:
+        folder = files("skimage") / "data"
+    except ModuleNotFoundError as e:
+        raise ImportError("the photographs ship with scikit-image: pip install scikit-image") from e
+    images = []
+    for name in PHOTOS:
+        path = next((folder / f"{name}{ext}" for ext in (".png", ".jpg") if (folder / f"{name}{ext}").is_file()), None)
+        if path is None:
+            raise FileNotFoundError(f"{name} is not among scikit-image's bundled images in {folder}")
+        with Image.open(path) as im:
+            images.append(im.convert("RGB"))
+    return list(PHOTOS), images, list(PHOTOS.values())
+
+
+def similarity(model, proc, images: list, texts: list[str]):
+    """(N images, M texts) cosine similarities through the model's own processor: resize, crop and
+    normalise the images, tokenize the texts, then compare unit-length embeddings (as the openai
+    notebook does). Works for the real CLIPs and the toy one alike."""
     import torch
 
-    from wmlib.world import captions, camera_image, sample_scenes
+    inputs = proc(text=texts, images=images, return_tensors="pt", padding=True, truncation=True)
+    with torch.no_grad():
+        out = model(**inputs)
+    image = torch.nn.functional.normalize(out.image_embeds, dim=-1)
+    text = torch.nn.functional.normalize(out.text_embeds, dim=-1)
+    return image @ text.T
+
+
+def image_size(model) -> int:
+    """The side in pixels of the images ``model`` was built for."""
+    return int(model.config.vision_config.image_size)
+
+
+def photos(model, scenes) -> np.ndarray:
+    """The camera images of ``scenes`` at the size ``model`` sees (N, H, W, 3) uint8."""
+    from wmlib.world import camera_image
+
+    return (camera_image(scenes, size=image_size(model)) * 255).round().astype(np.uint8)
+
+
+def shape_names() -> list[tuple[str, ...]]:
+    """Each shape with the words the captions use for it (a cube is also a box or a block)."""
     from wmlib.world.captions import SHAPE_WORDS
-    from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZES
+    from wmlib.world.scene import SHAPES
+
+    return [SHAPE_WORDS[s] for s in SHAPES]
+
+
+def zero_shot_accuracy(model, proc, scenes, ensemble: bool = True) -> dict[str, float]:
+    """Zero-shot accuracy on colour, shape and size of the first object of each scene (use one-object
+    scenes), with the prompts of ``class_prompts(factor, ensemble)``."""
+    image = embed(model, proc, images=photos(model, scenes))
+    out = {}
+    for factor in FACTORS:
+        prompts = [embed(model, proc, texts=p) for p in class_prompts(factor, ensemble)]
+        out[factor] = float((classify(image, prompts) == getattr(scenes, factor)[:, 0]).mean())
+    return out
+
+
+def top1(sim: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """Top-1 retrieval scores from ``sim[i, j]``, the similarity of image ``i`` and caption ``j`` (caption
+    ``i`` written for image ``i``), and ``truth[i, j]``, whether caption ``j`` is true of scene ``i``:
+    the image->text and text->image hit rates under the true-caption rule, and how often an image
+    finds its own caption."""
+    rows = np.arange(len(sim))
+    best_text, best_image = sim.argmax(1), sim.argmax(0)
+    return {"image_to_text": float(truth[rows, best_text].mean()), "text_to_image": float(truth[best_image, rows].mean()),
+            "image_to_own_caption": float((best_text == rows).mean())}
+
+
+def retrieval(model, proc, scenes, seed: int = 0, pool: int | None = None) -> dict[str, float]:
+    """Top-1 retrieval (``top1``) among ``pool`` scenes at a time (default: all of them), one caption
+    per scene, drawn with ``seed``.
+
+    A retrieved caption counts as correct when it is *true of the scene* (``wmlib.world.captions.
+    truth_matrix``), which is fairer than asking for the one caption written for it: a caption like
+    "a small red ball on the left" fits many scenes.
+    """
+    from wmlib.world.captions import captions_with_claims, truth_matrix
+
+    texts, claims = captions_with_claims(scenes, seed=seed)
+    image, text = embed(model, proc, images=photos(model, scenes), texts=texts)
+    pool = pool or len(scenes)
+    scores = []
+    for lo in range(0, len(scenes), pool):
+        hi = min(lo + pool, len(scenes))
+        truth = truth_matrix(claims[lo:hi], scenes[lo:hi]).T  # [scene, caption]
+        scores.append((hi - lo, top1((image[lo:hi] @ text[lo:hi].T).numpy(), truth)))
+    return {k: sum(n * s[k] for n, s in scores) / len(scenes) for k in scores[0][1]}
+
+
+def evaluate(model, proc, n: int = 1000, seed: int = 99) -> dict[str, float]:
+    """What the toy CLIP learned, on ``n`` scenes it never saw (other seeds than training): zero-shot
+    accuracy with prompt ensembles for colour, shape and size of one-object scenes (chance: 1/8, 1/3,
+    1/2), and top-1 retrieval among all ``n`` scenes of 1 to 3 objects (true-caption rule)."""
+    from wmlib.world import sample_scenes
 
     model.eval()
-    single = sample_scenes(n, seed=seed, n_objects=1)
-    images = camera_image(single)
-    scores = {}
-    shapes = [SHAPE_WORDS[s] for s in SHAPES]  # the captions call a cube a box or a block too
-    for factor, names, truth in [("colour", COLOUR_NAMES, single.colour[:, 0]), ("shape", shapes, single.shape[:, 0]),
-                                 ("size", SIZES, single.size[:, 0])]:
-        scores[f"zero_shot_{factor}"] = float((zero_shot(model, proc, images, factor, list(names)) == truth).mean())
-    mixed = sample_scenes(n, seed=seed + 1)
-    image, text = embed(model, proc, images=camera_image(mixed), texts=captions(mixed, seed=seed))
-    hits = [((image[i:i + 100] @ text[i:i + 100].T).argmax(1) == torch.arange(len(image[i:i + 100]))).float().mean().item()
-            for i in range(0, n, 100)]
-    scores["retrieval_top1_of_100"] = float(np.mean(hits))
+    scores = {f"zero_shot_{k}": v for k, v in zero_shot_accuracy(model, proc, sample_scenes(n, seed=seed, n_objects=1)).items()}
+    found = retrieval(model, proc, sample_scenes(n, seed=seed + 1), seed=0)
+    scores.update({f"retrieval_{k}": v for k, v in found.items()})
     return {k: round(v, 4) for k, v in scores.items()}
 
 
-def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-3, n_scenes: int = 20000,
-          seed: int = 0, progress: bool = True, log_every: int = 50, n_objects=(1, 3)) -> list[dict]:
-    """Train on toy-world image-caption pairs (scenes of ``n_objects`` objects: a count or a range);
-    captions are re-drawn (paraphrased) every epoch. Returns the loss and temperature every
-    ``log_every`` steps."""
+def contrast_scenes(n: int, seed: int = 0, n_objects=(1, 3)):
+    """``n`` random scenes, each followed by three counterfactuals of it: one object (chosen at random)
+    in each of the two other shapes, and in the other size. ``4 n`` scenes in all, in groups of four.
+
+    In a batch of random scenes, colour and position alone tell most pairs apart, so CLIP learns
+    shape last. A group puts scenes that differ *only* in one object's shape or size side by side:
+    hard negatives that a photo collection cannot supply, but a world model can.
+    """
+    from wmlib.world.scene import SHAPES, sample_scenes, vary
+
+    base = sample_scenes(n, seed=seed, n_objects=n_objects)
+    rng = np.random.default_rng([seed, 1])
+    slot = (rng.random(n) * base.n_objects).astype(int)  # the objects fill the first slots
+    rows = np.arange(n)
+    shape, size = base.shape[rows, slot], base.size[rows, slot]
+    group = [base, vary(base, slot, shape=(shape + 1) % len(SHAPES)), vary(base, slot, shape=(shape + 2) % len(SHAPES)),
+             vary(base, slot, size=1 - size)]
+    order = (np.arange(n)[:, None] + n * np.arange(len(group))[None, :]).ravel()  # scene, its variants, next scene
+    return type(base).concat(group)[order]
+
+
+def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-3, n_scenes: int = 8000,
+          seed: int = 0, progress: bool = True, log_every: int = 50, n_objects=(1, 3),
+          hard_negatives: bool = True) -> list[dict]:
+    """Train on toy-world image-caption pairs: ``n_scenes`` scenes of ``n_objects`` objects (a count
+    or a range), with their counterfactuals in groups of four when ``hard_negatives``
+    (``contrast_scenes``; a batch holds ``batch_size / 4`` whole groups). Every caption is re-drawn
+    (paraphrased) each epoch. Returns the loss and temperature every ``log_every`` steps."""
     import torch
 
-    from wmlib.world import ImageCaptionDataset, captions
+    from wmlib.world.captions import caption
+    from wmlib.world.scene import sample_scenes
 
-    data = ImageCaptionDataset(n_scenes, seed=seed, n_objects=n_objects, progress=progress)
-    images = pixel_values(data.images)
+    if hard_negatives and batch_size % 4:
+        raise ValueError(f"with hard negatives the batch holds whole groups of 4 scenes; batch_size={batch_size}")
+    start = time.perf_counter()  # the time recorded includes rendering the images
+    scenes = contrast_scenes(n_scenes, seed, n_objects) if hard_negatives else sample_scenes(n_scenes, seed, n_objects)
+    group = 4 if hard_negatives else 1
+    images = _render(model, scenes, progress)
     generator = torch.Generator().manual_seed(seed)
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1)
-    warmup = min(200, steps // 10)
+    warmup = max(1, min(200, steps // 10))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
-    history, order, tokens, epoch, start = [], torch.empty(0, dtype=torch.long), None, -1, time.perf_counter()
+    history, order, epoch = [], torch.empty(0, dtype=torch.long), -1
     steps_iter = range(steps)
     if progress:
         from wmlib.plots import progress as bar
@@ -191,14 +410,14 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
         steps_iter = bar(steps_iter, desc="training the toy CLIP")
     model.train()
     for step in steps_iter:
-        if len(order) < batch_size:  # a new epoch: new order, new paraphrases of every caption
+        if len(order) < batch_size:  # a new epoch: a new order of the groups, new paraphrases
             epoch += 1
-            order = torch.randperm(n_scenes, generator=generator)
-            tokens = proc.tokenizer(captions(data.scene, seed=seed * 1000 + epoch), padding="max_length",
-                                    max_length=MAX_TOKENS, truncation=True, return_tensors="pt")
+            groups = torch.randperm(len(scenes) // group, generator=generator)
+            order = (groups[:, None] * group + torch.arange(group)).flatten()
         batch, order = order[:batch_size], order[batch_size:]
-        out = model(input_ids=tokens["input_ids"][batch], attention_mask=tokens["attention_mask"][batch],
-                    pixel_values=images[batch], return_loss=True)
+        texts = [caption(scenes, int(i), np.random.default_rng([seed, epoch, int(i)])) for i in batch]
+        tokens = proc.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        out = model(**tokens, pixel_values=pixel_values(images[batch.numpy()]), return_loss=True)
         optimiser.zero_grad()
         out.loss.backward()
         optimiser.step()
@@ -211,6 +430,16 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
                             "seconds": round(time.perf_counter() - start, 1)})
     model.eval()
     return history
+
+
+def _render(model, scenes, progress: bool, chunk: int = 1024) -> np.ndarray:
+    """The camera images of all ``scenes`` at the model's size, uint8, rendered ``chunk`` at a time."""
+    starts = range(0, len(scenes), chunk)
+    if progress:
+        from wmlib.plots import progress as bar
+
+        starts = bar(starts, desc=f"rendering {len(scenes)} images", unit="chunk")
+    return np.concatenate([photos(model, scenes[i:i + chunk]) for i in starts])
 
 
 def save(model, proc, out: Path, command: str, seed: int, history: list[dict], scores: dict, settings: dict) -> dict:
@@ -241,8 +470,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m wmlib.clip", description="Train the toy CLIP.")
     parser.add_argument("what", choices=["train"])
     parser.add_argument("--out", type=Path, default=Path("data/models/toy-clip"))
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=3500)
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--scenes", type=int, default=8000, help="scenes, each with 3 counterfactuals")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
@@ -252,11 +483,14 @@ def main(argv: list[str] | None = None) -> None:
     env.set_threads(args.threads)
     env.seed_everything(args.seed)
     model, proc = build(seed=args.seed)
-    history = train(model, proc, steps=args.steps, batch_size=args.batch_size, seed=args.seed)
+    history = train(model, proc, steps=args.steps, batch_size=args.batch_size, lr=args.lr, n_scenes=args.scenes,
+                    seed=args.seed)
     scores = evaluate(model, proc)
-    command = f"python -m wmlib.clip train --out {args.out} --steps {args.steps} --batch-size {args.batch_size} --seed {args.seed}"
-    manifest = save(model, proc, args.out, command, args.seed, history, scores,
-                    {"steps": args.steps, "batch_size": args.batch_size, "threads": args.threads or env.default_threads()})
+    command = (f"python -m wmlib.clip train --out {args.out} --steps {args.steps} --batch-size {args.batch_size} "
+               f"--lr {args.lr:g} --scenes {args.scenes} --seed {args.seed}")
+    settings = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "scenes": args.scenes,
+                "hard_negatives": True, "image_size": image_size(model), "threads": args.threads or env.default_threads()}
+    manifest = save(model, proc, args.out, command, args.seed, history, scores, settings)
     print(json.dumps({k: manifest[k] for k in ("scores", "final_loss", "temperature", "train_seconds", "parameters")}))
 
 
