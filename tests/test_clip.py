@@ -166,3 +166,8 @@ def test_the_conv_stem_makes_the_same_patches_and_survives_save_and_load(tmp_pat
     assert isinstance(plain.vision_model.embeddings.patch_embedding, torch.nn.Conv2d)
     with pytest.raises(ValueError, match="patch_size"):
         clip.build(width=32, layers=1, image_size=64, patch=8, stem=(8, 16))
+
+
+def test_toy_clip_class_is_one_class():
+    model, _ = clip.build(width=32, layers=1, image_size=64, patch=8)
+    assert type(model) is clip.ToyCLIPModel  # isinstance checks hold across builds and loads

@@ -17,6 +17,7 @@ Reproduce the shipped checkpoint with::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import re
@@ -66,6 +67,7 @@ def processor(tok=None, image_size: int = IMAGE_SIZE):
     return CLIPProcessor(image_processor=images, tokenizer=tok or tokenizer())
 
 
+@functools.cache
 def _conv_stem_class():
     """``ConvStem``, defined on first use so that importing wmlib.clip does not import torch."""
     import torch
@@ -94,7 +96,9 @@ def _conv_stem_class():
     return ConvStem
 
 
+@functools.cache
 def _toy_clip_class():
+    """``ToyCLIPModel``, defined once, on first use (it subclasses transformers' ``CLIPModel``)."""
     from transformers import CLIPModel
 
     class ToyCLIPModel(CLIPModel):
@@ -119,8 +123,7 @@ def __getattr__(name: str):
     # ``wmlib.clip.ToyCLIPModel`` (what the registry names to load the shipped checkpoint) is built on
     # first access, so that importing wmlib.clip stays free of torch and transformers.
     if name == "ToyCLIPModel":
-        globals()[name] = cls = _toy_clip_class()
-        return cls
+        return _toy_clip_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
