@@ -53,7 +53,9 @@ def test_the_shipped_features_are_what_the_encoders_give_today(shipped):
 
     n, seed, n_objects = lit.SPLITS["train"]
     scenes = sample_scenes(n, seed=seed, n_objects=n_objects)[:4]
-    image = lit.image_features(camera_image(scenes), image_encoder())
+    encoder = image_encoder()
+    image = lit.image_features(camera_image(scenes, size=lit.CAMERA_PX), encoder)
+    assert encoder.image_size == 224  # the encoder is given back as it was
     text = lit.text_features(captions(scenes, seed=0), text_encoder())
     z = np.load(lit.features_path() / "features.npz")
     fresh_image = (image.numpy() - z["image_mean"]) @ z["image_axes"].T

@@ -213,14 +213,6 @@ def classify(image_embeds, prompt_embeds: list) -> np.ndarray:
     return (image_embeds @ classes.T).argmax(1).numpy()
 
 
-def zero_shot(model, proc, images: np.ndarray, factor: str, names: list, templates: list[str] | None = None):
-    """Index of the class whose prompts are most similar to each image. A class is a name or a list of
-    synonyms (``["cube", "box", "block"]``); its prompts are every template filled with every synonym."""
-    templates = templates or PROMPTS[factor]
-    prompts = [[t.format(w) for t in templates for w in ([n] if isinstance(n, str) else n)] for n in names]
-    return classify(embed(model, proc, images=images), [embed(model, proc, texts=p) for p in prompts])
-
-
 def class_prompts(factor: str, ensemble: bool = True) -> list[list[str]]:
     """The prompts of each class of ``factor`` ("colour", "shape" or "size"): with ``ensemble`` every
     template of ``PROMPTS`` and every word for the class; otherwise the first template and word only."""
@@ -473,7 +465,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m wmlib.clip", description="Train the toy CLIP.")
     parser.add_argument("what", choices=["train"])
     parser.add_argument("--out", type=Path, default=Path("data/models/toy-clip"))
-    parser.add_argument("--steps", type=int, default=3500)
+    parser.add_argument("--steps", type=int, default=2500)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--scenes", type=int, default=8000, help="scenes, each with 3 counterfactuals")

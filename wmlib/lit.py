@@ -33,12 +33,14 @@ if TYPE_CHECKING:
 
 PCA_DIM = 128
 SPLITS = {"train": (3000, 7, (1, 3)), "zero_shot": (1000, 99, 1), "retrieval": (1000, 100, (1, 3))}  # n, seed, objects
+CAMERA_PX = 64  # the toy-world camera images the features are computed from
 IMAGE_SIZE = 128  # EfficientNet's input side here: the toy images are 64-128 px, so 224 would only add cost
 
 
 @dataclass
 class Features:
-    """Frozen features of paired images and captions: ``image`` (N, 1280) and ``text`` (N, 384)."""
+    """Frozen features of paired images and captions, row i of each from pair i: ``image`` (N, D_image)
+    and ``text`` (N, D_text); 1280 and 384 as the encoders give them, 128 each once reduced by PCA."""
 
     image: "torch.Tensor"
     text: "torch.Tensor"
@@ -52,8 +54,11 @@ def image_features(images: np.ndarray, encoder=None, batch_size: int = 64, progr
     from wmlib.encoders import image_encoder
 
     encoder = encoder or image_encoder()
-    encoder.image_size = IMAGE_SIZE
-    return encoder.embed(images, batch_size=batch_size, progress=progress)
+    default, encoder.image_size = encoder.image_size, IMAGE_SIZE
+    try:
+        return encoder.embed(images, batch_size=batch_size, progress=progress)
+    finally:
+        encoder.image_size = default  # the caller's encoder is left as it was
 
 
 def text_features(texts: list[str], encoder=None, progress: bool = False) -> "torch.Tensor":
@@ -162,8 +167,8 @@ def _pca(x: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def build_features(out: Path, progress: bool = True) -> dict:
-    """Compute and save the frozen features of every split of ``SPLITS`` (camera images at 64 px and
-    one caption each, seed 0), reduced by a PCA fitted on the training split; returns the manifest."""
+    """Compute and save the frozen features of every split of ``SPLITS`` (camera images of ``CAMERA_PX``
+    pixels and one caption each, seed 0), reduced by a PCA fitted on the training split; returns the manifest."""
     import torch
 
     import transformers
@@ -177,7 +182,7 @@ def build_features(out: Path, progress: bool = True) -> dict:
     raw = {}
     for split, (n, seed, n_objects) in SPLITS.items():
         scenes = sample_scenes(n, seed=seed, n_objects=n_objects)
-        raw[f"{split}_image"] = image_features(camera_image(scenes), images, progress=progress).numpy()
+        raw[f"{split}_image"] = image_features(camera_image(scenes, size=CAMERA_PX), images, progress=progress).numpy()
         raw[f"{split}_text"] = text_features(captions(scenes, seed=0), texts, progress=progress).numpy()
     arrays, kept = {}, {}
     for tower in ("image", "text"):
@@ -191,7 +196,7 @@ def build_features(out: Path, progress: bool = True) -> dict:
     manifest = {"name": out.name, "description": "frozen EfficientNet-Lite0 and MiniLM features of toy-world "
                 f"images and captions, PCA to {PCA_DIM} dimensions", "command": f"python -m wmlib.lit features --out {out}",
                 "splits": {k: {"n": n, "seed": seed, "n_objects": o} for k, (n, seed, o) in SPLITS.items()},
-                "image_size": IMAGE_SIZE, "variance_kept": {k: round(v, 4) for k, v in kept.items()},
+                "camera_image_px": CAMERA_PX, "encoder_input_px": IMAGE_SIZE, "variance_kept": {k: round(v, 4) for k, v in kept.items()},
                 "seconds": round(time.perf_counter() - start, 1),
                 "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
                 "files": {"features.npz": {"sha256": sha256(out / "features.npz"),
