@@ -73,6 +73,22 @@ def test_a_short_training_run_lowers_the_loss():
         clip.train(model, proc, steps=1, batch_size=30, n_scenes=10, progress=False)
 
 
+def test_text_delay_holds_the_text_tower_still_then_lets_it_learn():
+    import torch
+
+    def run(steps, text_delay):
+        model, proc = clip.build(width=32, layers=1, seed=0, image_size=64, patch=8)
+        start = {n: p.detach().clone() for n, p in model.named_parameters()}
+        clip.train(model, proc, steps=steps, batch_size=8, n_scenes=20, lr=3e-3, text_delay=text_delay, progress=False)
+        return {part: any(not torch.equal(p, start[n]) for n, p in model.named_parameters() if n.startswith(part))
+                for part in ("vision_model.", "text_model.", "text_projection.")}
+
+    assert run(steps=4, text_delay=4) == {"vision_model.": True, "text_model.": False, "text_projection.": False}
+    assert all(run(steps=4, text_delay=3).values())  # the last step is past the delay
+    with pytest.raises(ValueError, match="text_delay"):
+        run(steps=3, text_delay=4)
+
+
 def test_build_refuses_a_partial_patch():
     with pytest.raises(ValueError, match="whole number of patches"):
         clip.build(image_size=64, patch=12)
@@ -143,7 +159,7 @@ def test_the_shipped_checkpoint_matches_its_manifest_and_its_scores():
     scores = clip.evaluate(model, proc)
     assert scores == pytest.approx(manifest["scores"], abs=1e-3)  # what it scores is what it says
     # Floors well under what it scores (issue 6 asks for 0.95 on every factor; shape is not there yet).
-    assert scores["zero_shot_colour"] >= 0.95 and scores["zero_shot_size"] >= 0.85
+    assert scores["zero_shot_colour"] >= 0.95 and scores["zero_shot_size"] >= 0.9
     assert scores["zero_shot_shape"] > 0.45  # chance: 1/3
     assert scores["retrieval_image_to_text"] > 0.5 and scores["retrieval_text_to_image"] > 0.5  # chance: ~0.001
 

@@ -376,11 +376,19 @@ def contrast_scenes(n: int, seed: int = 0, n_objects=(1, 3)):
 
 def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-3, n_scenes: int = 8000,
           seed: int = 0, progress: bool = True, log_every: int = 50, n_objects=(1, 3),
-          hard_negatives: bool = True) -> list[dict]:
+          hard_negatives: bool = True, text_delay: int = 0) -> list[dict]:
     """Train on toy-world image-caption pairs: ``n_scenes`` scenes of ``n_objects`` objects (a count
     or a range), with their counterfactuals in groups of four when ``hard_negatives``
     (``contrast_scenes``; a batch holds ``batch_size / 4`` whole groups). Every caption is re-drawn
-    (paraphrased) each epoch. Returns the loss and temperature every ``log_every`` steps."""
+    (paraphrased) each epoch. Returns the loss and temperature every ``log_every`` steps.
+
+    ``text_delay``: the number of first steps in which the text tower stays at its random start
+    (``steps``: it never learns). Why wait: at first the image tower gives every image almost the same
+    embedding (a small object in a large, unchanging cave), and a text tower that learns then lowers the
+    loss the cheapest way, by making all captions alike; words it has merged give the image tower
+    nothing to tell apart. Held still, the random text tower keeps the captions apart while the image
+    tower learns to see.
+    """
     import torch
 
     from wmlib.world.captions import caption
@@ -393,10 +401,19 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
     group = 4 if hard_negatives else 1
     images = _render(model, scenes, progress)
     generator = torch.Generator().manual_seed(seed)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1)
+    if not 0 <= text_delay <= steps:
+        raise ValueError(f"text_delay={text_delay} must be between 0 and steps={steps}")
+    is_text = [name.startswith(("text_model.", "text_projection.")) for name, _ in model.named_parameters()]
+    params = [q for _, q in model.named_parameters()]
+    optimiser = torch.optim.AdamW([{"params": [q for q, t in zip(params, is_text) if not t]},
+                                   {"params": [q for q, t in zip(params, is_text) if t]}], lr=lr, weight_decay=0.1)
     warmup = max(1, min(200, steps // 10))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+
+    def cosine(s: int) -> float:
+        return min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
+
+    # A learning rate of 0 also stops AdamW's weight decay, so the text tower really stays where it started.
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, [cosine, lambda s: cosine(s) if s >= text_delay else 0.0])
     history, order, epoch = [], torch.empty(0, dtype=torch.long), -1
     steps_iter = range(steps)
     if progress:
@@ -469,6 +486,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--scenes", type=int, default=8000, help="scenes, each with 3 counterfactuals")
+    parser.add_argument("--text-delay", type=int, default=300, help="steps the text tower waits (see train)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
@@ -479,12 +497,13 @@ def main(argv: list[str] | None = None) -> None:
     env.seed_everything(args.seed)
     model, proc = build(seed=args.seed)
     history = train(model, proc, steps=args.steps, batch_size=args.batch_size, lr=args.lr, n_scenes=args.scenes,
-                    seed=args.seed)
+                    seed=args.seed, text_delay=args.text_delay)
     scores = evaluate(model, proc)
     command = (f"python -m wmlib.clip train --out {args.out} --steps {args.steps} --batch-size {args.batch_size} "
-               f"--lr {args.lr:g} --scenes {args.scenes} --seed {args.seed}")
+               f"--lr {args.lr:g} --scenes {args.scenes} --text-delay {args.text_delay} --seed {args.seed}")
     settings = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "scenes": args.scenes,
-                "hard_negatives": True, "image_size": image_size(model), "threads": args.threads or env.default_threads()}
+                "hard_negatives": True, "text_delay": args.text_delay, "image_size": image_size(model),
+                "threads": args.threads or env.default_threads()}
     manifest = save(model, proc, args.out, command, args.seed, history, scores, settings)
     print(json.dumps({k: manifest[k] for k in ("scores", "final_loss", "temperature", "train_seconds", "parameters")}))
 
