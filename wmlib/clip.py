@@ -403,10 +403,10 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
     generator = torch.Generator().manual_seed(seed)
     if not 0 <= text_delay <= steps:
         raise ValueError(f"text_delay={text_delay} must be between 0 and steps={steps}")
-    is_text = [name.startswith(("text_model.", "text_projection.")) for name, _ in model.named_parameters()]
-    params = [q for _, q in model.named_parameters()]
-    optimiser = torch.optim.AdamW([{"params": [q for q, t in zip(params, is_text) if not t]},
-                                   {"params": [q for q, t in zip(params, is_text) if t]}], lr=lr, weight_decay=0.1)
+    rest, text = [], []
+    for name, q in model.named_parameters():
+        (text if name.startswith(("text_model.", "text_projection.")) else rest).append(q)
+    optimiser = torch.optim.AdamW([{"params": rest}, {"params": text}], lr=lr, weight_decay=0.1)
     warmup = max(1, min(200, steps // 10))
 
     def cosine(s: int) -> float:
