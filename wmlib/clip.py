@@ -396,13 +396,13 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
 
     if hard_negatives and batch_size % 4:
         raise ValueError(f"with hard negatives the batch holds whole groups of 4 scenes; batch_size={batch_size}")
+    if not 0 <= text_delay <= steps:
+        raise ValueError(f"text_delay={text_delay} must be between 0 and steps={steps}")
     start = time.perf_counter()  # the time recorded includes rendering the images
     scenes = contrast_scenes(n_scenes, seed, n_objects) if hard_negatives else sample_scenes(n_scenes, seed, n_objects)
     group = 4 if hard_negatives else 1
     images = _render(model, scenes, progress)
     generator = torch.Generator().manual_seed(seed)
-    if not 0 <= text_delay <= steps:
-        raise ValueError(f"text_delay={text_delay} must be between 0 and steps={steps}")
     rest, text = [], []
     for name, q in model.named_parameters():
         (text if name.startswith(("text_model.", "text_projection.")) else rest).append(q)
