@@ -266,12 +266,28 @@ def test_prepare_clips_outliers_then_normalises():
     assert y[0, 0] < 0.9  # the outlier no longer owns its row
 
 
+def test_best_layer_pair_clips_each_model_at_one_threshold():
+    a, b = related(100, seed=16)
+    loud = 50 * a  # a layer whose values are all large: one threshold for the model clips it hard
+    best, _ = al.best_layer_pair([a, loud], [b], q=0.5)
+
+    def limit(*layers):
+        values = np.sort(np.abs(np.concatenate([x.ravel() for x in layers])))
+        return values[int(0.5 * len(values))]
+
+    la, lb = limit(a, loud), limit(b)
+    expected = max(al.mutual_knn(np.clip(x, -la, la), np.clip(b, -lb, lb)) for x in (a, loud))
+    assert best == pytest.approx(expected, abs=1e-12)
+    assert best != pytest.approx(max(al.mutual_knn(al.prepare(x, 0.5), al.prepare(b, 0.5)) for x in (a, loud)))
+
+
 def test_best_layer_pair_finds_the_shared_layer():
     a, b = related(200, seed=14)
     noise = [gaussian(200, 12, s) for s in range(20, 23)]
     best, (i, j) = al.best_layer_pair([noise[0], a, noise[1]], [noise[2], b])
     assert (i, j) == (1, 1)
-    assert best == pytest.approx(al.mutual_knn(al.prepare(a), al.prepare(b)), abs=1e-12)
+    unclipped, where = al.best_layer_pair([noise[0], a, noise[1]], [noise[2], b], q=None)
+    assert where == (1, 1) and unclipped == pytest.approx(al.mutual_knn(a, b), abs=1e-12)
     other, where = al.best_layer_pair([noise[0], a], [b], metric="cka", q=None)
     assert where == (1, 0) and other == pytest.approx(al.cka(al.normalize(a), al.normalize(b)), abs=1e-9)
 

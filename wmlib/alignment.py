@@ -65,6 +65,14 @@ def normalize(x) -> "torch.Tensor":
     return x / x.norm(dim=1, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
 
 
+def _clip_limit(xs: list, q: float) -> float:
+    """The ``q`` quantile of the absolute values of all of ``xs`` together (exact, by sorting)."""
+    import torch
+
+    magnitudes = torch.cat([x.abs().flatten() for x in xs]).sort().values
+    return float(magnitudes[min(int(q * len(magnitudes)), len(magnitudes) - 1)])
+
+
 def prepare(x, q: float = 0.95) -> "torch.Tensor":
     """The paper's preprocessing (App. C.2): clip every value to the ``q`` quantile of all the absolute
     values (large models have a few huge "emergent outlier" dimensions, Dettmers et al. 2022, that would
@@ -73,8 +81,7 @@ def prepare(x, q: float = 0.95) -> "torch.Tensor":
     if not 0 < q <= 1:
         raise ValueError(f"q is a quantile in (0, 1]; got {q}")
     x = _features(x)
-    magnitudes = x.abs().flatten().sort().values
-    limit = magnitudes[min(int(q * len(magnitudes)), len(magnitudes) - 1)]
+    limit = _clip_limit([x], q)
     return normalize(x.clamp(-limit, limit))
 
 
@@ -301,15 +308,26 @@ def best_layer_pair(xs, ys, metric: str = "mutual_knn", k: int = 10, q: float | 
                     ) -> tuple[float, tuple[int, int]]:
     """The paper's cross-model score (App. C.2, "inspired by BrainScore"): every layer of one model
     against every layer of the other, keeping the best pair. ``xs``, ``ys``: sequences of (N, D)
-    features, one per layer (or an (L, N, D) array). Each layer is first ``prepare``-d (outliers
-    clipped at quantile ``q``, rows unit length); ``q=None`` only normalises. Returns the best score
-    and its (layer of x, layer of y).
+    features, one per layer (or an (L, N, D) array). Each model's values are first clipped at the
+    ``q`` quantile of the absolute values of all its layers together (one threshold per model, as the
+    reference code does), then every row is scaled to unit length; ``q=None`` only normalises.
+    Returns the best score and its (layer of x, layer of y).
 
-    For mutual k-NN the neighbours of each layer are found once, not once per pair."""
-    xs = [prepare(x, q) if q is not None else normalize(x) for x in xs]
-    ys = [prepare(y, q) if q is not None else normalize(y) for y in ys]
-    if not xs or not ys:
+    For mutual k-NN the neighbours of each layer are found once, not once per pair. Note that the
+    best of many layer pairs scores above ``chance`` even for unrelated models."""
+    if len(xs) == 0 or len(ys) == 0:
         raise ValueError("each model needs at least one layer of features")
+    if q is not None and not 0 < q <= 1:
+        raise ValueError(f"q is a quantile in (0, 1]; got {q}")
+
+    def layers(model) -> list:
+        model = [_features(x, "a layer") for x in model]
+        if q is None:
+            return [normalize(x) for x in model]
+        limit = _clip_limit(model, q)
+        return [normalize(x.clamp(-limit, limit)) for x in model]
+
+    xs, ys = layers(xs), layers(ys)
     if metric == "mutual_knn":
         nx, ny = [knn(x, k) for x in xs], [knn(y, k) for y in ys]
         scores = {(i, j): float(_overlap(a, b).double().mean() / k) for i, a in enumerate(nx) for j, b in enumerate(ny)}
