@@ -328,3 +328,24 @@ def test_every_metric_is_reachable_by_name():
         kwargs = {"k": 5} if "knn" in name else {}
         assert al.score(a, b, name, k=5) == pytest.approx(fn(a, b, **kwargs))
     assert set(itertools.chain(SYMMETRIC, ["cycle_knn"])) == set(ALL)
+
+
+def test_layer_neighbours_and_overlap_give_mutual_knn():
+    a, b = related(120, seed=17)
+    (na,), (nb,) = al.layer_neighbours([a], k=7, q=None), al.layer_neighbours([b], k=7, q=None)
+    assert al.neighbour_overlap(na, nb) == pytest.approx(al.mutual_knn(a, b, k=7), abs=1e-12)
+    with pytest.raises(ValueError, match="same shape"):
+        al.neighbour_overlap(na, nb[:, :3])
+
+
+def test_spearman_matches_a_direct_computation_with_ties():
+    x = np.array([1.0, 2.0, 2.0, 3.0, 5.0, 4.0])
+    y = np.array([2.0, 1.0, 4.0, 4.0, 6.0, 5.0])
+
+    def ranks(v):  # mean rank of ties, written the slow way
+        return np.array([np.mean([j for j in range(len(v)) if np.sort(v)[j] == value]) for value in v])
+
+    expected = np.corrcoef(ranks(x), ranks(y))[0, 1]
+    assert al.spearman(x, y) == pytest.approx(expected, abs=1e-12)
+    assert al.spearman(x, np.exp(x)) == pytest.approx(1.0)  # monotone, not linear: still 1
+    assert al.spearman(x, -x) == pytest.approx(-1.0)

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = ["prepare", "normalize", "knn", "mutual_knn", "cycle_knn", "lcs_knn", "edit_distance_knn", "cka",
-           "unbiased_cka", "cknna", "svcca", "canonical_correlations", "score", "best_layer_pair", "METRICS",
-           "chance"]
+           "unbiased_cka", "cknna", "svcca", "canonical_correlations", "score", "prepare_layers", "layer_neighbours",
+           "neighbour_overlap", "best_layer_pair", "spearman", "METRICS", "chance"]
 
 
 def _features(x, name: str = "features") -> "torch.Tensor":
@@ -304,37 +304,79 @@ def score(a, b, metric: str = "mutual_knn", k: int = 10, **options) -> float:
     return METRICS[metric](a, b, **options)
 
 
+def prepare_layers(layers, q: float | None = 0.95) -> list["torch.Tensor"]:
+    """The paper's preparation of one model's features, ``layers`` a sequence of (N, D) arrays (or an
+    (L, N, D) array): every value clipped at the ``q`` quantile of the absolute values of *all* its
+    layers together (one threshold per model, as the reference code does), then every row scaled to
+    unit length. ``q=None`` only normalises."""
+    if len(layers) == 0:
+        raise ValueError("a model needs at least one layer of features")
+    if q is not None and not 0 < q <= 1:
+        raise ValueError(f"q is a quantile in (0, 1]; got {q}")
+    layers = [_features(x, "a layer") for x in layers]
+    if q is None:
+        return [normalize(x) for x in layers]
+    limit = _clip_limit(layers, q)
+    return [normalize(x.clamp(-limit, limit)) for x in layers]
+
+
+def layer_neighbours(layers, k: int = 10, q: float | None = 0.95) -> list["torch.Tensor"]:
+    """The ``k`` nearest neighbours (N, k) of every item in every layer of one model, after
+    ``prepare_layers``. Find them once per model; ``neighbour_overlap`` then scores any pair of layers
+    (of any two models) in milliseconds."""
+    return [knn(x, k) for x in prepare_layers(layers, q)]
+
+
+def neighbour_overlap(na: "torch.Tensor", nb: "torch.Tensor") -> float:
+    """Mutual k-NN from two (N, k) neighbour lists (from ``knn`` or ``layer_neighbours``)."""
+    if na.shape != nb.shape:
+        raise ValueError(f"neighbour lists must have the same shape; got {tuple(na.shape)} and {tuple(nb.shape)}")
+    return float(_overlap(na, nb).double().mean() / na.shape[1])
+
+
 def best_layer_pair(xs, ys, metric: str = "mutual_knn", k: int = 10, q: float | None = 0.95
                     ) -> tuple[float, tuple[int, int]]:
     """The paper's cross-model score (App. C.2, "inspired by BrainScore"): every layer of one model
     against every layer of the other, keeping the best pair. ``xs``, ``ys``: sequences of (N, D)
-    features, one per layer (or an (L, N, D) array). Each model's values are first clipped at the
-    ``q`` quantile of the absolute values of all its layers together (one threshold per model, as the
-    reference code does), then every row is scaled to unit length; ``q=None`` only normalises.
-    Returns the best score and its (layer of x, layer of y).
+    features, one per layer (or an (L, N, D) array), each model prepared by ``prepare_layers``
+    (clipped at quantile ``q``, one threshold per model; rows unit length). Returns the best score and
+    its (layer of x, layer of y).
 
-    For mutual k-NN the neighbours of each layer are found once, not once per pair. Note that the
-    best of many layer pairs scores above ``chance`` even for unrelated models."""
-    if len(xs) == 0 or len(ys) == 0:
-        raise ValueError("each model needs at least one layer of features")
-    if q is not None and not 0 < q <= 1:
-        raise ValueError(f"q is a quantile in (0, 1]; got {q}")
-
-    def layers(model) -> list:
-        model = [_features(x, "a layer") for x in model]
-        if q is None:
-            return [normalize(x) for x in model]
-        limit = _clip_limit(model, q)
-        return [normalize(x.clamp(-limit, limit)) for x in model]
-
-    xs, ys = layers(xs), layers(ys)
+    For mutual k-NN the neighbours of each layer are found once, not once per pair. Note that the best
+    of many layer pairs scores above ``chance`` even for unrelated models."""
     if metric == "mutual_knn":
-        nx, ny = [knn(x, k) for x in xs], [knn(y, k) for y in ys]
-        scores = {(i, j): float(_overlap(a, b).double().mean() / k) for i, a in enumerate(nx) for j, b in enumerate(ny)}
+        nx, ny = layer_neighbours(xs, k, q), layer_neighbours(ys, k, q)
+        scores = {(i, j): neighbour_overlap(a, b) for i, a in enumerate(nx) for j, b in enumerate(ny)}
     else:
-        scores = {(i, j): score(x, y, metric, k=k) for i, x in enumerate(xs) for j, y in enumerate(ys)}
+        px, py = prepare_layers(xs, q), prepare_layers(ys, q)
+        scores = {(i, j): score(x, y, metric, k=k) for i, x in enumerate(px) for j, y in enumerate(py)}
     best = max(scores, key=scores.get)
     return scores[best], best
+
+
+def spearman(x, y) -> float:
+    """Spearman's rank correlation: the Pearson correlation of the ranks (ties share their mean rank);
+    1 when ``y`` grows whenever ``x`` does, whatever the shape of the curve."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.shape != y.shape or x.ndim != 1 or len(x) < 3:
+        raise ValueError(f"x and y must be two equally long lists of at least 3 numbers; got {x.shape} and {y.shape}")
+    rx, ry = _ranks(x), _ranks(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    denominator = math.sqrt(float((rx ** 2).sum() * (ry ** 2).sum()))
+    return float((rx * ry).sum() / denominator) if denominator else 0.0
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 0 .. n-1, ties given the mean of the ranks they span."""
+    order = np.argsort(x, kind="stable")
+    sorted_x = x[order]
+    ranks = np.empty(len(x))
+    start = 0
+    for end in range(1, len(x) + 1):
+        if end == len(x) or sorted_x[end] != sorted_x[start]:
+            ranks[order[start:end]] = (start + end - 1) / 2
+            start = end
+    return ranks
 
 
 def chance(metric: str, n: int, k: int = 10) -> float:

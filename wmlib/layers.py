@@ -272,14 +272,13 @@ def family_alignment(vision_feats: dict[str, torch.Tensor], language_feats: dict
     (vision layer, language layer).
 
     As the paper: each model's features are clipped at the ``q`` quantile of their magnitude, one
-    threshold over all its layers ("emergent outliers"), then L2-normalised (``wmlib.alignment.prepare``);
-    then the max over layer pairs (``wmlib.alignment.best_layer_pair``), with ``k`` neighbours.
+    threshold over all its layers ("emergent outliers"), then L2-normalised
+    (``wmlib.alignment.prepare_layers``); then the max over layer pairs, as
+    ``wmlib.alignment.best_layer_pair``, with ``k`` neighbours.
     """
     import itertools
 
     import numpy as np
-
-    from wmlib.alignment import best_layer_pair
 
     if not vision_feats or not language_feats:
         raise ValueError("family_alignment needs at least one vision model and one language model")
@@ -292,8 +291,17 @@ def family_alignment(vision_feats: dict[str, torch.Tensor], language_feats: dict
     if len(set(counts.values())) > 1:
         raise ValueError(f"every model must see the same N pairs; N per model: {counts}")
 
-    vision = [_prepare_layers(f, q) for f in vision_feats.values()]
-    language = [_prepare_layers(f, q) for f in language_feats.values()]
+    from wmlib.alignment import layer_neighbours, neighbour_overlap, prepare_layers, score
+
+    # Prepare (and for mutual k-NN, find the neighbours of) each model once, not once per model pair.
+    if metric == "mutual_knn":
+        vision = [layer_neighbours(list(f), k, q) for f in vision_feats.values()]
+        language = [layer_neighbours(list(f), k, q) for f in language_feats.values()]
+        compare = neighbour_overlap
+    else:
+        vision = [prepare_layers(list(f), q) for f in vision_feats.values()]
+        language = [prepare_layers(list(f), q) for f in language_feats.values()]
+        compare = lambda a, b: score(a, b, metric, k=k)  # noqa: E731
     scores = np.zeros((len(vision), len(language)))
     layers = np.zeros((len(vision), len(language), 2), dtype=int)
     pairs = list(itertools.product(range(len(vision)), range(len(language))))
@@ -302,22 +310,7 @@ def family_alignment(vision_feats: dict[str, torch.Tensor], language_feats: dict
 
         pairs = bar(pairs, desc=f"{metric} over layer pairs", unit="model pair")
     for i, j in pairs:
-        # q=None: already clipped, once per model; best_layer_pair would clip each layer on its own
-        score, (a, b) = best_layer_pair(list(vision[i]), list(language[j]), metric=metric, k=k, q=None)
-        scores[i, j], layers[i, j] = score, (a, b)
+        found = {(a, b): compare(x, y) for a, x in enumerate(vision[i]) for b, y in enumerate(language[j])}
+        best = max(found, key=found.get)
+        scores[i, j], layers[i, j] = found[best], best
     return scores, layers
-
-
-def _prepare_layers(feats: torch.Tensor, q: float) -> torch.Tensor:
-    """(L, N, D) -> clipped and L2-normalised (L, N, D), with one clipping threshold for the whole model.
-
-    ``prepare`` clips at a quantile of everything it is given and normalises rows, so giving it all
-    layers' rows at once yields the reference's single threshold per model, each row normalised.
-    """
-    import torch
-
-    from wmlib.alignment import prepare
-
-    feats = torch.as_tensor(feats).float()
-    n_layers, n, d = feats.shape
-    return prepare(feats.reshape(n_layers * n, d), q=q).reshape(n_layers, n, d)
