@@ -349,3 +349,4 @@ def test_spearman_matches_a_direct_computation_with_ties():
     assert al.spearman(x, y) == pytest.approx(expected, abs=1e-12)
     assert al.spearman(x, np.exp(x)) == pytest.approx(1.0)  # monotone, not linear: still 1
     assert al.spearman(x, -x) == pytest.approx(-1.0)
+    np.testing.assert_allclose(al._ranks(np.array([3.0, 1.0, 2.0, 2.0])), [3, 0, 1.5, 1.5])

@@ -368,14 +368,11 @@ def spearman(x, y) -> float:
 
 def _ranks(x: np.ndarray) -> np.ndarray:
     """Ranks 0 .. n-1, ties given the mean of the ranks they span."""
-    order = np.argsort(x, kind="stable")
-    sorted_x = x[order]
     ranks = np.empty(len(x))
-    start = 0
-    for end in range(1, len(x) + 1):
-        if end == len(x) or sorted_x[end] != sorted_x[start]:
-            ranks[order[start:end]] = (start + end - 1) / 2
-            start = end
+    ranks[np.argsort(x, kind="stable")] = np.arange(len(x))
+    _, group, size = np.unique(x, return_inverse=True, return_counts=True)
+    if (size > 1).any():
+        ranks = np.bincount(group, weights=ranks)[group] / size[group]
     return ranks
 
 

@@ -394,17 +394,6 @@ def align_to(x: np.ndarray, target: np.ndarray, allow_reflection: bool = True) -
 
 # --- scores --------------------------------------------------------------------------------------------
 
-def _ranks(v: np.ndarray) -> np.ndarray:
-    """Ranks 0..n-1 of a 1-D array, ties sharing their average rank (as Spearman's correlation needs)."""
-    order = np.argsort(v, kind="stable")
-    ranks = np.empty(len(v))
-    ranks[order] = np.arange(len(v))
-    _, group, size = np.unique(v, return_inverse=True, return_counts=True)
-    if (size > 1).any():
-        ranks = np.bincount(group, weights=ranks)[group] / size[group]
-    return ranks
-
-
 def distance_agreement(a: np.ndarray, b: np.ndarray, method: str = "spearman") -> float:
     """Correlation between the pairwise distances of the same N items in two spaces, a (N, Da) and b (N, Db).
 
@@ -420,7 +409,9 @@ def distance_agreement(a: np.ndarray, b: np.ndarray, method: str = "spearman") -
     upper = np.triu_indices(len(a), 1)
     da, db = _pairwise(a)[upper], _pairwise(b)[upper]
     if method == "spearman":
-        da, db = _ranks(da), _ranks(db)
+        from wmlib.alignment import spearman
+
+        return spearman(da, db)
     return float(np.corrcoef(da, db)[0, 1])
 
 
