@@ -313,3 +313,10 @@ def test_score_table_annotates_every_cell():
     assert texts == ["0.98", "0.90", "0.12", "0.93"]
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels == ["colour\n(chance 0.12)", "x\n(R²)"]
+
+
+def test_score_table_can_hold_other_scores_than_probes():
+    fig = plots.score_table({"a vs b": {"cka": 0.5, "svcca": 0.2}}, score="alignment")
+    ax, colorbar = fig.axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["cka", "svcca"]
+    assert colorbar.get_ylabel() == "alignment"

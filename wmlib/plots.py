@@ -609,9 +609,12 @@ def fire_sweep(scene, i: int = 0, fire_x=(-0.8, -0.25, 0.25, 0.8), size: int = 6
     return fig
 
 
-def score_table(table: dict[str, dict[str, float]], chance: dict[str, float] | None = None, title: str | None = None):
+def score_table(table: dict[str, dict[str, float]], chance: dict[str, float] | None = None, title: str | None = None,
+                score: str | None = None):
     """A heatmap of probe scores: one row per projection, one column per factor (accuracy for classes,
-    R^2 for positions), each cell annotated; ``chance`` levels are written under the factor names."""
+    R^2 for positions), each cell annotated; ``chance`` levels are written under the factor names.
+    ``score``: what the cells hold when they are not probe scores (e.g. "alignment"); then columns
+    without a chance level are not labelled R^2."""
     import matplotlib.pyplot as plt
 
     rows = list(table)
@@ -624,11 +627,12 @@ def score_table(table: dict[str, dict[str, float]], chance: dict[str, float] | N
             ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=8,
                     color="white" if values[i, j] < 0.6 else "black")
     chance = chance or {}
-    ax.set_xticks(range(len(cols)), [c + (f"\n(chance {chance[c]:.2f})" if c in chance else "\n(R²)") for c in cols],
+    unmarked = "" if score else "\n(R²)"
+    ax.set_xticks(range(len(cols)), [c + (f"\n(chance {chance[c]:.2f})" if c in chance else unmarked) for c in cols],
                   fontsize=8)
     ax.set_yticks(range(len(rows)), rows, fontsize=9)
     ax.xaxis.tick_top()
-    fig.colorbar(im, ax=ax, fraction=0.04, label="accuracy or R²")
+    fig.colorbar(im, ax=ax, fraction=0.04, label=score or "accuracy or R²")
     if title:
         ax.set_title(title, fontsize=10, pad=30)
     fig.tight_layout()
