@@ -1,0 +1,1104 @@
+"""The Platonic Representation Hypothesis, tested in a world whose reality Z we know.
+
+Huh et al. (2024, "The Platonic Representation Hypothesis") conjecture that as models become more
+capable, their representations converge, across objectives and across modalities, toward one
+representation of the reality Z that images (X) and text (Y) are projections of. With real data nobody
+knows Z, so the second half of the claim cannot be checked. In the toy world it can: ``z_features``
+writes down the true state of each scene, and its kernel is "the kernel of Z".
+
+The family of models trained here, all from scratch on a CPU, each at three widths and saved at several
+points of its training (step 0, untrained, included):
+
+- image encoders on 32-pixel camera images: an ``autoencoder`` (reconstruct the pixels), a factor
+  ``classifier`` (predict Z's factors) and a ``contrastive`` encoder (InfoNCE between two renders of the
+  same objects lit by two different fires: two views of one Z, as in the paper's section 4);
+- text encoders on the captions: a ``next-token`` language model (GPT-2), a ``masked`` language model
+  (BERT) and a ``contrastive`` encoder (InfoNCE between two captions of the same scene, SimCSE-style, the
+  language model of the paper's Fig. 8c).
+
+No model ever sees the other modality: whatever alignment between images and captions appears, nobody
+trained for it.
+
+Features follow the paper (App. C.2): every block (images) or layer (text) pooled, and the alignment of
+two models is the best mutual k-NN over all their layer pairs (``wmlib.alignment.best_layer_pair``).
+Capability is one number per model, higher is better: the held-out score of a linear probe of Z's
+factors from the model's features (the paper's VTAB linear probes of Fig. 2 with one task, the same
+for both modalities and every objective). Language models also get ``lm_score`` = 1 - bits per byte on
+held-out captions (the paper's Fig. 3).
+
+What the shipped family shows (``convergence``): image and text models that read more of Z align more
+with the other modality and with the kernel of Z. The language models do not: as their 1 - bpb rises,
+their alignment *falls* below that of the untrained network, whose mean-pooled random embeddings are a
+bag of words. The toy captions state every fact independently, so nothing in a caption predicts another
+fact's value and text statistics cannot tell "red" from "blue": a model of text alone learns the
+kernel of its co-occurrences (the paper's section 4), and here that kernel is blind to Z. The
+contrastive text encoder, whose co-occurring pairs are two descriptions of one scene, converges.
+
+Training the whole family takes about 11 minutes on one thread, so its features are shipped in
+``data/features/prh-toy``; rebuild them with::
+
+    python -m wmlib.prh features --out data/features/prh-toy
+
+``train_image_encoder`` and ``train_text_model`` train one model in seconds, for a notebook to watch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+    from wmlib.world.scene import Scene
+
+IMAGE_OBJECTIVES = ("autoencoder", "classifier", "contrastive")
+TEXT_OBJECTIVES = ("next-token", "masked", "contrastive")
+IMAGE_PX = 32  # what the encoders see: 64-pixel renders averaged 2 x 2 (smooth edges), cheap to train on
+RENDER_PX = 64
+IMAGE_WIDTHS = (8, 16, 32)  # channels of the first block; the next two have 2x and 4x as many
+TEXT_WIDTHS = (16, 32, 64)  # hidden size of the transformer
+TEXT_LAYERS = 3
+IMAGE_STEPS = (0, 50, 200, 800)  # snapshots along each training run (step 0: untrained)
+TEXT_STEPS = (0, 50, 200, 800)
+SPLITS = {  # scenes: how many, seed, objects per scene; every split has its own seed
+    "image_train": (8000, 1, (1, 3)),
+    "probe": (2000, 2, (1, 3)),         # linear probes of Z: fitted on the first PROBE_FIT, scored on the rest
+    "eval": (1000, 3, (1, 3)),          # the N = 1000 paired scenes every alignment is measured on
+    "text_train": (12000, 4, (1, 3)),   # captions (two paraphrases each) to train the text encoders
+    "held_out": (200, 5, (1, 3)),       # each objective's held-out loss (bits per byte for language models)
+}
+PROBE_FIT = 1500
+K = 10  # neighbours in mutual k-NN, as the paper
+CONTRASTIVE_TEMPERATURE = 0.1
+FEATURE_DIM = 24  # stored dimensions per layer (``_reduce``) when a layer has more
+
+# Z's positions are standardised with the mean and standard deviation of the world's prior over
+# present objects (measured on 20,000 scenes of ``sample_scenes``): x and z are uniform, y mixes
+# objects resting on the ground with objects in the air.
+POSITION_MEAN = np.array([0.0, 0.70, 1.60], np.float32)
+POSITION_STD = np.array([0.70, 0.51, 0.58], np.float32)
+
+
+# --- Z itself ----------------------------------------------------------------------------------------
+
+def slot_targets(scenes: "Scene") -> dict[str, np.ndarray]:
+    """Z's factors in the canonical layout: the objects of each scene sorted left to right (by x) into
+    ``MAX_OBJECTS`` slots, empty slots last. Returns (N, slots) arrays ``present``, ``shape`` (-1 when
+    empty), ``colour``, ``size`` and (N, slots, 3) ``position``, standardised (0 when empty)."""
+    present = scenes.present
+    order = np.argsort(np.where(present, scenes.position[..., 0], np.inf), axis=1, kind="stable")
+    rows = np.arange(len(scenes))[:, None]
+    present = present[rows, order]
+    position = (scenes.position[rows, order] - POSITION_MEAN) / POSITION_STD
+    return {"present": present, "shape": np.where(present, scenes.shape[rows, order], -1).astype(np.int64),
+            "colour": np.where(present, scenes.colour[rows, order], 0).astype(np.int64),
+            "size": np.where(present, scenes.size[rows, order], 0).astype(np.int64),
+            "position": np.where(present[..., None], position, 0).astype(np.float32)}
+
+
+def z_features(scenes: "Scene") -> np.ndarray:
+    """The true state Z of each scene as a vector, (N, MAX_OBJECTS * 16) float32; its kernel (the dot
+    products of these rows) is what this module calls "the kernel of Z".
+
+    One slot of 16 numbers per object: one-hot shape (3), one-hot colour (8), one-hot size (2) and the
+    standardised position x, y, z (3). A scene is a *set* of objects, but a vector has an order, so the
+    objects are sorted left to right into the slots and empty slots are all zeros: the same scene gives
+    the same vector whichever order its objects were listed in. Left to right because that is how the
+    image lays them out and how the captions often list them; two objects within a hair of the same x
+    can swap slots, a rare discontinuity. Each present object weighs about the same in its three
+    categorical factors (three ones) as in its position (three unit-variance numbers). The fire, the
+    velocities and the world's constants are left out: the kernel is about the objects, as the captions
+    and ``wmlib.world.z_kernel`` are.
+    """
+    from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZES
+
+    t = slot_targets(scenes)
+    present = t["present"][..., None]
+    one_hot = lambda index, n: (index[..., None] == np.arange(n)) & present  # noqa: E731
+    slots = np.concatenate([one_hot(t["shape"], len(SHAPES)), one_hot(t["colour"], len(COLOUR_NAMES)),
+                            one_hot(t["size"], len(SIZES)), t["position"]], axis=-1)
+    return slots.reshape(len(scenes), -1).astype(np.float32)
+
+
+# --- images --------------------------------------------------------------------------------------------
+
+def relit(scenes: "Scene", seed: int) -> "Scene":
+    """The same objects lit by a fire at a new random place: the second view of the contrastive image
+    encoder. The light and the shadows change, the objects do not, so the pair shares all of Z that
+    ``z_features`` holds and differs only in a nuisance. (A depth map or the shadow on the wall would be
+    other projections of the same Z, but neither shows colour: InfoNCE against them would teach the
+    camera encoder to drop colour, and a second render under new light keeps the cost at one renderer.)"""
+    from wmlib.world.scene import LIGHT_RANGE
+
+    rng = np.random.default_rng([seed, 7])
+    light = np.stack([rng.uniform(*LIGHT_RANGE[a], len(scenes)) for a in "xyz"], axis=1).astype(np.float32)
+    return scenes.with_(light=light)
+
+
+def images(scenes: "Scene", chunk: int = 1000) -> np.ndarray:
+    """Camera images (N, 3, IMAGE_PX, IMAGE_PX) float32 in [0, 1]: rendered at ``RENDER_PX`` and averaged
+    over 2 x 2 pixels, which smooths the edges that a 32-pixel ray cast would leave jagged."""
+    from wmlib.world import camera_image
+
+    f = RENDER_PX // IMAGE_PX
+    out = []
+    for i in range(0, len(scenes), chunk):
+        x = camera_image(scenes[i:i + chunk], size=RENDER_PX)
+        out.append(x.reshape(len(x), IMAGE_PX, f, IMAGE_PX, f, 3).mean(axis=(2, 4)).transpose(0, 3, 1, 2))
+    return np.concatenate(out).astype(np.float32)
+
+
+@dataclass
+class ImageData:
+    """Everything an image encoder trains on: ``images`` (N, 3, H, W), ``relit`` (the same scenes under
+    another fire, for the contrastive objective; None when not rendered) and ``scenes`` (Z)."""
+
+    images: np.ndarray
+    relit: np.ndarray | None
+    scenes: "Scene"
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def image_data(n: int, seed: int, n_objects=(1, 3), relit_too: bool = True, progress: bool = False) -> ImageData:
+    """``n`` random scenes (``sample_scenes(n, seed)``) rendered, and with ``relit_too`` rendered again
+    under another fire (``relit``), which only the contrastive objective needs."""
+    from wmlib.world import sample_scenes
+
+    scenes = sample_scenes(n, seed=seed, n_objects=n_objects)
+    views = [scenes, relit(scenes, seed)] if relit_too else [scenes]
+    if progress:
+        from wmlib.plots import progress as bar
+
+        views = bar(views, desc=f"rendering {n} scenes" + (" under two fires" if relit_too else ""))
+    rendered = [images(v) for v in views]
+    return ImageData(rendered[0], rendered[1] if relit_too else None, scenes)
+
+
+def _check_choice(value, allowed: Sequence, what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(map(str, allowed))}")
+
+
+@functools.cache
+def _image_model_class():
+    """``ImageModel``, defined on first use so that importing wmlib.prh does not import torch."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    from wmlib.world.scene import COLOUR_NAMES, MAX_OBJECTS, SHAPES, SIZES
+
+    class ImageModel(nn.Module):
+        """A small CNN of three blocks (each halves the image: 32 -> 16 -> 8 -> 4 pixels, with ``width``,
+        2 ``width`` and 4 ``width`` channels) and the head its objective trains it through."""
+
+        def __init__(self, objective: str, width: int, seed: int = 0):
+            super().__init__()
+            self.objective, self.width = objective, width
+            torch.manual_seed(seed)
+            blocks, c_in = [], 3
+            for c in (width, 2 * width, 4 * width):
+                blocks.append(nn.Sequential(nn.Conv2d(c_in, c, 3, stride=2, padding=1), nn.ReLU(),
+                                            nn.Conv2d(c, c, 3, padding=1), nn.ReLU()))
+                c_in = c
+            self.blocks = nn.ModuleList(blocks)
+            # The heads are drawn from their own seed, so that at step 0 the encoders of every objective
+            # are the same network: training alone makes them differ.
+            torch.manual_seed(seed + 1)
+            flat = c_in * (IMAGE_PX // 8) ** 2
+            self.slots, self.classes = MAX_OBJECTS, (len(SHAPES) + 1, len(COLOUR_NAMES), len(SIZES))  # +1: empty
+            if objective == "autoencoder":
+                self.head = nn.Sequential(nn.ConvTranspose2d(c_in, 2 * width, 4, 2, 1), nn.ReLU(),
+                                          nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.ReLU(),
+                                          nn.ConvTranspose2d(width, 3, 4, 2, 1))
+            elif objective == "classifier":
+                self.head = nn.Sequential(nn.Flatten(), nn.Linear(flat, self.slots * (sum(self.classes) + 3)))
+            else:
+                self.head = nn.Sequential(nn.Flatten(), nn.Linear(flat, 128), nn.ReLU(), nn.Linear(128, 32))
+
+        def maps(self, x: "torch.Tensor") -> list["torch.Tensor"]:
+            """The output of every block for images ``x`` in [0, 1]."""
+            x = (x - 0.5) / 0.25
+            out = []
+            for block in self.blocks:
+                x = block(x)
+                out.append(x)
+            return out
+
+        def features(self, x: "torch.Tensor") -> list["torch.Tensor"]:
+            """Every block's output pooled to a 2 x 2 grid and flattened (4 x its channels): a grid
+            rather than one global average, because where things are (left, right, up, down) is part
+            of Z and of what the captions say."""
+            return [F.adaptive_avg_pool2d(m, 2).flatten(1) for m in self.maps(x)]
+
+        def loss(self, x: "torch.Tensor", other: "torch.Tensor", z: dict[str, "torch.Tensor"]) -> "torch.Tensor":
+            """The objective's loss on a batch: images ``x``, the same scenes under another fire ``other``
+            and their slot targets ``z`` (``slot_targets`` as tensors)."""
+            if self.objective == "autoencoder":
+                return F.mse_loss(torch.sigmoid(self.head(self.maps(x)[-1])), x)
+            if self.objective == "contrastive":
+                from wmlib.clip import clip_loss
+
+                a = F.normalize(self.head(self.maps(x)[-1]), dim=-1)
+                b = F.normalize(self.head(self.maps(other)[-1]), dim=-1)
+                return clip_loss(a, b, torch.tensor(math.log(1 / CONTRASTIVE_TEMPERATURE)))
+            out = self.head(self.maps(x)[-1]).view(len(x), self.slots, -1)
+            n_shape, n_colour, n_size = self.classes
+            shape, colour, size, position = out.split([n_shape, n_colour, n_size, 3], dim=-1)
+            present = z["present"]
+            empty = torch.full_like(z["shape"], n_shape - 1)  # the last shape class means "no object here"
+            loss = F.cross_entropy(shape.flatten(0, 1), torch.where(present, z["shape"], empty).flatten())
+            loss = loss + F.cross_entropy(colour[present], z["colour"][present])
+            loss = loss + F.cross_entropy(size[present], z["size"][present])
+            return loss + F.mse_loss(position[present], z["position"][present])
+
+    return ImageModel
+
+
+def build_image_encoder(objective: str, width: int, seed: int = 0):
+    """An untrained ``ImageModel`` for ``objective`` (one of ``IMAGE_OBJECTIVES``) with ``width`` channels
+    in its first block. The same ``width`` and ``seed`` give the same encoder for every objective."""
+    _check_choice(objective, IMAGE_OBJECTIVES, "image objective")
+    if not isinstance(width, int) or width < 1:
+        raise ValueError(f"width must be a positive number of channels, got {width!r}")
+    return _image_model_class()(objective, width, seed)
+
+
+def _check_steps(steps: int, snapshots: Sequence[int]) -> None:
+    if not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
+    if any(not 0 <= s <= steps for s in snapshots):
+        raise ValueError(f"snapshots must be step counts between 0 and steps={steps}, got {list(snapshots)}")
+
+
+def _as_tensors(targets: dict[str, np.ndarray]) -> dict[str, "torch.Tensor"]:
+    import torch
+
+    return {k: torch.as_tensor(v) for k, v in targets.items()}
+
+
+def train_image_encoder(objective: str, width: int, steps: int, data: ImageData | None = None, seed: int = 0,
+                        batch_size: int = 64, lr: float = 2e-3, snapshots: Sequence[int] = (),
+                        progress: bool = False) -> tuple[object, list[dict], dict[int, dict]]:
+    """Train an image encoder for ``steps`` steps of Adam at a constant learning rate (so that a snapshot
+    after s steps is the same model as a run of s steps). ``data`` defaults to 2000 scenes of the
+    training seed (about 3 s to render; 6 s with the second fire the contrastive objective needs).
+
+    Returns the model, the loss history (every 20 steps and at each snapshot: the number of updates
+    done, the loss of the last batch, seconds since the start) and a copy of the weights after each
+    step count in ``snapshots`` (0 = before any update).
+    """
+    import copy
+
+    import torch
+
+    model = build_image_encoder(objective, width, seed)
+    _check_steps(steps, snapshots)
+    if data is None:
+        data = image_data(2000, seed=SPLITS["image_train"][1], relit_too=objective == "contrastive")
+    if objective == "contrastive" and data.relit is None:
+        raise ValueError("the contrastive objective needs the scenes rendered under a second fire: "
+                         "image_data(..., relit_too=True)")
+    x = torch.as_tensor(data.images)
+    other = torch.as_tensor(data.relit) if data.relit is not None else x
+    z = _as_tensors(slot_targets(data.scenes))
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.empty(0, dtype=torch.long)
+    history, saved, start = [], {}, time.perf_counter()
+    steps_iter = range(steps + 1)
+    if progress:
+        from wmlib.plots import progress as bar
+
+        steps_iter = bar(steps_iter, desc=f"{objective} w{width}", leave=False)
+    for step in steps_iter:
+        if step in snapshots:
+            saved[step] = copy.deepcopy(model.state_dict())
+        if step == steps:
+            break
+        if len(order) < batch_size:
+            order = torch.randperm(len(x), generator=generator)
+        rows, order = order[:batch_size], order[batch_size:]
+        loss = model.loss(x[rows], other[rows], {k: v[rows] for k, v in z.items()})
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        done = step + 1
+        if done % 20 == 0 or done == steps or done in snapshots:
+            seconds = round(time.perf_counter() - start, 2)
+            history.append({"step": done, "loss": round(loss.item(), 4), "seconds": seconds})
+    model.eval()
+    return model, history, saved
+
+
+def image_features(model, x: np.ndarray, batch_size: int = 500) -> list[np.ndarray]:
+    """Every block's pooled features (``ImageModel.features``) of images ``x``: a list of (N, D) arrays."""
+    import torch
+
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            out.append([f.numpy() for f in model.features(torch.as_tensor(x[i:i + batch_size]))])
+    return [np.concatenate(layer) for layer in zip(*out)]
+
+
+def image_loss(model, data: ImageData, batch_size: int = 500) -> float:
+    """The objective's mean loss on ``data`` (for the contrastive loss: within batches of ``batch_size``)."""
+    import torch
+
+    z = _as_tensors(slot_targets(data.scenes))
+    losses = []
+    with torch.no_grad():
+        for i in range(0, len(data), batch_size):
+            rows = slice(i, i + batch_size)
+            x = torch.as_tensor(data.images[rows])
+            other = torch.as_tensor(data.relit[rows]) if data.relit is not None else x
+            losses.append(model.loss(x, other, {k: v[rows] for k, v in z.items()}).item())
+    return float(np.mean(losses))
+
+
+# --- linear probes of Z --------------------------------------------------------------------------------
+
+def probe_score(train: np.ndarray, train_scenes: "Scene", test: np.ndarray, test_scenes: "Scene",
+                ridge: float = 1.0) -> float:
+    """How much of Z a linear map reads from features: a ridge regression from ``train`` features
+    (standardised) to ``z_features`` of ``train_scenes``, scored on ``test``. One number in [0, 1]: the
+    mean of four held-out scores over the objects' slots, the accuracy of shape (with "empty" as a 4th
+    class, so the number of objects counts), of colour and of size (present objects), and the R^2 of
+    the positions (clipped at 0)."""
+    from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZES
+
+    mean, std = train.mean(0), train.std(0) + 1e-6
+    a = np.hstack([(train - mean) / std, np.ones((len(train), 1))]).astype(np.float64)
+    b = np.hstack([(test - mean) / std, np.ones((len(test), 1))]).astype(np.float64)
+    target = z_features(train_scenes).astype(np.float64)
+    # Ridge in its dual or primal form, whichever is the smaller system.
+    if a.shape[1] <= a.shape[0]:
+        weights = np.linalg.solve(a.T @ a + ridge * np.eye(a.shape[1]), a.T @ target)
+    else:
+        weights = a.T @ np.linalg.solve(a @ a.T + ridge * np.eye(len(a)), target)
+    guess = (b @ weights).reshape(len(test), -1, 16)
+    truth = slot_targets(test_scenes)
+    present = truth["present"]
+    n_shape, n_colour = len(SHAPES), len(COLOUR_NAMES)
+    groups = {"colour": slice(n_shape, n_shape + n_colour),
+              "size": slice(n_shape + n_colour, n_shape + n_colour + len(SIZES))}
+    # Shape with an "empty" class: an empty slot predicts all-zero one-hots, so "empty" wins when every
+    # shape score is below one half.
+    shape_scores = np.concatenate([guess[..., :n_shape], np.full(present.shape + (1,), 0.5)], axis=-1)
+    shape_truth = np.where(present, truth["shape"], n_shape)
+    scores = [float((shape_scores.argmax(-1) == shape_truth).mean())]
+    for name, cols in groups.items():
+        scores.append(float((guess[..., cols].argmax(-1)[present] == truth[name][present]).mean()))
+    position, real = guess[..., -3:][present], truth["position"][present]
+    r2 = 1 - ((position - real) ** 2).sum(0) / ((real - real.mean(0)) ** 2).sum(0)
+    scores.append(float(np.clip(r2, 0, 1).mean()))
+    return float(np.mean(scores))
+
+
+def best_probe(train_layers: list[np.ndarray], train_scenes: "Scene", test_layers: list[np.ndarray],
+               test_scenes: "Scene") -> float:
+    """``probe_score`` of the best layer (as alignment takes the best layer pair)."""
+    return max(probe_score(a, train_scenes, b, test_scenes) for a, b in zip(train_layers, test_layers))
+
+
+# --- text ----------------------------------------------------------------------------------------------
+
+SPECIAL_TOKENS = ("[PAD]", "[BOS]", "[EOS]", "[MASK]", "[UNK]")
+PAD, BOS, EOS, MASK, UNK = range(len(SPECIAL_TOKENS))
+MAX_TOKENS = 80  # the longest captions have 73 words and marks, plus [BOS] and [EOS]
+_TOKEN = re.compile(r"[a-z]+|[^\sa-z]")
+ARCHITECTURES = {"next-token": "gpt2", "masked": "bert", "contrastive": "bert"}
+
+
+@functools.cache
+def text_vocabulary() -> tuple[str, ...]:
+    """The special tokens, the punctuation marks and every word of the toy world's captions, sorted (one
+    token per word: the captions use few words, so a learned sub-word tokenizer would add nothing).
+    The words are collected from three paraphrases of 3000 scenes; a word never seen there is [UNK]."""
+    from wmlib.world import captions, sample_scenes
+
+    scenes = sample_scenes(3000, seed=12345)
+    words = {w for seed in range(3) for t in captions(scenes, seed=seed) for w in re.findall(r"[a-z]+", t)}
+    return (*SPECIAL_TOKENS, ".", ",", ":", ";", "-", *sorted(words))
+
+
+def encode(texts: Sequence[str], vocabulary: Sequence[str] | None = None) -> tuple["torch.Tensor", "torch.Tensor"]:
+    """Token ids (B, T) as ``[BOS] words and marks [EOS]``, padded on the right with ``[PAD]``, and the
+    attention mask (1 for real tokens)."""
+    import torch
+
+    index = {w: i for i, w in enumerate(vocabulary or text_vocabulary())}
+    rows = [[BOS, *(index.get(w, UNK) for w in _TOKEN.findall(t.lower())), EOS][:MAX_TOKENS] for t in texts]
+    ids = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, :len(r)] = torch.tensor(r)
+    return ids, (ids != PAD).long()
+
+
+@functools.cache
+def _contrastive_text_class():
+    """``ContrastiveTextModel``, defined on first use so that importing wmlib.prh does not import torch."""
+    from torch import nn
+
+    class ContrastiveTextModel(nn.Module):
+        """A BERT encoder and a linear head on its last layer averaged over the caption, trained so that
+        two captions of the same scene land together (``contrastive_text_loss``)."""
+
+        def __init__(self, bert, head):
+            super().__init__()
+            self.bert, self.head = bert, head
+            self.config = bert.config
+
+        @property
+        def base_model(self):
+            return self.bert
+
+        def embed(self, ids, mask):
+            last = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+            m = mask[..., None].float()
+            return self.head((last * m).sum(1) / m.sum(1))
+
+    return ContrastiveTextModel
+
+
+def build_text_model(objective: str, width: int, seed: int = 0, layers: int = TEXT_LAYERS):
+    """An untrained text encoder from a tiny config, ``width`` hidden units, heads of 16 dimensions, no
+    dropout: ``GPT2LMHeadModel`` (causal) for ``next-token``, ``BertForMaskedLM`` for ``masked``, and
+    for ``contrastive`` the same BERT encoder (identical at step 0 to the masked model's, for the same
+    seed) with a linear head."""
+    import torch
+    from transformers import BertConfig, BertForMaskedLM, GPT2Config, GPT2LMHeadModel
+
+    _check_choice(objective, TEXT_OBJECTIVES, "text objective")
+    if not isinstance(width, int) or width < 16 or width % 16:
+        raise ValueError(f"width must be a multiple of 16 (heads of 16 dimensions), got {width!r}")
+    vocab, heads = len(text_vocabulary()), width // 16
+    torch.manual_seed(seed)
+    if objective == "next-token":
+        config = GPT2Config(vocab_size=vocab, n_positions=MAX_TOKENS, n_embd=width, n_layer=layers, n_head=heads,
+                            resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=BOS, eos_token_id=EOS,
+                            pad_token_id=PAD)
+        model = GPT2LMHeadModel(config)
+        model.loss_type = "ForCausalLM"  # what transformers falls back to anyway, minus a warning for GPT-2's name
+        return model
+    config = BertConfig(vocab_size=vocab, hidden_size=width, num_hidden_layers=layers, num_attention_heads=heads,
+                        intermediate_size=4 * width, max_position_embeddings=MAX_TOKENS, type_vocab_size=1,
+                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=PAD)
+    model = BertForMaskedLM(config)
+    if objective == "masked":
+        return model
+    torch.manual_seed(seed + 1)
+    return _contrastive_text_class()(model.bert, torch.nn.Linear(width, 32))
+
+
+def text_objective(model) -> str:
+    """Which of ``TEXT_OBJECTIVES`` a model from ``build_text_model`` is trained for."""
+    if hasattr(model, "embed"):
+        return "contrastive"
+    return "masked" if model.config.model_type == "bert" else "next-token"
+
+
+def mask_tokens(ids: "torch.Tensor", generator: "torch.Generator",
+                rate: float = 0.15) -> tuple["torch.Tensor", "torch.Tensor"]:
+    """BERT's masking: ``rate`` of the words and marks (never [BOS], [EOS], [PAD]) become targets; of
+    those, 80% are replaced by [MASK], 10% by a random token and 10% stay, so that the model also
+    learns to represent tokens it can see. Returns the input ids and the labels (-100: no target)."""
+    import torch
+
+    real = ids > UNK
+    target = real & (torch.rand(ids.shape, generator=generator) < rate)
+    labels = torch.where(target, ids, torch.full_like(ids, -100))
+    roll = torch.rand(ids.shape, generator=generator)
+    inputs = torch.where(target & (roll < 0.8), torch.full_like(ids, MASK), ids)
+    random_ids = torch.randint(len(SPECIAL_TOKENS), len(text_vocabulary()), ids.shape, generator=generator)
+    inputs = torch.where(target & (roll >= 0.8) & (roll < 0.9), random_ids, inputs)
+    return inputs, labels
+
+
+def _trim(ids: "torch.Tensor", mask: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor"]:
+    """Drop the columns that are padding in every row."""
+    length = int(mask.sum(1).max())
+    return ids[:, :length], mask[:, :length]
+
+
+def contrastive_text_loss(model, a: tuple, b: tuple) -> "torch.Tensor":
+    """InfoNCE between two captions of the same scenes: ``a`` and ``b`` are (ids, mask) of B scenes each,
+    row i of both describing scene i in different words (SimCSE with paraphrases as positives, the
+    language model of the paper's Fig. 8c)."""
+    import torch
+    import torch.nn.functional as F
+
+    from wmlib.clip import clip_loss
+
+    za, zb = (F.normalize(model.embed(*_trim(*x)), dim=-1) for x in (a, b))
+    return clip_loss(za, zb, torch.tensor(math.log(1 / CONTRASTIVE_TEMPERATURE)))
+
+
+@dataclass
+class TextData:
+    """Captions of N scenes in several wordings: ``paraphrases[p][i]`` is paraphrase ``p`` of scene ``i``
+    (``captions(scenes, seed=p)``). Language models read every caption; the contrastive model pairs two
+    paraphrases of the same scene."""
+
+    paraphrases: list[list[str]]
+
+    def __len__(self) -> int:
+        return len(self.paraphrases[0])
+
+
+def text_data(n: int, seed: int, n_objects=(1, 3), paraphrases: int = 2) -> TextData:
+    """``paraphrases`` captions (caption seeds 0, 1, ...) of each of ``n`` random scenes."""
+    from wmlib.world import captions, sample_scenes
+
+    if paraphrases < 2:
+        raise ValueError(f"the contrastive objective needs at least 2 paraphrases per scene, got {paraphrases}")
+    scenes = sample_scenes(n, seed=seed, n_objects=n_objects)
+    return TextData([captions(scenes, seed=p) for p in range(paraphrases)])
+
+
+def train_text_model(objective: str, width: int, steps: int, data: TextData | None = None, seed: int = 0,
+                     batch_size: int = 32, lr: float = 2e-3, snapshots: Sequence[int] = (),
+                     progress: bool = False) -> tuple[object, list[dict], dict[int, dict]]:
+    """Train a text encoder with Adam at a constant learning rate (so a snapshot after s steps is the
+    model a run of s steps would give): language models on ``batch_size`` captions a step, the
+    contrastive model on ``batch_size`` pairs of paraphrases. ``data`` defaults to two paraphrases of
+    2000 fresh scenes. Returns the model, the loss history (every 20 steps) and copies of the weights
+    after each step count in ``snapshots`` (0 = untrained)."""
+    import copy
+
+    import torch
+
+    model = build_text_model(objective, width, seed)
+    _check_steps(steps, snapshots)
+    if data is None:
+        data = text_data(2000, seed=SPLITS["text_train"][1])
+    ids, mask = (torch.stack(t) for t in zip(*_encode_paraphrases(data)))  # (paraphrases, scenes, tokens)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    # Language models draw captions from every paraphrase, the contrastive model draws scenes.
+    n = ids.shape[0] * ids.shape[1] if objective != "contrastive" else ids.shape[1]
+    order = torch.empty(0, dtype=torch.long)
+    history, saved, start = [], {}, time.perf_counter()
+    steps_iter = range(steps + 1)
+    if progress:
+        from wmlib.plots import progress as bar
+
+        steps_iter = bar(steps_iter, desc=f"{objective} w{width}", leave=False)
+    model.train()
+    for step in steps_iter:
+        if step in snapshots:
+            saved[step] = copy.deepcopy(model.state_dict())
+        if step == steps:
+            break
+        if len(order) < batch_size:
+            order = torch.randperm(n, generator=generator)
+        rows, order = order[:batch_size], order[batch_size:]
+        if objective == "contrastive":  # two different paraphrases of each scene
+            p = len(ids)
+            first = torch.randint(p, (len(rows),), generator=generator)
+            second = (first + torch.randint(1, p, (len(rows),), generator=generator)) % p
+            loss = contrastive_text_loss(model, (ids[first, rows], mask[first, rows]),
+                                         (ids[second, rows], mask[second, rows]))
+        else:
+            loss = _lm_loss(model, *_trim(ids.flatten(0, 1)[rows], mask.flatten(0, 1)[rows]), generator)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        done = step + 1
+        if done % 20 == 0 or done == steps or done in snapshots:
+            seconds = round(time.perf_counter() - start, 2)
+            history.append({"step": done, "loss": round(loss.item(), 4), "seconds": seconds})
+    model.eval()
+    return model, history, saved
+
+
+def _encode_paraphrases(data: TextData) -> list[tuple["torch.Tensor", "torch.Tensor"]]:
+    """``encode`` of every paraphrase, all padded to the same length."""
+    import torch.nn.functional as F
+
+    encoded = [encode(p) for p in data.paraphrases]
+    length = max(e[0].shape[1] for e in encoded)
+    return [tuple(F.pad(t, (0, length - t.shape[1])) for t in e) for e in encoded]
+
+
+def _lm_loss(model, ids, mask, generator) -> "torch.Tensor":
+    if text_objective(model) == "next-token":
+        return model(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
+    inputs, labels = mask_tokens(ids, generator)
+    return model(input_ids=inputs, attention_mask=mask, labels=labels).loss
+
+
+def text_features(model, texts: Sequence[str], batch_size: int = 250) -> list[np.ndarray]:
+    """Every transformer layer's output (not the token embeddings) averaged over the real tokens of each
+    caption, as the paper pools language models: a list of (N, width) arrays."""
+    import torch
+
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(texts), batch_size):
+            ids, mask = encode(texts[i:i + batch_size])
+            hidden = model.base_model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states[1:]
+            m = mask[..., None].float()
+            out.append([((h * m).sum(1) / m.sum(1)).numpy() for h in hidden])
+    return [np.concatenate(layer) for layer in zip(*out)]
+
+
+def bits_per_byte(model, texts: Sequence[str], batch_size: int = 100) -> float:
+    """Bits a language model needs per UTF-8 byte of ``texts`` (the paper's bpb, independent of the
+    tokenizer).
+
+    Next-token models: the cross-entropy of every token after [BOS], [EOS] included. Masked models have
+    no left-to-right likelihood; they get the pseudo-log-likelihood (Salazar et al. 2020): each word or
+    mark masked in turn and predicted from all the others. It sees both sides, so it is lower than a
+    next-token model's bpb would be for the same knowledge: compare the two objectives with care."""
+    import torch
+    import torch.nn.functional as F
+
+    objective = text_objective(model)
+    if objective == "contrastive":
+        raise ValueError("bits per byte needs a language model (next-token or masked); a contrastive encoder "
+                         "gives no probability to text")
+    total_bits, total_bytes = 0.0, sum(len(t.encode("utf-8")) for t in texts)
+    with torch.no_grad():
+        for i in range(0, len(texts), batch_size):
+            ids, mask = encode(texts[i:i + batch_size])
+            if objective == "next-token":
+                logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+                nats = F.cross_entropy(logits.transpose(1, 2), ids[:, 1:], reduction="none")
+                total_bits += float((nats * mask[:, 1:]).sum()) / math.log(2)
+                continue
+            rows, cols = torch.nonzero(ids > UNK, as_tuple=True)  # one masked copy per word or mark
+            for j in range(0, len(rows), 2000):
+                r, c = rows[j:j + 2000], cols[j:j + 2000]
+                masked = ids[r].clone()
+                masked[torch.arange(len(r)), c] = MASK
+                logits = model(input_ids=masked, attention_mask=mask[r]).logits[torch.arange(len(r)), c]
+                total_bits += float(F.cross_entropy(logits, ids[r, c], reduction="sum")) / math.log(2)
+    return total_bits / total_bytes
+
+
+def text_loss(model, data: TextData) -> float:
+    """The objective's held-out loss: bits per byte for language models, InfoNCE between the first two
+    paraphrases (all of ``data`` in one batch) for the contrastive model."""
+    import torch
+
+    if text_objective(model) != "contrastive":
+        return bits_per_byte(model, data.paraphrases[0])
+    with torch.no_grad():
+        return float(contrastive_text_loss(model, encode(data.paraphrases[0]), encode(data.paraphrases[1])))
+
+
+# --- the family --------------------------------------------------------------------------------------
+
+@dataclass
+class Family:
+    """The features of a family of models on the same N paired scenes: ``models`` (one dict of metadata
+    per model: name, modality, objective, width, steps, parameters, capability, ...), ``layers``
+    (name -> list of (N, D) float32 arrays, one per layer) and ``z`` (the scenes' ``z_features``)."""
+
+    models: list[dict]
+    layers: dict[str, list[np.ndarray]]
+    z: np.ndarray
+
+    def names(self, modality: str | None = None, objective: str | None = None) -> list[str]:
+        """The models' names, in order, optionally only one ``modality`` ("image", "text") or objective."""
+        return [m["name"] for m in self.models
+                if modality in (None, m["modality"]) and objective in (None, m["objective"])]
+
+    def add(self, meta: dict, layers: list[np.ndarray]) -> None:
+        """Add one more model (``measure`` gives both arguments); its name must be new."""
+        if meta["name"] in self.layers:
+            raise ValueError(f"the family already has a model named {meta['name']!r}")
+        if any(len(x) != len(self.z) for x in layers):
+            raise ValueError(f"features must describe the family's {len(self.z)} scenes, row for row")
+        self.models.append(meta)
+        self.layers[meta["name"]] = list(layers)
+
+    def meta(self, name: str) -> dict:
+        """The metadata of model ``name``."""
+        for m in self.models:
+            if m["name"] == name:
+                return m
+        raise ValueError(f"no model named {name!r}; the family has {len(self.models)} models, "
+                         f"such as {', '.join(self.names()[:4])}")
+
+
+def model_name(modality: str, objective: str, width: int, steps: int, architecture: str = "") -> str:
+    """``modality/objective/w<width>/<steps>``; untrained text models name their architecture, since
+    GPT-2 and BERT start from different networks (``text/untrained-gpt2/w32/0``)."""
+    if objective == "untrained" and modality == "text":
+        objective = f"untrained-{architecture}"
+    return f"{modality}/{objective}/w{width}/{steps}"
+
+
+def _reduce(x: np.ndarray, dim: int) -> np.ndarray:
+    """``x`` in the ``dim`` directions that best keep its kernel (the dot products of its rows: the
+    top right singular vectors of uncentred ``x``), or ``x`` itself when it has no more dimensions. A
+    rotation does not change the kernel at all; dropping the weakest directions barely moves it."""
+    if x.shape[1] <= dim:
+        return x
+    _, _, vt = np.linalg.svd(x.astype(np.float64), full_matrices=False)
+    return (x @ vt[:dim].T).astype(np.float32)
+
+
+def eval_set() -> tuple["Scene", np.ndarray, list[str]]:
+    """The N = 1000 paired scenes every alignment is measured on (split ``eval``): the scenes (Z), their
+    camera images (N, 3, 32, 32) and one caption each (caption seed 0)."""
+    from wmlib.world import captions, sample_scenes
+
+    n, seed, n_objects = SPLITS["eval"]
+    scenes = sample_scenes(n, seed=seed, n_objects=n_objects)
+    return scenes, images(scenes), captions(scenes, seed=0)
+
+
+def _probe(layers_of: Callable[..., list[np.ndarray]], model, probe_inputs, probe_scenes: "Scene") -> float:
+    """``best_probe`` of a model's features of the probe scenes, fitted on the first ``PROBE_FIT``."""
+    layers = layers_of(model, probe_inputs)
+    return best_probe([x[:PROBE_FIT] for x in layers], probe_scenes[:PROBE_FIT],
+                      [x[PROBE_FIT:] for x in layers], probe_scenes[PROBE_FIT:])
+
+
+@functools.cache
+def _measuring_sets() -> dict:
+    """What every model is measured on (rendered once): the evaluation scenes' images and captions,
+    the probe scenes with theirs, and the held-out scenes for each objective's loss."""
+    from wmlib.world import captions
+
+    _, eval_images, eval_texts = eval_set()
+    probe = image_data(*SPLITS["probe"][:2], n_objects=SPLITS["probe"][2], relit_too=False)
+    n, seed, n_objects = SPLITS["held_out"]
+    return {"eval_images": eval_images, "eval_texts": eval_texts, "probe": probe,
+            "probe_texts": captions(probe.scenes, seed=0), "held_out_images": image_data(n, seed, n_objects),
+            "held_out_texts": text_data(n, seed, n_objects)}
+
+
+def _measure(model) -> tuple[dict, list[np.ndarray]]:
+    """A model's metadata (modality, objective, architecture, width, parameters of the encoder,
+    capability, lm_score, held-out loss) and its full-size features on the evaluation scenes."""
+    sets = _measuring_sets()
+    probe = sets["probe"]
+    if hasattr(model, "blocks"):  # an ImageModel
+        return ({"modality": "image", "objective": model.objective, "architecture": "cnn", "width": model.width,
+                 "parameters": sum(p.numel() for n, p in model.named_parameters() if n.startswith("blocks")),
+                 "capability": round(_probe(image_features, model, probe.images, probe.scenes), 4), "lm_score": None,
+                 "held_out_loss": round(image_loss(model, sets["held_out_images"]), 4)},
+                image_features(model, sets["eval_images"]))
+    objective = text_objective(model)
+    loss = text_loss(model, sets["held_out_texts"])  # bits per byte for language models
+    return ({"modality": "text", "objective": objective, "architecture": ARCHITECTURES[objective],
+             "width": model.config.hidden_size, "parameters": sum(p.numel() for p in model.base_model.parameters()),
+             "capability": round(_probe(text_features, model, sets["probe_texts"], probe.scenes), 4),
+             "lm_score": None if objective == "contrastive" else round(1 - loss, 4), "held_out_loss": round(loss, 4)},
+            text_features(model, sets["eval_texts"]))
+
+
+def measure(model, name: str, steps: int = 0) -> tuple[dict, list[np.ndarray]]:
+    """Measure one model of this module (e.g. one just trained live) as the shipped family was: its
+    metadata (capability, 1 - bpb for a language model, held-out loss) and its features on the
+    evaluation scenes, reduced as stored. ``family.add(*measure(model, "my model"))`` puts it among them."""
+    meta, layers = _measure(model)
+    meta.update(name=name, steps=steps)
+    return meta, [_reduce(x, FEATURE_DIM) for x in layers]
+
+
+def build_family(image_steps: Sequence[int] = IMAGE_STEPS, text_steps: Sequence[int] = TEXT_STEPS,
+                 image_widths: Sequence[int] = IMAGE_WIDTHS, text_widths: Sequence[int] = TEXT_WIDTHS,
+                 image_objectives: Sequence[str] = IMAGE_OBJECTIVES, text_objectives: Sequence[str] = TEXT_OBJECTIVES,
+                 seed: int = 0, progress: bool = True) -> tuple[Family, dict]:
+    """Train every model of the family and measure each snapshot (``_measure``): features of every
+    layer on the evaluation scenes, capability, 1 - bpb for language models, held-out loss, and the
+    training seconds up to it. Returns the family (full-size features) and the seconds spent per
+    modality (training and measuring), on data, and per objective (training only).
+
+    An untrained network is kept once, though several objectives start from it; its held-out loss
+    (and 1 - bpb) is that of the first objective's head: the autoencoder's for the CNN, the masked
+    language model's for BERT, the next-token model's for GPT-2."""
+    def bar(items, **kw):
+        if not progress:
+            return items
+        from wmlib.plots import progress as tqdm
+
+        return tqdm(items, **kw)
+
+    seconds = {}
+    start = time.perf_counter()
+    scenes, _, _ = eval_set()
+    family = Family([], {}, z_features(scenes))
+    _measuring_sets()
+    image_train = image_data(*SPLITS["image_train"][:2], n_objects=SPLITS["image_train"][2], progress=progress)
+    text_train = text_data(*SPLITS["text_train"])
+    seconds["data"] = time.perf_counter() - start
+
+    runs = [("image", objective, width) for width in image_widths for objective in image_objectives]
+    runs += [("text", objective, width) for width in text_widths for objective in text_objectives]
+    for modality, objective, width in bar(runs, desc="training the family"):
+        start = time.perf_counter()
+        if modality == "image":
+            model, history, saved = train_image_encoder(objective, width, max(image_steps), image_train, seed=seed,
+                                                        snapshots=image_steps, progress=progress)
+            first = image_objectives[0]  # every objective starts from the same untrained encoder: keep it once
+        else:
+            model, history, saved = train_text_model(objective, width, max(text_steps), text_train, seed=seed,
+                                                     snapshots=text_steps, progress=progress)
+            first = "masked" if objective == "contrastive" and "masked" in text_objectives else objective  # one BERT
+        key = f"train {modality} {objective}"
+        seconds[key] = seconds.get(key, 0) + history[-1]["seconds"]
+        for steps, state in saved.items():
+            if steps == 0 and objective != first:
+                continue
+            model.load_state_dict(state)
+            meta, layers = _measure(model)
+            meta.update(objective=objective if steps else "untrained", steps=steps,
+                        train_seconds=_seconds_at(history, steps))
+            meta["name"] = model_name(modality, meta["objective"], width, steps, meta["architecture"])
+            family.add(meta, layers)
+        seconds[modality] = seconds.get(modality, 0) + time.perf_counter() - start
+    return family, {k: round(v, 1) for k, v in seconds.items()}
+
+
+def _seconds_at(history: list[dict], steps: int) -> float:
+    """Training seconds up to ``steps`` (0 for step 0), from a history logged every few steps."""
+    logged = [h["seconds"] for h in history if h["step"] <= steps]
+    return logged[-1] if logged else 0.0
+
+
+def save_family(family: Family, out: Path, settings: dict, seconds: dict) -> dict:
+    """Save the family in ``out``: ``features.npz`` holds every layer's features on the evaluation scenes
+    (reduced to at most ``FEATURE_DIM`` dimensions by ``_reduce``, float16), ``z`` and the models'
+    metadata; ``manifest.json`` holds the command, splits, ``settings``, ``seconds`` (wall-clock times),
+    each model's training seconds and the sha256 of the features. Times live only in the manifest, so
+    that the same command gives a byte-identical ``features.npz``. Returns the manifest."""
+    import torch
+    import transformers
+
+    from wmlib.loading import sha256
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    metadata = [{k: v for k, v in m.items() if k != "train_seconds"} for m in family.models]
+    arrays = {"z": family.z.astype(np.float32), "models": np.array(json.dumps(metadata))}
+    for i, m in enumerate(family.models):
+        for j, x in enumerate(family.layers[m["name"]]):
+            arrays[f"m{i}_l{j}"] = _reduce(x, FEATURE_DIM).astype(np.float16)
+    path = out / "features.npz"
+    np.savez_compressed(path, **arrays)
+    manifest = {"name": out.name, "description": "features of a family of image and text encoders trained from "
+                "scratch on the toy world, on the same 1000 paired scenes, with each model's capability",
+                "command": f"python -m wmlib.prh features --out {out}"
+                           + (f" --seed {settings['seed']}" if settings.get("seed") else ""),
+                "seed": settings.get("seed", 0),
+                "splits": {k: {"n": n, "seed": s, "n_objects": o if np.isscalar(o) else list(o)}
+                           for k, (n, s, o) in SPLITS.items()},
+                "settings": settings, "models": len(family.models), "seconds": seconds,
+                "train_seconds": {m["name"]: m.get("train_seconds") for m in family.models},
+                "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+                "files": {path.name: {"sha256": sha256(path), "bytes": path.stat().st_size}}}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def features_path() -> Path:
+    """Where the shipped features live: ``data/features/prh-toy`` (``$WMLIB_DATA`` moves ``data/``)."""
+    from wmlib.registry import data_dir
+
+    return data_dir() / "features" / "prh-toy"
+
+
+def load_features(folder: Path | str | None = None) -> Family:
+    """The shipped family (``data/features/prh-toy``, or ``folder``), checked against the sha256 in its
+    manifest first: a ``Family`` with each model's metadata (training seconds from the manifest), its
+    stored features per layer (float32) and ``z``."""
+    from wmlib.loading import verify_checkpoint
+
+    folder = Path(folder or features_path())
+    manifest = verify_checkpoint(folder)
+    with np.load(folder / "features.npz") as z:
+        models = json.loads(str(z["models"]))
+        for m in models:
+            m["train_seconds"] = manifest.get("train_seconds", {}).get(m["name"])
+        layers = {}
+        for i, m in enumerate(models):
+            count = sum(1 for key in z.files if key.startswith(f"m{i}_l"))
+            layers[m["name"]] = [z[f"m{i}_l{j}"].astype(np.float32) for j in range(count)]
+        return Family(models, layers, z["z"].astype(np.float32))
+
+
+# --- alignment -----------------------------------------------------------------------------------------
+
+def alignment_matrix(family: Family, rows: Sequence[str], cols: Sequence[str], k: int = K,
+                     progress: bool = False) -> np.ndarray:
+    """(len(rows), len(cols)) mutual k-NN alignment between models, each the best over all their
+    layer pairs (the paper's protocol: ``wmlib.alignment.best_layer_pair``). Each model's neighbours
+    are found once, not once per pair, so a 30 x 33 matrix takes seconds, not minutes."""
+    from wmlib.alignment import layer_neighbours, neighbour_overlap
+
+    found = {}
+    for name in dict.fromkeys([*rows, *cols]):
+        if name not in family.layers:
+            raise ValueError(f"no model named {name!r} in the family")
+        found[name] = layer_neighbours(family.layers[name], k)
+    out = np.zeros((len(rows), len(cols)))
+    items = range(len(rows))
+    if progress:
+        from wmlib.plots import progress as bar
+
+        items = bar(items, desc="alignment")
+    for i in items:
+        for j, col in enumerate(cols):
+            out[i, j] = max(neighbour_overlap(a, b) for a in found[rows[i]] for b in found[col])
+    return out
+
+
+def cross_modal_alignment(family: Family, k: int = K,
+                          progress: bool = False) -> tuple[np.ndarray, list[str], list[str]]:
+    """Every image model against every text model on the same scenes (image model on the images, text
+    model on their captions): the (image models, text models) matrix and the two lists of names."""
+    image, text = family.names("image"), family.names("text")
+    return alignment_matrix(family, image, text, k, progress), image, text
+
+
+def alignment_to_z(family: Family, names: Sequence[str] | None = None, k: int = K) -> np.ndarray:
+    """Each model's mutual k-NN alignment with the kernel of Z (``family.z``), best over its layers.
+    Z's rows are only scaled to unit length: clipping outliers is for the features of trained networks,
+    and would squash Z's largest true positions."""
+    from wmlib.alignment import layer_neighbours, neighbour_overlap
+
+    z = layer_neighbours([family.z], k, q=None)[0]
+    names = list(names or family.names())
+    return np.array([max(neighbour_overlap(a, z) for a in layer_neighbours(family.layers[n], k)) for n in names])
+
+
+def convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.ndarray | None = None,
+                k: int = K) -> dict[str, dict[str, float]]:
+    """The hypothesis as rank correlations: Spearman's rho between each model's capability and (a) its
+    mean alignment with every model of the other modality (``cross-modal``), (b) its alignment with the
+    kernel of Z (``kernel of Z``). Rows: image models, text models, all models (capability is the same
+    probe for both modalities), and the language models with 1 - bpb as capability instead.
+    ``matrix`` (from ``cross_modal_alignment``) and ``to_z`` (``alignment_to_z`` of all models, in
+    ``family.names()`` order) are computed when not given."""
+    from wmlib.alignment import spearman
+
+    image, text = family.names("image"), family.names("text")
+    if matrix is None:
+        matrix = cross_modal_alignment(family, k)[0]
+    z = dict(zip(family.names(), alignment_to_z(family, k=k) if to_z is None else to_z))
+    cross = {**dict(zip(image, matrix.mean(1))), **dict(zip(text, matrix.mean(0)))}
+    meta = {m["name"]: m for m in family.models}
+    language = [n for n in text if meta[n]["lm_score"] is not None]
+    groups = {"image models": (image, "capability"), "text models": (text, "capability"),
+              "all models": (image + text, "capability"), "language models, 1 - bpb": (language, "lm_score")}
+    return {label: {"cross-modal": spearman([meta[n][key] for n in names], [cross[n] for n in names]),
+                    "kernel of Z": spearman([meta[n][key] for n in names], [z[n] for n in names])}
+            for label, (names, key) in groups.items()}
+
+
+def _runs(family: Family, modality: str) -> dict[tuple[str, int], list[str]]:
+    """The snapshots of each training run, (objective, width) -> names by steps, each starting from
+    the untrained model it was trained from."""
+    meta = [m for m in family.models if m["modality"] == modality]
+    untrained = {(m["architecture"], m["width"]): m["name"] for m in meta if m["objective"] == "untrained"}
+    runs: dict[tuple[str, int], list[str]] = {}
+    for m in sorted(meta, key=lambda m: m["steps"]):
+        if m["objective"] == "untrained":
+            continue
+        key = (m["objective"], m["width"])
+        start = untrained.get((m["architecture"], m["width"]))
+        runs.setdefault(key, [start] if start else [])
+        runs[key].append(m["name"])
+    return runs
+
+
+def plot_convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.ndarray | None = None,
+                     x: str = "capability", k: int = K):
+    """The paper's Fig. 2-3 for the toy family: for image models (top) and text models (bottom), the
+    alignment with the other modality (left) and with the kernel of Z (right) against capability
+    (``x="capability"``, the linear probe; ``"lm_score"``: 1 - bpb, language models only). One line
+    per training run, from the untrained model (grey) through its snapshots; bigger markers are wider
+    models. The dotted line is chance, k / (N - 1). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    if x not in ("capability", "lm_score"):
+        raise ValueError(f"x must be 'capability' or 'lm_score', got {x!r}")
+    image, text = family.names("image"), family.names("text")
+    if matrix is None:
+        matrix = cross_modal_alignment(family, k)[0]
+    z = dict(zip(family.names(), alignment_to_z(family, k=k) if to_z is None else to_z))
+    cross = {**dict(zip(image, matrix.mean(1))), **dict(zip(text, matrix.mean(0)))}
+    meta = {m["name"]: m for m in family.models}
+    colours = {**{("image", o): c for o, c in zip(IMAGE_OBJECTIVES, ("tab:orange", "tab:red", "tab:purple"))},
+               **{("text", o): c for o, c in zip(TEXT_OBJECTIVES, ("tab:blue", "tab:green", "tab:cyan"))}}
+    modalities = ("image", "text") if x == "capability" else ("text",)  # only language models have a bpb
+    fig, axes = plt.subplots(len(modalities), 2, figsize=(10, 3.8 * len(modalities)), squeeze=False)
+    chance = k / (len(family.z) - 1)
+    for row, modality in enumerate(modalities):
+        widths = sorted({m["width"] for m in family.models if m["modality"] == modality})
+        other = "text" if modality == "image" else "image"
+        for col, (values, label) in enumerate(((cross, f"alignment with {other} models"),
+                                               (z, "alignment with the kernel of Z"))):
+            ax = axes[row, col]
+            labelled = set()
+            for (objective, width), names in _runs(family, modality).items():
+                names = [n for n in names if meta[n][x] is not None]
+                if not any(meta[n]["steps"] for n in names):
+                    continue  # nothing trained to show (a contrastive encoder has no bits per byte)
+                size = 15 + 30 * widths.index(width)
+                xs, ys = [meta[n][x] for n in names], [values[n] for n in names]
+                untrained = [meta[n]["steps"] == 0 for n in names]
+                colour = colours[modality, objective]
+                ax.plot(xs, ys, "-", color=colour, alpha=0.6, linewidth=1)
+                ax.scatter([a for a, u in zip(xs, untrained) if not u], [b for b, u in zip(ys, untrained) if not u],
+                           s=size, color=colour, zorder=3, label=None if objective in labelled else objective)
+                ax.scatter([a for a, u in zip(xs, untrained) if u], [b for b, u in zip(ys, untrained) if u],
+                           s=size, color="grey", zorder=4)
+                labelled.add(objective)
+            ax.axhline(chance, color="black", linestyle=":", linewidth=1)
+            ax.set_xlabel("1 - bits per byte" if x == "lm_score" else "capability (linear probe of Z, held out)")
+            ax.set_ylabel(f"{label}\n(mutual k-NN, k={k})")
+            ax.set_title(f"{modality} models", fontsize=10)
+            if labelled:
+                ax.legend(fontsize=8, title="grey: untrained", title_fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+# --- command line --------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m wmlib.prh",
+                                     description="Train the toy PRH family and save its features.")
+    parser.add_argument("what", choices=["features"])
+    parser.add_argument("--out", type=Path, default=Path("data/features/prh-toy"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    from wmlib import env
+
+    threads = env.set_threads(args.threads)
+    start = time.perf_counter()
+    family, seconds = build_family(seed=args.seed)
+    seconds["total"] = round(time.perf_counter() - start, 1)
+    settings = {"seed": args.seed, "threads": threads, "image_px": IMAGE_PX, "render_px": RENDER_PX,
+                "image_widths": list(IMAGE_WIDTHS), "text_widths": list(TEXT_WIDTHS), "text_layers": TEXT_LAYERS,
+                "image_steps": list(IMAGE_STEPS), "text_steps": list(TEXT_STEPS), "feature_dim": FEATURE_DIM,
+                "k": K, "probe_fit": PROBE_FIT, "contrastive_temperature": CONTRASTIVE_TEMPERATURE}
+    manifest = save_family(family, args.out, settings, seconds)
+    print(json.dumps({"models": manifest["models"], "seconds": seconds,
+                      "bytes": manifest["files"]["features.npz"]["bytes"]}))
+
+
+if __name__ == "__main__":
+    main()
