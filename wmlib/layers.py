@@ -34,6 +34,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from wmlib.encoders import _batches  # a light import: the encoders load torch only when they run
+
 if TYPE_CHECKING:  # only for the type hints: importing these at run time would make the import slow
     import numpy as np
     import torch
@@ -42,18 +44,6 @@ if TYPE_CHECKING:  # only for the type hints: importing these at run time would 
 WIT_REPO = "minhuh/prh"       # the paper's data, as its repository loads it
 WIT_REVISION = "wit_1024"     # the branch that holds the exact 1,024 pairs of the paper
 WIT_SIZE = 1024
-
-
-def _batches(n: int, batch_size: int, progress: bool, desc: str):
-    """Start indices of the batches, wrapped in a progress bar when asked for."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    starts = range(0, n, batch_size)
-    if progress:
-        from wmlib.plots import progress as bar
-
-        return bar(starts, desc=desc, unit="batch", total=len(starts))
-    return starts
 
 
 def _device_and_dtype(model: Any) -> tuple[torch.device, torch.dtype]:
