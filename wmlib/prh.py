@@ -289,6 +289,46 @@ def _as_tensors(targets: dict[str, np.ndarray]) -> dict[str, "torch.Tensor"]:
     return {k: torch.as_tensor(v) for k, v in targets.items()}
 
 
+def _fit(model, n: int, batch_loss, steps: int, batch_size: int, lr: float, seed: int, snapshots: Sequence[int],
+         desc: str, progress: bool) -> tuple[list[dict], dict[int, dict]]:
+    """The training loop both modalities share: ``steps`` steps of Adam at a constant learning rate on
+    batches of ``batch_size`` of the ``n`` examples, drawn without replacement and reshuffled when used
+    up, ``batch_loss(rows, generator)`` giving each batch's loss. Returns the loss history (every 20
+    updates and at each snapshot: updates done, the last batch's loss, seconds since the start) and a
+    copy of the weights after each step count in ``snapshots`` (0 = before any update)."""
+    import copy
+
+    import torch
+
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.empty(0, dtype=torch.long)
+    history, saved, start = [], {}, time.perf_counter()
+    steps_iter = range(steps + 1)
+    if progress:
+        from wmlib.plots import progress as bar
+
+        steps_iter = bar(steps_iter, desc=desc, leave=False)
+    model.train()
+    for step in steps_iter:
+        if step in snapshots:
+            saved[step] = copy.deepcopy(model.state_dict())
+        if step == steps:
+            break
+        if len(order) < batch_size:
+            order = torch.randperm(n, generator=generator)
+        rows, order = order[:batch_size], order[batch_size:]
+        loss = batch_loss(rows, generator)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        done = step + 1
+        if done % 20 == 0 or done == steps or done in snapshots:
+            history.append({"step": done, "loss": round(loss.item(), 4), "seconds": round(time.perf_counter() - start, 2)})
+    model.eval()
+    return history, saved
+
+
 def train_image_encoder(objective: str, width: int, steps: int, data: ImageData | None = None, seed: int = 0,
                         batch_size: int = 64, lr: float = 2e-3, snapshots: Sequence[int] = (),
                         progress: bool = False) -> tuple[object, list[dict], dict[int, dict]]:
@@ -300,8 +340,6 @@ def train_image_encoder(objective: str, width: int, steps: int, data: ImageData 
     done, the loss of the last batch, seconds since the start) and a copy of the weights after each
     step count in ``snapshots`` (0 = before any update).
     """
-    import copy
-
     import torch
 
     model = build_image_encoder(objective, width, seed)
@@ -314,32 +352,11 @@ def train_image_encoder(objective: str, width: int, steps: int, data: ImageData 
     x = torch.as_tensor(data.images)
     other = torch.as_tensor(data.relit) if data.relit is not None else x
     z = _as_tensors(slot_targets(data.scenes))
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    order = torch.empty(0, dtype=torch.long)
-    history, saved, start = [], {}, time.perf_counter()
-    steps_iter = range(steps + 1)
-    if progress:
-        from wmlib.plots import progress as bar
+    def batch_loss(rows, generator):
+        return model.loss(x[rows], other[rows], {k: v[rows] for k, v in z.items()})
 
-        steps_iter = bar(steps_iter, desc=f"{objective} w{width}", leave=False)
-    for step in steps_iter:
-        if step in snapshots:
-            saved[step] = copy.deepcopy(model.state_dict())
-        if step == steps:
-            break
-        if len(order) < batch_size:
-            order = torch.randperm(len(x), generator=generator)
-        rows, order = order[:batch_size], order[batch_size:]
-        loss = model.loss(x[rows], other[rows], {k: v[rows] for k, v in z.items()})
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        done = step + 1
-        if done % 20 == 0 or done == steps or done in snapshots:
-            seconds = round(time.perf_counter() - start, 2)
-            history.append({"step": done, "loss": round(loss.item(), 4), "seconds": seconds})
-    model.eval()
+    history, saved = _fit(model, len(x), batch_loss, steps, batch_size, lr, seed, snapshots,
+                          f"{objective} w{width}", progress)
     return model, history, saved
 
 
@@ -577,8 +594,6 @@ def train_text_model(objective: str, width: int, steps: int, data: TextData | No
     contrastive model on ``batch_size`` pairs of paraphrases. ``data`` defaults to two paraphrases of
     2000 fresh scenes. Returns the model, the loss history (every 20 steps) and copies of the weights
     after each step count in ``snapshots`` (0 = untrained)."""
-    import copy
-
     import torch
 
     model = build_text_model(objective, width, seed)
@@ -586,42 +601,19 @@ def train_text_model(objective: str, width: int, steps: int, data: TextData | No
     if data is None:
         data = text_data(2000, seed=SPLITS["text_train"][1])
     ids, mask = (torch.stack(t) for t in zip(*_encode_paraphrases(data)))  # (paraphrases, scenes, tokens)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
     # Language models draw captions from every paraphrase, the contrastive model draws scenes.
     n = ids.shape[0] * ids.shape[1] if objective != "contrastive" else ids.shape[1]
-    order = torch.empty(0, dtype=torch.long)
-    history, saved, start = [], {}, time.perf_counter()
-    steps_iter = range(steps + 1)
-    if progress:
-        from wmlib.plots import progress as bar
 
-        steps_iter = bar(steps_iter, desc=f"{objective} w{width}", leave=False)
-    model.train()
-    for step in steps_iter:
-        if step in snapshots:
-            saved[step] = copy.deepcopy(model.state_dict())
-        if step == steps:
-            break
-        if len(order) < batch_size:
-            order = torch.randperm(n, generator=generator)
-        rows, order = order[:batch_size], order[batch_size:]
+    def batch_loss(rows, generator):
         if objective == "contrastive":  # two different paraphrases of each scene
             p = len(ids)
             first = torch.randint(p, (len(rows),), generator=generator)
             second = (first + torch.randint(1, p, (len(rows),), generator=generator)) % p
-            loss = contrastive_text_loss(model, (ids[first, rows], mask[first, rows]),
+            return contrastive_text_loss(model, (ids[first, rows], mask[first, rows]),
                                          (ids[second, rows], mask[second, rows]))
-        else:
-            loss = _lm_loss(model, *_trim(ids.flatten(0, 1)[rows], mask.flatten(0, 1)[rows]), generator)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        done = step + 1
-        if done % 20 == 0 or done == steps or done in snapshots:
-            seconds = round(time.perf_counter() - start, 2)
-            history.append({"step": done, "loss": round(loss.item(), 4), "seconds": seconds})
-    model.eval()
+        return _lm_loss(model, *_trim(ids.flatten(0, 1)[rows], mask.flatten(0, 1)[rows]), generator)
+
+    history, saved = _fit(model, n, batch_loss, steps, batch_size, lr, seed, snapshots, f"{objective} w{width}", progress)
     return model, history, saved
 
 
