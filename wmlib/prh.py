@@ -973,6 +973,17 @@ def alignment_to_z(family: Family, names: Sequence[str] | None = None, k: int = 
     return np.array([max(neighbour_overlap(a, z) for a in layer_neighbours(family.layers[n], k)) for n in names])
 
 
+def _per_model(family: Family, matrix: np.ndarray | None, to_z: np.ndarray | None, k: int
+               ) -> tuple[dict[str, float], dict[str, float]]:
+    """Each model's mean alignment with every model of the other modality, and its alignment with the
+    kernel of Z, by name; ``matrix`` and ``to_z`` are computed when not given."""
+    image, text = family.names("image"), family.names("text")
+    if matrix is None:
+        matrix = cross_modal_alignment(family, k)[0]
+    z = dict(zip(family.names(), alignment_to_z(family, k=k) if to_z is None else to_z))
+    return {**dict(zip(image, matrix.mean(1))), **dict(zip(text, matrix.mean(0)))}, z
+
+
 def convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.ndarray | None = None,
                 k: int = K) -> dict[str, dict[str, float]]:
     """The hypothesis as rank correlations: Spearman's rho between each model's capability and (a) its
@@ -984,10 +995,7 @@ def convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.ndarr
     from wmlib.alignment import spearman
 
     image, text = family.names("image"), family.names("text")
-    if matrix is None:
-        matrix = cross_modal_alignment(family, k)[0]
-    z = dict(zip(family.names(), alignment_to_z(family, k=k) if to_z is None else to_z))
-    cross = {**dict(zip(image, matrix.mean(1))), **dict(zip(text, matrix.mean(0)))}
+    cross, z = _per_model(family, matrix, to_z, k)
     meta = {m["name"]: m for m in family.models}
     language = [n for n in text if meta[n]["lm_score"] is not None]
     groups = {"image models": (image, "capability"), "text models": (text, "capability"),
@@ -1022,19 +1030,18 @@ def plot_convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.
     models. The dotted line is chance, k / (N - 1). Returns the figure."""
     import matplotlib.pyplot as plt
 
+    from wmlib.alignment import chance as alignment_chance
+
     if x not in ("capability", "lm_score"):
         raise ValueError(f"x must be 'capability' or 'lm_score', got {x!r}")
     image, text = family.names("image"), family.names("text")
-    if matrix is None:
-        matrix = cross_modal_alignment(family, k)[0]
-    z = dict(zip(family.names(), alignment_to_z(family, k=k) if to_z is None else to_z))
-    cross = {**dict(zip(image, matrix.mean(1))), **dict(zip(text, matrix.mean(0)))}
+    cross, z = _per_model(family, matrix, to_z, k)
     meta = {m["name"]: m for m in family.models}
     colours = {**{("image", o): c for o, c in zip(IMAGE_OBJECTIVES, ("tab:orange", "tab:red", "tab:purple"))},
                **{("text", o): c for o, c in zip(TEXT_OBJECTIVES, ("tab:blue", "tab:green", "tab:cyan"))}}
     modalities = ("image", "text") if x == "capability" else ("text",)  # only language models have a bpb
     fig, axes = plt.subplots(len(modalities), 2, figsize=(10, 3.8 * len(modalities)), squeeze=False)
-    chance = k / (len(family.z) - 1)
+    chance = alignment_chance("mutual_knn", len(family.z), k)
     for row, modality in enumerate(modalities):
         widths = sorted({m["width"] for m in family.models if m["modality"] == modality})
         other = "text" if modality == "image" else "image"
