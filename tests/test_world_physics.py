@@ -200,3 +200,12 @@ def test_sub_step_size_barely_matters():
 def test_bad_input_raises_helpful_error(kwargs, match):
     with pytest.raises(ValueError, match=match):
         simulate(ball(), **kwargs)
+
+
+def test_trajectory_clips_and_concat_round_trip():
+    traj = simulate(sample_scenes(6, seed=2, moving=True), n_frames=5)
+    parts = [traj.clips(slice(0, 2)), traj.clips(np.array([2, 3])), traj.clips(np.arange(6) >= 4)]
+    again = Trajectory.concat(parts)
+    assert [len(p.position) for p in parts] == [2, 2, 2]
+    for name in ("times", "position", "velocity", "bounces"):
+        assert np.array_equal(getattr(again, name), getattr(traj, name))

@@ -144,7 +144,7 @@ class VideoCaptionDataset:
 
             starts = bar(starts, desc=f"rendering {n} videos", unit="chunk")
         self.videos = np.concatenate([
-            _store(render_video(self.scene[i:i + chunk], _clip(self.trajectory, i, i + chunk), projection, size, **camera),
+            _store(render_video(self.scene[i:i + chunk], self.trajectory.clips(slice(i, i + chunk)), projection, size, **camera),
                    projection) for i in starts])
 
     def __len__(self) -> int:
@@ -154,14 +154,6 @@ class VideoCaptionDataset:
         video = _load(self.videos[i])
         video = video.permute(0, 3, 1, 2) if video.ndim == 4 else video[:, None]
         return video, self.captions[i], _z_row(self.factors, i)
-
-
-def _clip(trajectory, start: int, stop: int):
-    """The clips ``start:stop`` of a trajectory."""
-    from dataclasses import replace
-
-    return replace(trajectory, position=trajectory.position[start:stop], velocity=trajectory.velocity[start:stop],
-                   bounces=trajectory.bounces[start:stop])
 
 
 __all__ = ["ImageCaptionDataset", "VideoCaptionDataset", "factor_table", "z_kernel"]

@@ -83,6 +83,17 @@ class Trajectory:
         """Number of frames T."""
         return self.times.shape[0]
 
+    def clips(self, index) -> "Trajectory":
+        """Some of the clips (a slice, an index array or a boolean mask over scenes), all frames."""
+        return Trajectory(self.times, self.position[index], self.velocity[index], self.bounces[index])
+
+    @staticmethod
+    def concat(trajectories: "list[Trajectory]") -> "Trajectory":
+        """The clips of several trajectories of the same frames, one after the other."""
+        return Trajectory(trajectories[0].times, np.concatenate([t.position for t in trajectories]),
+                          np.concatenate([t.velocity for t in trajectories]),
+                          np.concatenate([t.bounces for t in trajectories]))
+
 
 def _check(n_frames: int, fps: float, dt: float) -> None:
     if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
