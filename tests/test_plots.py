@@ -320,3 +320,18 @@ def test_score_table_can_hold_other_scores_than_probes():
     ax, colorbar = fig.axes
     assert [t.get_text() for t in ax.get_xticklabels()] == ["cka", "svcca"]
     assert colorbar.get_ylabel() == "alignment"
+
+
+def test_video_grid_tiles_videos_in_step():
+    videos = np.random.default_rng(0).random((5, 4, 6, 7, 3)).astype(np.float32)
+    grid = plots.video_grid(videos, ncols=3, gap=1)
+    assert grid.shape == (4, 2 * 6 + 1, 3 * 7 + 2, 3)
+    assert np.array_equal(grid[:, 7:13, 8:15], videos[4])  # row 1, column 1
+    assert (grid[:, 6] == 1).all() and (grid[:, 7:, 16:] == 1).all()  # the gap and the empty sixth cell
+    with pytest.raises(ValueError, match="shape"):
+        plots.video_grid(videos[0])
+
+
+def test_progress_show_false_hides_the_bar():
+    bar = plots.progress(range(3), show=False)
+    assert bar.disable and list(bar) == [0, 1, 2]

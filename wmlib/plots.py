@@ -151,6 +151,24 @@ def draw_cave(scene, i: int = 0, ax=None):
     return fig
 
 
+def video_grid(videos, ncols: int = 8, gap: int = 1, fill: float = 1.0) -> np.ndarray:
+    """Several videos (B, T, H, W, 3) tiled into one video (T, rows*(H+gap)-gap, cols*(W+gap)-gap, 3), so
+    that they play side by side, in step; ``gap`` pixels of ``fill`` (white) between them."""
+    videos = np.asarray(videos, dtype=np.float32)
+    if videos.ndim != 5 or videos.shape[-1] != 3:
+        raise ValueError(f"videos must have shape (B, T, H, W, 3), got {videos.shape}")
+    if ncols < 1:
+        raise ValueError(f"ncols must be at least 1, got {ncols}")
+    b, t, h, w, _ = videos.shape
+    cols = min(ncols, b)
+    rows = -(-b // cols)
+    out = np.full((t, rows * (h + gap) - gap, cols * (w + gap) - gap, 3), fill, np.float32)
+    for i in range(b):
+        r, c = divmod(i, cols)
+        out[:, r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = videos[i]
+    return out
+
+
 def frame_strip(video: np.ndarray, n: int = 8, title: str | None = None):
     """``n`` evenly spaced frames of a video (T, H, W[, 3]) side by side."""
     import matplotlib.pyplot as plt
@@ -518,12 +536,15 @@ def show_video(video, fps: float = 12, max_kb: float = 2000, scale: int | None =
                  f"{what}: too big to embed ({', '.join(sizes)} > max_kb={max_kb}), so only a frame grid is shown")
 
 
-def progress(iterable=None, **kw):
+def progress(iterable=None, show: bool = True, **kw):
     """``tqdm.auto.tqdm(iterable, **kw)``: a progress bar (a widget in Jupyter, text elsewhere). The course
     wraps loops that take more than a few seconds (training, rendering datasets, encoding with a model) in
     it, and nothing shorter. ``TQDM_DISABLE=1`` (or true/yes) in the environment turns every bar off,
-    unless ``disable=`` is passed."""
+    unless ``disable=`` is passed; ``show=False`` turns this one off."""
     from tqdm.auto import tqdm
+
+    if not show:
+        kw["disable"] = True
 
     if "disable" not in kw and os.environ.get("TQDM_DISABLE", "").strip().lower() in ("1", "true", "yes", "on"):
         kw["disable"] = True
