@@ -1,0 +1,14 @@
+"""Video generation in the toy world (notebook 04): the landscape of world models, diffusion, a toy
+text-to-video model that learns the world's physics, and CogVideoX's anatomy.
+
+Modules, kept apart the way ``diffusers`` keeps them:
+
+- ``clips``: the training videos (one thrown object, an orthographic camera, captions, a tokenizer);
+- ``autoencoder``: the frame autoencoder (pixels to a small latent grid and back);
+- ``transformer``: the denoiser, an expert transformer over text and frame tokens;
+- ``pipeline``: ``ToyTextToVideoPipeline``, caption in, frames out, with ``diffusers`` schedulers;
+- ``train``: the command that trains and ships ``data/models/toy-t2v``;
+- ``physics``: measuring a generated video (tracking, fitted gravity, the judge of colour and shape);
+- ``landscape``: the survey's map of 3D/4D world models (Kong et al. 2025);
+- ``anatomy``: a tiny CogVideoX opened up, and the arithmetic of the real one.
+"""

@@ -1,0 +1,180 @@
+"""The training videos of the toy text-to-video model: one object thrown in the cave, filmed from the side.
+
+Each clip is 16 frames of 32x32 pixels at 12 frames per second. The camera is orthographic and tilted
+30 degrees down (``CAMERA``), so that a cube, a cylinder and a sphere look different (their tops show),
+while heights still map linearly to pixel rows: gravity in the video is a constant acceleration in
+pixels per frame squared (``gravity_px``), which is what makes it measurable. The fire stays in one
+place and there are no shadows: nothing in the picture moves except the object.
+
+Objects start in the air (0.8 to 1.7 m up), are thrown left, right or straight up, and stay in view;
+every clip therefore has a bounce-free stretch long enough to read gravity back from.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from wmlib.world import render as R
+from wmlib.world.physics import Trajectory, simulate
+from wmlib.world.scene import (COLOUR_NAMES, FRICTION, GRAVITY, MAX_OBJECTS, RESTITUTION, SHAPES, SIZE_RADIUS,
+                               SIZES, Scene)
+
+FRAMES = 16
+FPS = 12.0
+SIZE = 32
+TILT = 30.0  # degrees below the horizontal
+LIGHT = (0.0, 0.25, -1.5)  # the fire, fixed
+DEPTH = 1.5  # every object moves in the plane z = 1.5 m
+_FORWARD = np.array([0.0, -math.sin(math.radians(TILT)), math.cos(math.radians(TILT))])
+_LOOK_AT = np.array([0.0, 1.2, DEPTH])
+CAMERA = R.Camera(position=tuple(float(v) for v in _LOOK_AT - 6 * _FORWARD), look_at=tuple(float(v) for v in _LOOK_AT),
+                  ortho_height=2.5)
+VIEW_X = 1.2   # metres: objects stay within |x| + radius <= VIEW_X (the view is ±1.25 m wide)
+VIEW_TOP = 2.4  # metres: and below this height
+
+
+def gravity_px(gravity: float = GRAVITY, fps: float = FPS, size: int = SIZE, camera: R.Camera = CAMERA,
+               tilt: float = TILT) -> float:
+    """The world's gravity as the video shows it: pixels per frame², downward on the image.
+
+    Heights map to rows through ``cos(tilt) * size / ortho_height`` pixels per metre (orthographic), and
+    a frame lasts ``1/fps`` seconds."""
+    return float(gravity / fps**2 * size / camera.ortho_height * math.cos(math.radians(tilt)))
+
+
+@dataclass(frozen=True)
+class Clips:
+    """A batch of clips: the scenes at frame 0, their simulated trajectories, and one caption per clip."""
+
+    scene: Scene
+    trajectory: Trajectory
+    captions: list[str]
+
+    def __len__(self) -> int:
+        return len(self.scene)
+
+    def attributes(self) -> dict[str, np.ndarray]:
+        """The object's ``colour``, ``shape`` and ``size`` indices, one per clip."""
+        return {"colour": self.scene.colour[:, 0].astype(np.int64), "shape": self.scene.shape[:, 0].astype(np.int64),
+                "size": self.scene.size[:, 0].astype(np.int64)}
+
+
+def sample_clips(n: int, seed: int = 0, caption_seed: int | None = None) -> Clips:
+    """``n`` random clips of one thrown object, the same for the same seed.
+
+    Throws are drawn, simulated and kept only if the object stays in view for all 16 frames (about
+    two in three are kept). ``caption_seed`` picks the wording of the captions (default: ``seed``).
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive number of clips, got {n!r}")
+    rng = np.random.default_rng([seed, 4])
+    kept_scenes, kept_traj, have = [], [], 0
+    while have < n:
+        m = 2 * (n - have) + 16
+        scene = _throws(rng, m)
+        traj = simulate(scene, FRAMES, FPS)
+        p, r = traj.position[:, :, 0], scene.radius[:, 0]
+        ok = (np.abs(p[..., 0]).max(1) + r <= VIEW_X) & (p[..., 1].max(1) + r <= VIEW_TOP)
+        idx = np.flatnonzero(ok)[: n - have]
+        kept_scenes.append(scene[idx])
+        kept_traj.append(traj.clips(idx))
+        have += len(idx)
+    scene = Scene.concat(kept_scenes)
+    traj = Trajectory.concat(kept_traj)
+    from wmlib.world.captions import motion_captions
+
+    return Clips(scene, traj, motion_captions(scene, traj, seed if caption_seed is None else caption_seed))
+
+
+def _throws(rng: np.random.Generator, m: int) -> Scene:
+    """``m`` one-object scenes with a throw: left, right (toward the middle when near a side) or straight up."""
+    shape = rng.integers(0, len(SHAPES), m)
+    colour = rng.integers(0, len(COLOUR_NAMES), m)
+    size = rng.integers(0, len(SIZES), m)
+    r = SIZE_RADIUS[size]
+    x = rng.uniform(-0.9, 0.9, m)
+    y = rng.uniform(0.8, 1.7, m) + r
+    direction = np.where(x > 0.3, -1.0, np.where(x < -0.3, 1.0, rng.choice([-1.0, 1.0], m)))
+    direction = np.where(rng.random(m) < 0.15, 0.0, direction)  # some go straight up
+    vx = direction * rng.uniform(0.4, 1.4, m)
+    vy = rng.uniform(0.0, 2.5, m)
+
+    def slots(first, fill, dtype):
+        out = np.full((m, MAX_OBJECTS), fill, dtype)
+        out[:, 0] = first
+        return out
+
+    position = np.zeros((m, MAX_OBJECTS, 3), np.float32)
+    velocity = np.zeros((m, MAX_OBJECTS, 3), np.float32)
+    position[:, 0] = np.stack([x, y, np.full(m, DEPTH)], 1)
+    velocity[:, 0] = np.stack([vx, vy, np.zeros(m)], 1)
+    full = lambda v: np.full(m, v, np.float32)  # noqa: E731
+    return Scene(slots(shape, -1, np.int8), slots(colour, 0, np.int8), slots(size, 0, np.int8), position, velocity,
+                 np.tile(np.float32(LIGHT), (m, 1)), full(GRAVITY), full(RESTITUTION), full(FRICTION))
+
+
+def render_clips(clips: Clips, chunk: int = 512) -> np.ndarray:
+    """(B, T, H, W, 3) float32 frames in [0, 1], no shadows, seen by ``CAMERA``."""
+    from wmlib.world.video import frames_as_scenes
+
+    out = np.empty((len(clips), FRAMES, SIZE, SIZE, 3), np.float32)
+    for i in range(0, len(clips), chunk):
+        flat = frames_as_scenes(clips.scene[i:i + chunk], clips.trajectory.clips(slice(i, i + chunk)))
+        out[i:i + chunk] = R.render(flat, SIZE, CAMERA, shadows=False)[0].reshape(-1, FRAMES, SIZE, SIZE, 3)
+    return out
+
+
+def background() -> np.ndarray:
+    """(H, W, 3): what the camera sees with no object, the same in every clip."""
+    empty = Scene(np.full((1, MAX_OBJECTS), -1, np.int8), np.zeros((1, MAX_OBJECTS), np.int8),
+                  np.zeros((1, MAX_OBJECTS), np.int8), np.zeros((1, MAX_OBJECTS, 3), np.float32),
+                  np.zeros((1, MAX_OBJECTS, 3), np.float32), np.float32([LIGHT]), np.float32([GRAVITY]),
+                  np.float32([RESTITUTION]), np.float32([FRICTION]))
+    return R.render(empty, SIZE, CAMERA, shadows=False)[0][0]
+
+
+def true_track(clips: Clips) -> np.ndarray:
+    """(B, T, 2): the object's centre in pixel coordinates (column, row) in every frame."""
+    right, up, _ = CAMERA.basis()
+    rel = clips.trajectory.position[:, :, 0].astype(np.float64) - np.asarray(CAMERA.position)
+    px_per_m = SIZE / CAMERA.ortho_height
+    col = SIZE / 2 - 0.5 + rel @ right * px_per_m
+    row = SIZE / 2 - 0.5 - rel @ up * px_per_m
+    return np.stack([col, row], -1)
+
+
+# --- words -------------------------------------------------------------------------------------
+
+PAD, UNKNOWN = "<pad>", "<unk>"
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words and punctuation marks: the toy model's tokens."""
+    return re.findall(r"[a-z]+|[.,;]", text.lower())
+
+
+def build_vocabulary(captions: list[str]) -> list[str]:
+    """Every word of ``captions``, sorted, after ``<pad>`` (id 0: also the empty prompt) and ``<unk>``."""
+    return [PAD, UNKNOWN, *sorted({w for c in captions for w in words(c)})]
+
+
+def tokenize(texts: list[str], vocabulary: list[str], length: int) -> np.ndarray:
+    """(B, length) int64 token ids, padded with 0; words outside the vocabulary become ``<unk>``.
+
+    Raises ValueError for an empty prompt or one longer than ``length`` words."""
+    if isinstance(texts, str):
+        texts = [texts]
+    index = {w: i for i, w in enumerate(vocabulary)}
+    out = np.zeros((len(texts), length), np.int64)
+    for b, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise ValueError(f"a prompt must be a string, got {type(text).__name__}")
+        ids = [index.get(w, 1) for w in words(text)]
+        if len(ids) > length:
+            raise ValueError(f"the prompt has {len(ids)} words but the model reads at most {length}: {text!r}")
+        out[b, :len(ids)] = ids
+    return out
