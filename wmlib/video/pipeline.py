@@ -1,0 +1,147 @@
+"""``ToyTextToVideoPipeline``: a caption in, a video of the toy world out.
+
+The same three parts as ``diffusers``' ``CogVideoXPipeline``, at toy size: a text side (here a word
+tokenizer; CogVideoX has T5), a denoiser over latents (``transformer.ToyVideoTransformer``) stepped by a
+``diffusers`` DDIM scheduler with v-prediction, and a decoder from latents to pixels
+(``autoencoder.FrameAutoencoder``). Classifier-free guidance mixes a prediction with the caption and
+one without it, as CogVideoX does (guidance 6 there).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from wmlib.video import autoencoder as ae_mod
+from wmlib.video import transformer as tr_mod
+from wmlib.video.clips import FRAMES, tokenize
+
+SCHEDULER = dict(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
+                 clip_sample=False)
+
+
+def scheduler(kind: str = "ddim"):
+    """The noise schedule: cosine (Nichol and Dhariwal 2021), 1000 steps, v-prediction. ``kind``:
+    ``ddpm`` (training: ``add_noise``, ``get_velocity``) or ``ddim`` (sampling, trailing spacing, eta 0)."""
+    from diffusers import DDIMScheduler, DDPMScheduler
+
+    if kind == "ddpm":
+        return DDPMScheduler(**SCHEDULER)
+    if kind == "ddim":
+        return DDIMScheduler(**SCHEDULER, timestep_spacing="trailing", set_alpha_to_one=False)
+    raise ValueError(f"unknown scheduler kind {kind!r}; allowed: ddpm, ddim")
+
+
+class ToyTextToVideoPipeline:
+    """Generate toy-world videos from captions. Load the shipped one with ``wmlib.load("toy-t2v")`` or
+    ``ToyTextToVideoPipeline.from_pretrained("data/models/toy-t2v")``."""
+
+    def __init__(self, transformer, autoencoder, vocabulary: list[str], latent_scale: float,
+                 text_length: int, frames: int = FRAMES):
+        self.transformer = transformer.eval()
+        self.autoencoder = autoencoder.eval()
+        self.vocabulary = list(vocabulary)
+        self.latent_scale = float(latent_scale)
+        self.text_length = int(text_length)
+        self.frames = int(frames)
+        self.scheduler = scheduler("ddim")
+
+    # --- saving and loading ----------------------------------------------------------------------
+
+    def config(self) -> dict:
+        return {"transformer": self.transformer.config,
+                "autoencoder": {"latent_channels": self.autoencoder.latent_channels, "width": self.autoencoder.width},
+                "vocabulary": self.vocabulary, "latent_scale": self.latent_scale, "text_length": self.text_length,
+                "frames": self.frames, "scheduler": SCHEDULER}
+
+    def save_pretrained(self, folder: str | Path, weights: str = "model.safetensors", half: bool = False) -> None:
+        """Write ``config.json`` and the weights (transformer and autoencoder in one safetensors file;
+        ``half``: in float16, half the size)."""
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(self.config(), indent=1) + "\n")
+        state = {f"transformer.{k}": v.contiguous() for k, v in self.transformer.state_dict().items()}
+        state |= {f"autoencoder.{k}": v.contiguous() for k, v in self.autoencoder.state_dict().items()}
+        save_file({k: v.half() if half else v for k, v in state.items()}, str(folder / weights))
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path, weights: str = "model.safetensors") -> "ToyTextToVideoPipeline":
+        """Load a saved pipeline; ``weights`` picks the file (``control.safetensors``: the undertrained
+        snapshot the shipped checkpoint keeps as a control)."""
+        from safetensors.torch import load_file
+
+        folder = Path(folder)
+        if not (folder / "config.json").exists():
+            raise FileNotFoundError(f"{folder} has no config.json: not a saved toy text-to-video pipeline")
+        config = json.loads((folder / "config.json").read_text())
+        tc = dict(config["transformer"])
+        transformer = tr_mod.build(tc.pop("vocab_size"), **tc)
+        autoencoder = ae_mod.build(**config["autoencoder"])
+        state = {k: v.float() for k, v in load_file(str(folder / weights)).items()}
+        transformer.load_state_dict({k[12:]: v for k, v in state.items() if k.startswith("transformer.")})
+        autoencoder.load_state_dict({k[12:]: v for k, v in state.items() if k.startswith("autoencoder.")})
+        return cls(transformer, autoencoder, config["vocabulary"], config["latent_scale"], config["text_length"],
+                   config["frames"])
+
+    def eval(self) -> "ToyTextToVideoPipeline":
+        return self  # already in eval mode; here so that ``wmlib.load`` can treat it like a model
+
+    # --- generating ------------------------------------------------------------------------------
+
+    def tokens(self, prompts: list[str]):
+        import torch
+
+        for p in prompts:
+            if not isinstance(p, str) or not p.strip():
+                raise ValueError("every prompt must be a non-empty string")
+        return torch.from_numpy(tokenize(prompts, self.vocabulary, self.text_length))
+
+    def __call__(self, prompt: str | list[str], num_inference_steps: int = 25, guidance_scale: float = 4.0,
+                 seed: int = 0, return_latents: bool = False, progress: bool = False):
+        """Frames (B, T, H, W, 3) float32 in [0, 1], one video per prompt (the same for the same seed).
+
+        ``guidance_scale`` 1 turns classifier-free guidance off; ``num_inference_steps`` DDIM steps."""
+        import torch
+
+        from wmlib.plots import progress as bar
+
+        prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+        if not prompts:
+            raise ValueError("give at least one prompt")
+        if not isinstance(num_inference_steps, (int, np.integer)) or not 1 <= num_inference_steps <= 1000:
+            raise ValueError(f"num_inference_steps must be an int from 1 to 1000, got {num_inference_steps!r}")
+        if not guidance_scale >= 1:
+            raise ValueError(f"guidance_scale must be >= 1 (1 means no guidance), got {guidance_scale!r}")
+        tokens = self.tokens(prompts)
+        B = len(prompts)
+        shape = (B, self.frames, *self.transformer.latent_shape)
+        x = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+        sched = self.scheduler
+        sched.set_timesteps(num_inference_steps)
+        guided = guidance_scale != 1
+        both = torch.cat([tokens, torch.zeros_like(tokens)]) if guided else tokens
+        with torch.no_grad():
+            for t in bar(sched.timesteps, desc="denoising", show=progress):
+                inp = torch.cat([x, x]) if guided else x
+                v = self.transformer(inp, both, torch.full((len(inp),), int(t)))
+                if guided:
+                    cond, uncond = v.chunk(2)
+                    v = uncond + guidance_scale * (cond - uncond)
+                x = sched.step(v, t, x).prev_sample
+            latents = x
+            frames = self.decode(latents)
+        return (frames, latents) if return_latents else frames
+
+    def decode(self, latents) -> np.ndarray:
+        """Latents (B, T, C, h, w), in the denoiser's scale, to frames (B, T, H, W, 3) in [0, 1]."""
+        import torch
+
+        B, T = latents.shape[:2]
+        with torch.no_grad():
+            x = self.autoencoder.decode(latents.reshape(B * T, *latents.shape[2:]) / self.latent_scale)
+        x = x.clamp(0, 1).permute(0, 2, 3, 1).reshape(B, T, *x.shape[2:], 3)
+        return x.numpy()
