@@ -173,9 +173,6 @@ def judge_videos(judge, videos: np.ndarray) -> dict[str, np.ndarray]:
     return votes
 
 
-JUDGE_DIR = Path(__file__).resolve().parents[2] / "data" / "models" / "toy-video-judge"
-
-
 def save_judge(judge, folder: Path, command: str, scores: dict, seconds: float) -> dict:
     from safetensors.torch import save_file
 
@@ -193,12 +190,14 @@ def save_judge(judge, folder: Path, command: str, scores: dict, seconds: float) 
 
 
 def load_judge(folder: Path | None = None):
-    """The shipped judge (checked against its manifest's sha256)."""
+    """The shipped judge, ``data/models/toy-video-judge`` (checked against its manifest's sha256)."""
     from safetensors.torch import load_file
 
     from wmlib.loading import verify_checkpoint
 
-    folder = JUDGE_DIR if folder is None else Path(folder)
+    from wmlib.registry import data_dir
+
+    folder = data_dir() / "models" / "toy-video-judge" if folder is None else Path(folder)
     verify_checkpoint(folder)
     judge = _judge_class()()
     judge.load_state_dict(load_file(str(folder / "model.safetensors")))

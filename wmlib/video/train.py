@@ -194,7 +194,9 @@ def main(argv: list[str] | None = None) -> None:
     latents = encode_clips(autoencoder, clips)
     latent_scale = float(1 / latents.std())
     latents = latents * latent_scale
-    wordings = [clips.captions] + [sample_clips(args.clips, seed=args.seed, caption_seed=args.seed + 100 + v).captions
+    from wmlib.world.captions import motion_captions
+
+    wordings = [clips.captions] + [motion_captions(clips.scene, clips.trajectory, args.seed + 100 + v)
                                    for v in range(1, CAPTION_VARIANTS)]
     vocabulary = build_vocabulary([c for w in wordings for c in w] + evaluation_prompts()[0])
     longest = max(len(words(c)) for w in wordings for c in w)
