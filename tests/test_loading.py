@@ -185,3 +185,12 @@ def test_model_families_fall_back_to_the_packaged_encoders(monkeypatch, capsys):
     assert "auto: efficientnet-lite0 instead of dinov2-large" in said and "auto: minilm-l6 instead of pythia-410m" in said
     assert vision.embed(np.zeros((2, 64, 64, 3), np.uint8)).shape == (2, vision.dim)
     assert language.embed(["a small red ball."]).shape == (1, language.dim)
+
+
+def test_file_records_list_every_file_but_the_manifest(tmp_path):
+    from wmlib.loading import file_records, sha256
+
+    (tmp_path / "a.bin").write_bytes(b"abc")
+    (tmp_path / "manifest.json").write_text("{}")
+    records = file_records(tmp_path)
+    assert records == {"a.bin": {"sha256": sha256(tmp_path / "a.bin"), "bytes": 3}}

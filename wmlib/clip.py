@@ -459,14 +459,13 @@ def save(model, proc, out: Path, command: str, seed: int, history: list[dict], s
     import torch
     import transformers
 
-    from wmlib.loading import sha256
+    from wmlib.loading import file_records
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     proc.save_pretrained(out)
-    files = {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
-             for p in sorted(out.iterdir()) if p.is_file() and p.name != "manifest.json"}
+    files = file_records(out)
     manifest = {"name": out.name, "description": "a CLIPModel trained from scratch on toy-world image-caption pairs",
                 "command": command, "seed": seed, "settings": settings, "scores": scores,
                 "final_loss": history[-1]["loss"], "temperature": history[-1]["temperature"],

@@ -147,6 +147,13 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def file_records(folder: Path) -> dict[str, dict]:
+    """``{name: {"sha256", "bytes"}}`` of every file in ``folder`` but ``manifest.json``: what a manifest
+    lists, and ``verify_checkpoint`` checks."""
+    return {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
+            for p in sorted(Path(folder).iterdir()) if p.is_file() and p.name != "manifest.json"}
+
+
 def verify_checkpoint(folder: Path) -> dict:
     """Check every file listed in ``folder/manifest.json`` against its sha256; returns the manifest."""
     manifest = read_manifest(folder)

@@ -61,18 +61,24 @@ def bounce_frames(height: np.ndarray, kick: float = BOUNCE_KICK) -> np.ndarray:
     return np.flatnonzero(second > kick) + 1
 
 
+def free_stretch(height: np.ndarray, min_segment: int = MIN_SEGMENT) -> np.ndarray | None:
+    """The frames of the first bounce-free stretch of ``min_segment`` or more frames, or None."""
+    cuts = [0, *bounce_frames(height).tolist(), len(height)]
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        frames = np.arange(a + 1 if a > 0 else 0, b)  # the bounce frame itself is on neither parabola
+        if len(frames) >= min_segment:
+            return frames
+    return None
+
+
 def fit_gravity(xy: np.ndarray, found: np.ndarray, min_segment: int = MIN_SEGMENT) -> float:
     """Gravity in pixels/frame² fitted on the first bounce-free stretch of ``min_segment`` or more
     frames; NaN when the object is missing in any frame or no stretch is long enough."""
     if not found.all():
         return float("nan")
     height = -xy[:, 1]
-    cuts = [0, *bounce_frames(height).tolist(), len(height)]
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        frames = np.arange(a + 1 if a > 0 else 0, b)  # the bounce frame itself is on neither parabola
-        if len(frames) >= min_segment:
-            return float(-2 * np.polyfit(frames, height[frames], 2)[0])
-    return float("nan")
+    frames = free_stretch(height, min_segment)
+    return float("nan") if frames is None else float(-2 * np.polyfit(frames, height[frames], 2)[0])
 
 
 def fit_restitution(xy: np.ndarray, found: np.ndarray, min_after: int = 3) -> float:
@@ -173,18 +179,18 @@ def judge_videos(judge, videos: np.ndarray) -> dict[str, np.ndarray]:
     return votes
 
 
-def save_judge(judge, folder: Path, command: str, scores: dict, seconds: float) -> dict:
+def save_judge(judge, folder: Path, command: str, seed: int, scores: dict, seconds: float) -> dict:
+    """Save the judge's weights and a manifest (command, seed, scores, sha256 and size of the file)."""
     from safetensors.torch import save_file
 
-    from wmlib.loading import sha256
+    from wmlib.loading import file_records
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in judge.state_dict().items()}, str(folder / "model.safetensors"))
-    p = folder / "model.safetensors"
     manifest = {"name": folder.name, "description": "the judge: a CNN trained on true frames of the toy videos to "
-                "name the object's colour, shape and size", "command": command, "seed": 0, "scores": scores,
-                "train_seconds": round(seconds, 1), "files": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}}}
+                "name the object's colour, shape and size", "command": command, "seed": seed, "scores": scores,
+                "train_seconds": round(seconds, 1), "files": file_records(folder)}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
@@ -220,9 +226,7 @@ def plot_tracks(videos: np.ndarray, titles: list[str] | None = None, ncols: int 
         ax.plot(t, height, "o", ms=3, color="0.3")
         g = fit_gravity(xy, found)
         if np.isfinite(g):
-            cuts = [0, *bounce_frames(height).tolist(), len(height)]
-            a, b = next((a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b - (a + 1 if a > 0 else 0) >= MIN_SEGMENT)
-            seg = np.arange(a + 1 if a > 0 else 0, b)
+            seg = free_stretch(height)
             fit = np.polyval(np.polyfit(seg, height[seg], 2), seg)
             ok = abs(g - g_true) <= TOLERANCE * g_true
             ax.plot(seg, fit, "-", color="tab:green" if ok else "tab:red", lw=2)

@@ -107,7 +107,9 @@ def train_small(autoencoder, vocabulary: list[str], n_clips: int = 1000, steps: 
     clips = sample_clips(n_clips, seed=seed + 50)
     latents = encode_clips(autoencoder, clips, progress=False)
     scale = float(1 / latents.std())
-    tokens = __import__("torch").from_numpy(tokenize(clips.captions, vocabulary, TEXT_LENGTH))[:, None]
+    import torch
+
+    tokens = torch.from_numpy(tokenize(clips.captions, vocabulary, TEXT_LENGTH))[:, None]
     model = tr_mod.build(len(vocabulary), seed=seed, latent_shape=tuple(latents.shape[2:]), text_length=TEXT_LENGTH,
                          width=width, depth=depth, heads=max(1, width // 32), patch=4 if width >= 64 else 2)
     ema, _, history = train_denoiser(model, latents * scale, tokens, steps, batch_size, lr=2e-3, ema_decay=0.99,
@@ -158,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from wmlib import env
-    from wmlib.loading import sha256
+    from wmlib.loading import file_records
     from wmlib.video import physics
 
     threads = env.set_threads(args.threads)
@@ -171,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
         votes = physics.judge_videos(judge, render_clips(clips))
         scores = {f"{k}_accuracy_true_videos": float(np.mean(votes[k] == v)) for k, v in clips.attributes().items()}
         command = f"python -m wmlib.video.train judge --out {out} --seed {args.seed}"
-        print(json.dumps(physics.save_judge(judge, out, command, scores, time.time() - start)["scores"]))
+        print(json.dumps(physics.save_judge(judge, out, command, args.seed, scores, time.time() - start)["scores"]))
         return
 
     out = args.out or Path("data/models/toy-t2v")
@@ -219,8 +221,7 @@ def main(argv: list[str] | None = None) -> None:
 
     judge = physics.load_judge()
     scores = {"model": score(pipe, judge), "control": score(control, judge)}
-    files = {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
-             for p in sorted(out.iterdir()) if p.is_file() and p.name != "manifest.json"}
+    files = file_records(out)
     command = (f"python -m wmlib.video.train --out {out} --clips {args.clips} --ae-clips {args.ae_clips} "
                f"--ae-steps {args.ae_steps} --steps {args.steps} --control-step {args.control_step} "
                f"--batch-size {args.batch_size} --lr {args.lr:g} --width {args.width} --depth {args.depth} --patch {args.patch} "
