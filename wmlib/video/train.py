@@ -53,10 +53,14 @@ def encode_clips(autoencoder, clips, chunk: int = 256, progress: bool = True):
 
 def train_denoiser(model, latents, tokens, steps: int, batch_size: int = 64, lr: float = 1e-3,
                    drop_caption: float = 0.1, ema_decay: float = 0.999, seed: int = 0, snapshot_at: int | None = None,
-                   progress: bool = True, log_every: int = 100):
+                   progress: bool = True, log_every: int = 100, drop_image: float = 0.1):
     """Train ``model`` to predict v on noisy ``latents`` (N, T, C, h, w) given ``tokens`` (N, V, L): V
     wordings of each clip. Returns (EMA model, snapshot of the EMA at ``snapshot_at`` or None, loss
-    history as (step, seconds, loss))."""
+    history as (step, seconds, loss)).
+
+    A model built with ``condition_channels`` learns image-to-video: it also sees each clip's clean first
+    latent frame, repeated in every frame (``frame2frame.pipeline`` says why), dropped ``drop_image`` of the
+    time so that it can also start from the caption alone."""
     import torch
 
     from wmlib.plots import progress as bar
@@ -80,7 +84,11 @@ def train_denoiser(model, latents, tokens, steps: int, batch_size: int = 64, lr:
         t = torch.randint(0, ddpm.config.num_train_timesteps, (batch_size,), generator=g)
         xt = ddpm.add_noise(x0, noise, t)
         target = ddpm.get_velocity(x0, noise, t)
-        loss = torch.nn.functional.mse_loss(model(xt, tok, t), target)
+        condition = None
+        if getattr(model, "condition_channels", 0):
+            keep = (torch.rand(batch_size, generator=g) >= drop_image).float()
+            condition = x0[:, :1].expand_as(x0) * keep[:, None, None, None, None]  # the start frame, in every frame
+        loss = torch.nn.functional.mse_loss(model(xt, tok, t, condition), target)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -74,13 +74,19 @@ def _classes():
             return text, video
 
     class ToyVideoTransformer(nn.Module):
-        """Predicts v for noisy frame latents (B, T, C, h, w), given token ids (B, L) and timesteps (B,)."""
+        """Predicts v for noisy frame latents (B, T, C, h, w), given token ids (B, L) and timesteps (B,).
+
+        With ``condition_channels`` it also takes ``condition`` (B, T, condition_channels, h, w), joined to
+        the latents channel-wise: for image-to-video, the start frame's latent (all zeros: no image)."""
 
         def __init__(self, vocab_size: int, frames: int = 16, latent_shape=(4, 8, 8), text_length: int = 32,
-                     width: int = 128, depth: int = 6, heads: int = 4, patch: int = 4):
+                     width: int = 128, depth: int = 6, heads: int = 4, patch: int = 4, condition_channels: int = 0):
             super().__init__()
             self.config = dict(vocab_size=vocab_size, frames=frames, latent_shape=list(latent_shape),
                                text_length=text_length, width=width, depth=depth, heads=heads, patch=patch)
+            if condition_channels:  # only written when used, so text-to-video configs stay as they were
+                self.config["condition_channels"] = condition_channels
+            self.condition_channels = condition_channels
             channels, h, w = latent_shape
             if h % patch or w % patch:
                 raise ValueError(f"the latent grid {h}x{w} must be a multiple of the patch size {patch}")
@@ -92,7 +98,7 @@ def _classes():
                 # A token wider than the model cannot pass its noise through: at low noise levels the target
                 # is mostly that noise, and a narrower stream can only return part of it.
                 raise ValueError(f"a patch holds {token} numbers, more than the width {width}; use smaller patches")
-            self.patch_in = nn.Linear(token, width)
+            self.patch_in = nn.Linear((channels + condition_channels) * patch * patch, width)
             self.frame_pos = nn.Parameter(torch.zeros(1, frames, 1, width))
             self.patch_pos = nn.Parameter(torch.zeros(1, 1, self.grid[0] * self.grid[1], width))
             self.word = nn.Embedding(vocab_size, width)
@@ -121,8 +127,14 @@ def _classes():
             x = tokens.reshape(B, T, gh, gw, C, p, p).permute(0, 1, 4, 2, 5, 3, 6)
             return x.reshape(B, T, C, h, w)
 
-        def forward(self, latents, tokens, t):
+        def forward(self, latents, tokens, t, condition=None):
             B, T = latents.shape[:2]
+            if self.condition_channels:
+                # image-to-video, as CogVideoX-I2V: the conditioning latents join the noisy ones channel-wise
+                condition = torch.zeros_like(latents) if condition is None else condition
+                latents = torch.cat([latents, condition], dim=2)
+            elif condition is not None:
+                raise ValueError("this transformer was built without condition_channels; it takes no condition")
             video = self.patch_in(self.patchify(latents)) + self.frame_pos[:, :T] + self.patch_pos
             video = video.flatten(1, 2)  # one sequence: frame after frame, patch after patch
             text = self.word(tokens) + self.word_pos[:, :tokens.shape[1]]
@@ -138,7 +150,7 @@ def _classes():
 
 def build(vocab_size: int, seed: int = 0, **config):
     """A fresh ``ToyVideoTransformer`` with seeded weights (``config``: frames, latent_shape, text_length,
-    width, depth, heads)."""
+    width, depth, heads, patch, condition_channels)."""
     import torch
 
     torch.manual_seed(seed)
