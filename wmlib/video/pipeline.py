@@ -51,8 +51,10 @@ class ToyTextToVideoPipeline:
     # --- saving and loading ----------------------------------------------------------------------
 
     def config(self) -> dict:
-        return {"transformer": self.transformer.config,
-                "autoencoder": {"latent_channels": self.autoencoder.latent_channels, "width": self.autoencoder.width},
+        autoencoder = {"latent_channels": self.autoencoder.latent_channels, "width": self.autoencoder.width}
+        if getattr(self.autoencoder, "plate", False):
+            autoencoder["plate"] = True
+        return {"transformer": self.transformer.config, "autoencoder": autoencoder,
                 "vocabulary": self.vocabulary, "latent_scale": self.latent_scale, "text_length": self.text_length,
                 "frames": self.frames, "scheduler": SCHEDULER}
 
