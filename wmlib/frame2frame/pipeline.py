@@ -1,0 +1,102 @@
+"""``ToyImageToVideoPipeline``: a start frame and a caption in, a video of the toy world out.
+
+Frame2Frame's step 2 at toy size. It is the toy text-to-video pipeline (``wmlib.video.pipeline``) with a
+start image: the image is encoded by the same autoencoder and its latent is concatenated with the noisy
+latents channel by channel, so the transformer sees it at every denoising step. CogVideoX-I2V puts the
+image latent in the first latent frame only and pads the others with zeros; Stable Video Diffusion
+(Blattmann et al., 2023) repeats it in every frame. The toy model repeats it: trained the CogVideoX way
+for 31 minutes, it leaned on the caption and lost what only the image showed (a second object that the
+caption does not name stayed in 43% of the benchmark's edits), while with the image in every frame each
+video token has the source at its own place in the picture.
+
+Guidance mixes the prediction with the caption and one without it; both keep the image, as in
+``diffusers``' ``CogVideoXImageToVideoPipeline``. Trained with the image dropped 10% of the time, the
+model can also start from the caption alone (``image=None``): the one-jump baseline of the benchmark.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wmlib.video.clips import SIZE
+from wmlib.video.pipeline import ToyTextToVideoPipeline
+
+
+def as_images(image, size: int = SIZE) -> np.ndarray:
+    """``image`` (H, W, 3) or (B, H, W, 3), float in [0, 1] or uint8, as float32 (B, H, W, 3).
+
+    Raises ValueError, saying what is wrong, for anything else: not RGB, the wrong size, values out of
+    range."""
+    arr = np.asarray(image)
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4 or arr.shape[-1] != 3:
+        raise ValueError(f"the image must be RGB, shaped (H, W, 3) or (B, H, W, 3); got shape {np.shape(image)}")
+    if arr.shape[1:3] != (size, size):
+        raise ValueError(f"the toy model makes {size}x{size} videos; the image is {arr.shape[1]}x{arr.shape[2]}")
+    if arr.dtype == np.uint8:
+        return arr.astype(np.float32) / 255
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise ValueError(f"the image must be float in [0, 1] or uint8, got {arr.dtype}")
+    arr = arr.astype(np.float32)
+    if not np.isfinite(arr).all() or arr.min() < 0 or arr.max() > 1:
+        raise ValueError("a float image must have values in [0, 1]")
+    return arr
+
+
+class ToyImageToVideoPipeline(ToyTextToVideoPipeline):
+    """Generate toy-world videos that start from an image. Load the shipped one with
+    ``wmlib.load("toy-i2v")`` or ``ToyImageToVideoPipeline.from_pretrained("data/models/toy-i2v")``."""
+
+    def __init__(self, transformer, autoencoder, vocabulary, latent_scale, text_length, frames=16):
+        if not getattr(transformer, "condition_channels", 0):
+            raise ValueError("an image-to-video pipeline needs a transformer built with condition_channels")
+        super().__init__(transformer, autoencoder, vocabulary, latent_scale, text_length, frames)
+
+    def encode(self, images: np.ndarray):
+        """Images (B, H, W, 3) in [0, 1] to latents (B, C, h, w) in the denoiser's scale."""
+        import torch
+
+        with torch.no_grad():
+            return self.autoencoder.encode(torch.from_numpy(images).permute(0, 3, 1, 2)) * self.latent_scale
+
+    def __call__(self, image, prompt: str | list[str], num_inference_steps: int = 25, guidance_scale: float = 4.0,
+                 seed: int = 0, return_latents: bool = False, progress: bool = False):
+        """Frames (B, T, H, W, 3) float32 in [0, 1]: one video per prompt, starting from ``image`` (one
+        image for all prompts, or one per prompt; ``None``: from the caption alone)."""
+        import torch
+
+        from wmlib.plots import progress as bar
+
+        prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+        if not prompts:
+            raise ValueError("give at least one prompt")
+        if not isinstance(num_inference_steps, (int, np.integer)) or not 1 <= num_inference_steps <= 1000:
+            raise ValueError(f"num_inference_steps must be an int from 1 to 1000, got {num_inference_steps!r}")
+        if not guidance_scale >= 1:
+            raise ValueError(f"guidance_scale must be >= 1 (1 means no guidance), got {guidance_scale!r}")
+        tokens = self.tokens(prompts)
+        B = len(prompts)
+        shape = (B, self.frames, *self.transformer.latent_shape)
+        condition = torch.zeros(shape)
+        if image is not None:
+            images = as_images(image)
+            if len(images) not in (1, B):
+                raise ValueError(f"give one image, or one per prompt: {len(images)} images for {B} prompts")
+            condition[:] = self.encode(images)[:, None].expand(B, *shape[1:])  # the start frame, in every frame
+        x = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+        sched = self.scheduler
+        sched.set_timesteps(num_inference_steps)
+        guided = guidance_scale != 1
+        both = torch.cat([tokens, torch.zeros_like(tokens)]) if guided else tokens
+        cond = torch.cat([condition, condition]) if guided else condition
+        with torch.no_grad():
+            for t in bar(sched.timesteps, desc="denoising", show=progress):
+                inp = torch.cat([x, x]) if guided else x
+                v = self.transformer(inp, both, torch.full((len(inp),), int(t)), cond)
+                if guided:
+                    c, u = v.chunk(2)
+                    v = u + guidance_scale * (c - u)
+                x = sched.step(v, t, x).prev_sample
+            frames = self.decode(x)
+        return (frames, x) if return_latents else frames
