@@ -9,5 +9,6 @@ then pick the frame where the edit is done.
 - ``select``: the frame-selection strategies (step 3) and ``frame2frame``, the three steps in one call;
 - ``real``: CogVideoX-5b-I2V with the paper's pre-processing;
 - ``benchmark``: success and preservation of each strategy and of a one-jump baseline;
+- ``figures``: the notebook's pictures (candidates, edits side by side, the benchmark, the manifold);
 - ``train``: ``python -m wmlib.frame2frame.train`` trains and ships the toy image-to-video model.
 """
