@@ -85,11 +85,14 @@ def test_the_shipped_model_loads_verified_and_starts_from_its_image():
     from wmlib.video.clips import render_clips
 
     pipe = wmlib.load("toy-i2v")
-    clips = sample_edits(2, seed=5)
+    clips = sample_edits(4, seed=5)
     source = render_clips(clips)[:, 0]
     videos = pipe(source, clips.captions, num_inference_steps=10)
-    assert videos.shape == (2, 16, 32, 32, 3)
-    assert np.abs(videos[:, 0] - source).mean() < 0.03  # frame 0 is the source
+    assert videos.shape == (4, 16, 32, 32, 3)
+    # Frame 0 is its own source, up to the autoencoder's blur (about 0.03), and not another edit's source.
+    own = np.abs(videos[:, 0] - source).mean(axis=(1, 2, 3))
+    other = np.abs(videos[:, 0] - np.roll(source, 1, axis=0)).mean(axis=(1, 2, 3))
+    assert np.all(own < 0.05) and np.all(own < 0.75 * other), (own, other)
     manifest = read_manifest(checkpoint_dir(get("toy-i2v")))
     assert sum(m["bytes"] for m in manifest["files"].values()) <= 20 * 2**20
     assert manifest["scores"]["claim"]["holds"]
