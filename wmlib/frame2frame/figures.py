@@ -13,7 +13,8 @@ def plot_candidates(result, title: str = ""):
     import matplotlib.pyplot as plt
 
     n = len(result.candidates)
-    fig, axes = plt.subplots(1, n + 1, figsize=(1.7 * (n + 1), 2.3))
+    # constrained layout leaves room for the suptitle, which tight_layout lets overlap the panel titles
+    fig, axes = plt.subplots(1, n + 1, figsize=(1.7 * (n + 1), 2.5), layout="constrained")
     panels = [("source", result.source, result.frame_index is None)]
     for j, t in enumerate(result.candidates):
         panels.append((f"frame {t}\nscore {result.text_scores[j]:.2f}\nsim {result.similarities[j]:.3f}",
@@ -26,7 +27,6 @@ def plot_candidates(result, title: str = ""):
             side.set_edgecolor(GOOD if picked else "#cccccc")
             side.set_linewidth(4 if picked else 1)
     fig.suptitle(title or result.reason, fontsize=9)
-    fig.tight_layout()
     return fig
 
 
