@@ -40,7 +40,7 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              2, "a CUDA GPU with 4 GB for CogVideoX-2b in float16 with CPU offload (about 12 GB without)", True),
     Notebook("05_frame2frame.ipynb", "Frame2Frame",
              "Edit an image by letting a video happen, and pick the frame where the edit is done.",
-             2, "a CUDA GPU with 5 GB for CogVideoX-5b-I2V in bfloat16 with CPU offload (about 15 GB without)", True),
+             1, "a CUDA GPU with 5 GB for CogVideoX-5b-I2V in bfloat16 with CPU offload (about 15 GB without)", True),
     Notebook("06_world_simulator.ipynb", "World simulators",
              "Build a model of the toy world that an agent can act in, and measure how well it dreams.",
              2, "nothing beyond the CPU (the learned simulator is a toy model)", False),
