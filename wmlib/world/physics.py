@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scene import WALL_Z, Scene
+from .scene import SIZE_RADIUS, WALL_Z, Scene
 
 __all__ = ["MAX_DT", "Trajectory", "simulate"]
 
@@ -107,11 +107,13 @@ def _check(n_frames: int, fps: float, dt: float) -> None:
                          f"got {dt!r}")
 
 
-def simulate(scene: Scene, n_frames: int = 16, fps: float = 12.0, dt: float = 1 / 600) -> Trajectory:
+def simulate(scene: Scene, n_frames: int = 16, fps: float = 12.0, dt: float = 1 / 600,
+             side_x: float = SIDE_X) -> Trajectory:
     """Simulate every scene of the batch for ``n_frames`` frames, ``1/fps`` seconds apart.
 
     Frame 0 is the scene as given. Between frames the world is stepped in equal sub-steps of at
-    most ``dt`` seconds (``dt`` in (0, MAX_DT]). Vectorised over scenes and objects.
+    most ``dt`` seconds (``dt`` in (0, MAX_DT]). Vectorised over scenes and objects. The side walls
+    stand at ``x = ±side_x`` metres.
 
     >>> from wmlib.world.scene import sample_scenes
     >>> traj = simulate(sample_scenes(8, seed=0, moving=True), n_frames=16)
@@ -119,6 +121,9 @@ def simulate(scene: Scene, n_frames: int = 16, fps: float = 12.0, dt: float = 1 
     (8, 16, 3, 3)
     """
     _check(n_frames, fps, dt)
+    if isinstance(side_x, bool) or not (isinstance(side_x, (int, float, np.integer, np.floating))
+                                        and math.isfinite(side_x) and side_x > float(SIZE_RADIUS.max())):
+        raise ValueError(f"side_x must be a number of metres larger than the largest radius, got {side_x!r}")
     if not isinstance(scene, Scene):
         raise TypeError(f"scene must be a wmlib.world.scene.Scene, got {type(scene).__name__}")
     n_frames = int(n_frames)
@@ -143,7 +148,7 @@ def simulate(scene: Scene, n_frames: int = 16, fps: float = 12.0, dt: float = 1 
     # A hand-built scene may start slightly inside the ground or a wall; lift it out, so that the
     # contact-time formula below never meets an object that is already below the ground.
     y = np.maximum(y, r)
-    x = np.clip(x, -(SIDE_X - r), SIDE_X - r)
+    x = np.clip(x, -(side_x - r), side_x - r)
     z = np.minimum(z, WALL_Z - r)
 
     resting = np.zeros(r.shape, bool)
@@ -215,11 +220,11 @@ def simulate(scene: Scene, n_frames: int = 16, fps: float = 12.0, dt: float = 1 
                 m = over > 0
                 z = np.where(m, WALL_Z - r - e * over, z)
                 vz = np.where(m, -e * np.abs(vz), vz)
-            over_r = x + r - SIDE_X
-            over_l = -SIDE_X - (x - r)
+            over_r = x + r - side_x
+            over_l = -side_x - (x - r)
             if (over_r > 0).any() or (over_l > 0).any():
                 mr, ml = over_r > 0, over_l > 0
-                x = np.where(mr, SIDE_X - r - e * over_r, np.where(ml, -SIDE_X + r + e * over_l, x))
+                x = np.where(mr, side_x - r - e * over_r, np.where(ml, -side_x + r + e * over_l, x))
                 vx = np.where(mr, -e * np.abs(vx), np.where(ml, e * np.abs(vx), vx))
         record(t)
 
