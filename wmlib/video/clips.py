@@ -102,6 +102,13 @@ def _throws(rng: np.random.Generator, m: int) -> Scene:
     direction = np.where(rng.random(m) < 0.15, 0.0, direction)  # some go straight up
     vx = direction * rng.uniform(0.4, 1.4, m)
     vy = rng.uniform(0.0, 2.5, m)
+    return one_object_scenes(shape, colour, size, x, y, vx, vy)
+
+
+def one_object_scenes(shape, colour, size, x, y, vx, vy) -> Scene:
+    """Scenes of one object each (slot 0) moving in the plane z = ``DEPTH``, lit by the fixed fire,
+    with the world's constants; every argument is an array with one value per scene."""
+    m = len(shape)
 
     def slots(first, fill, dtype):
         out = np.full((m, MAX_OBJECTS), fill, dtype)
@@ -119,12 +126,18 @@ def _throws(rng: np.random.Generator, m: int) -> Scene:
 
 def render_clips(clips: Clips, chunk: int = 512) -> np.ndarray:
     """(B, T, H, W, 3) float32 frames in [0, 1], no shadows, seen by ``CAMERA``."""
+    return render_frames(clips.scene, clips.trajectory, chunk)
+
+
+def render_frames(scene: Scene, trajectory: Trajectory, chunk: int = 512) -> np.ndarray:
+    """(B, T, H, W, 3) float32 frames of any simulated batch, no shadows, seen by ``CAMERA``."""
     from wmlib.world.video import frames_as_scenes
 
-    out = np.empty((len(clips), FRAMES, SIZE, SIZE, 3), np.float32)
-    for i in range(0, len(clips), chunk):
-        flat = frames_as_scenes(clips.scene[i:i + chunk], clips.trajectory.clips(slice(i, i + chunk)))
-        out[i:i + chunk] = R.render(flat, SIZE, CAMERA, shadows=False)[0].reshape(-1, FRAMES, SIZE, SIZE, 3)
+    B, T = trajectory.position.shape[:2]
+    out = np.empty((B, T, SIZE, SIZE, 3), np.float32)
+    for i in range(0, B, chunk):
+        flat = frames_as_scenes(scene[i:i + chunk], trajectory.clips(slice(i, i + chunk)))
+        out[i:i + chunk] = R.render(flat, SIZE, CAMERA, shadows=False)[0].reshape(-1, T, SIZE, SIZE, 3)
     return out
 
 
