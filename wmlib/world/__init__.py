@@ -4,6 +4,7 @@
 - ``render``:   camera image, shadow on the wall, depth, occupancy, LiDAR (all ray casts: ``raycast``)
 - ``captions``: the text projection, always true of Z
 - ``physics``:  Z moving forward in time; ``video`` renders it
+- ``actions``:  a hand that pushes an object between frames, so that the world takes actions
 - ``data``:     Z as a factor table, the kernel of Z, and torch datasets
 
 The names most lessons need are importable from here, e.g. ``from wmlib.world import sample_scenes``.

@@ -1,0 +1,98 @@
+"""Figures of notebook 06: training, compounding error, imagined physics, planning."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MODEL, TRUE, BASELINE = "#264653", "#2a9d8f", "#e76f51"
+
+
+def plot_training(manifest: dict):
+    """The dynamics network's loss (latent squared error, averaged over the unrolled steps) while it
+    trained, with the number of steps it was rolled out on its own predictions."""
+    import matplotlib.pyplot as plt
+
+    steps, _, loss, unroll = np.array(manifest["loss_history"]).T
+    fig, ax = plt.subplots(figsize=(6, 2.6))
+    ax.plot(steps, loss, color=MODEL)
+    ax.set_yscale("log")
+    ax.set_xlabel("training step"), ax.set_ylabel("loss (log scale)", color=MODEL)
+    twin = ax.twinx()
+    twin.step(steps, unroll, color=BASELINE, where="post")
+    twin.set_ylabel("steps rolled out", color=BASELINE)
+    twin.set_ylim(0, unroll.max() + 1)
+    ax.set_title("the memory network learning (the loss rises when it must dream further)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_compounding(pixel: dict[str, np.ndarray], position: dict[str, np.ndarray]):
+    """Error against the horizon: mean |pixel error| (left) and distance of the object from its true
+    place (right), for the model and for holding the last frame still."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 2.9))
+    for ax, errors, label in ((axes[0], pixel, "mean |pixel error|"), (axes[1], position, "object off by (pixels)")):
+        for name, colour in (("model", MODEL), ("last frame held", BASELINE)):
+            steps = np.arange(1, len(errors[name]) + 1)
+            ax.plot(steps, errors[name], "-o", ms=3, color=colour, label=name if name != "model" else "world model")
+        ax.set_xlabel("steps ahead (dreamed on its own predictions)"), ax.set_ylabel(label)
+        ax.set_ylim(bottom=0)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_gravity(model_g: np.ndarray, true_g: np.ndarray, truth: float, tolerance: float = 0.2):
+    """Histograms of the gravity fitted on imagined and on true throws, with the band that counts as right."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 2.8))
+    bins = np.linspace(0, 2 * truth, 31)
+    ax.axvspan((1 - tolerance) * truth, (1 + tolerance) * truth, color="#dddddd", label="within 20%")
+    for g, colour, name in ((true_g, TRUE, "true videos"), (model_g, MODEL, "dreamed videos")):
+        ok = np.isfinite(g)
+        ax.hist(np.clip(g[ok], bins[0], bins[-1]), bins=bins, color=colour, alpha=0.6,
+                label=f"{name} ({ok.mean():.0%} measurable)")
+    ax.axvline(truth, color="black", lw=1)
+    ax.set_xlabel("fitted gravity (pixels / frame²)"), ax.set_ylabel("throws")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_planning(rates: dict[str, float], n: int):
+    """Success rate of each agent."""
+    import matplotlib.pyplot as plt
+
+    names = list(rates)
+    colours = [MODEL if "learned" in k else TRUE if "true" in k else BASELINE for k in names]
+    fig, ax = plt.subplots(figsize=(6, 2.2))
+    ax.barh(names[::-1], [rates[k] for k in names][::-1], color=colours[::-1])
+    for i, k in enumerate(names[::-1]):
+        ax.text(rates[k] + 0.01, i, f"{rates[k]:.0%}", va="center", fontsize=8)
+    ax.set_xlim(0, 1.1), ax.set_xlabel(f"share of the {n} tasks solved")
+    fig.tight_layout()
+    return fig
+
+
+def plot_plan(true_frames: np.ndarray, dreamed: np.ndarray, target_column: float, title: str = ""):
+    """What the agent imagined its plan would do (bottom) and what it did in the world (top), with the
+    target region's centre marked."""
+    import matplotlib.pyplot as plt
+
+    T = min(len(true_frames), len(dreamed))
+    fig, axes = plt.subplots(2, T, figsize=(0.95 * T, 2.4), squeeze=False)
+    for t in range(T):
+        for row, frames in enumerate((true_frames, dreamed)):
+            ax = axes[row, t]
+            ax.imshow(np.clip(frames[t], 0, 1), interpolation="nearest")
+            ax.axvline(target_column, color="white", lw=0.8, ls="--")
+            ax.set_xticks([]), ax.set_yticks([])
+        axes[0, t].set_title(f"t={t}", fontsize=7)
+    axes[0, 0].set_ylabel("world", fontsize=8)
+    axes[1, 0].set_ylabel("imagined", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig

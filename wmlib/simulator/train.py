@@ -1,0 +1,168 @@
+"""Train the toy world model and ship it: ``python -m wmlib.simulator.train``.
+
+1. Random episodes of the acting world (``episodes.sample_episodes``: random starts, random pushes).
+2. The frame autoencoder on some of their frames (the recipe of ``wmlib.video.autoencoder``).
+3. The dynamics network on the codes of all of them, with the autoencoder frozen. Each batch starts at
+   a random frame and rolls the model forward on its **own predictions** for ``unroll`` steps, the
+   loss averaged over every step: trained one step at a time, a model never sees its own errors and
+   drifts as soon as it dreams. The first half of training is one step ahead (cheap, and where most
+   is learned); then the unroll grows to ``--unroll`` (``unroll_at``).
+
+The command writes ``config.json``, ``model.safetensors`` and ``manifest.json`` (command, seed,
+settings, sha256 of every file, loss curves and the evaluation of ``wmlib.simulator.evaluate``) to
+``--out`` (default ``data/models/toy-world-model``). ``--score-only`` re-scores a saved model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def unroll_at(step: int, steps: int, unroll: int, one_step: float = 0.5) -> int:
+    """How many steps the model is rolled out at training step ``step``: one for the first ``one_step``
+    share of training (cheap, and where it learns most), then growing linearly to ``unroll`` over the
+    next quarter, and ``unroll`` to the end."""
+    start, ramp = one_step * steps, 0.25 * steps
+    return int(min(unroll, 1 + max(0.0, step - start) / max(ramp, 1) * (unroll - 1)))
+
+
+def train_dynamics(model, codes, actions, steps: int = 3000, batch_size: int = 32, lr: float = 1e-3,
+                   unroll: int = 8, one_step: float = 0.5, seed: int = 0, progress: bool = True,
+                   log_every: int = 100) -> list:
+    """Train ``model.dynamics`` on ``codes`` (N, T, C, 8, 8) and ``actions`` (N, T-1, 2); returns
+    [(step, seconds, loss, unroll)] every ``log_every`` steps (the loss is the mean over the unrolled
+    steps, so it rises when the unroll grows). The autoencoder is not touched."""
+    import torch
+
+    from wmlib.plots import progress as bar
+
+    codes, actions = torch.as_tensor(codes), torch.as_tensor(actions)
+    N, T = codes.shape[:2]
+    if actions.shape[:2] != (N, T - 1):
+        raise ValueError(f"need one action between each two frames: codes {tuple(codes.shape[:2])}, "
+                         f"actions {tuple(actions.shape[:2])}")
+    if not 1 <= unroll <= T - 2:
+        raise ValueError(f"unroll must be in 1..{T - 2} for episodes of {T} frames, got {unroll}")
+    g = torch.Generator().manual_seed(seed)
+    params = list(model.dynamics.parameters())
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    model.dynamics.train()
+    history, running, start = [], 0.0, time.perf_counter()
+    for step in bar(range(steps), desc="world model", show=progress):
+        for group in opt.param_groups:
+            group["lr"] = lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        k = unroll_at(step, steps, unroll, one_step)
+        i = torch.randint(0, N, (batch_size,), generator=g)
+        t = torch.randint(1, T - k, (batch_size,), generator=g)
+        ahead = t[:, None] + torch.arange(1, k + 1)
+        predicted = model.rollout_codes(codes[i, t - 1], codes[i, t], actions[i[:, None], ahead - 1])
+        loss = ((predicted - codes[i[:, None], ahead]) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        running += loss.item()
+        if (step + 1) % log_every == 0:
+            history.append((step + 1, round(time.perf_counter() - start, 1), round(running / log_every, 6), k))
+            running = 0.0
+    model.dynamics.eval()
+    return history
+
+
+def encode_all(model, frames: np.ndarray, batch_size: int = 2048):
+    """Codes (N, T, C, 8, 8) of frames (N, T, H, W, 3), without gradients."""
+    import torch
+
+    flat = frames.reshape(-1, *frames.shape[2:])
+    with torch.no_grad():
+        z = torch.cat([model.encode(flat[i:i + batch_size]) for i in range(0, len(flat), batch_size)])
+    return z.reshape(*frames.shape[:2], *z.shape[1:])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m wmlib.simulator.train",
+                                     description="Train the toy world model and ship it.")
+    parser.add_argument("--out", type=Path, default=Path("data/models/toy-world-model"))
+    parser.add_argument("--episodes", type=int, default=8000)
+    parser.add_argument("--ae-episodes", type=int, default=1500)
+    parser.add_argument("--ae-steps", type=int, default=1500)
+    parser.add_argument("--steps", type=int, default=8000)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--unroll", type=int, default=8)
+    parser.add_argument("--one-step", type=float, default=0.5, help="share of training one step ahead")
+    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--blocks", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--score-only", action="store_true", help="re-score the model saved in --out")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    from wmlib import env
+    from wmlib.loading import file_records
+    from wmlib.simulator import evaluate
+    from wmlib.simulator.episodes import sample_episodes
+    from wmlib.simulator.model import WorldModel, build
+    from wmlib.video import autoencoder as ae_mod
+    from wmlib.video.clips import background
+
+    threads = env.set_threads(args.threads)
+    if args.score_only:
+        model = WorldModel.from_pretrained(args.out)
+        manifest = json.loads((args.out / "manifest.json").read_text())
+        manifest["scores"] = evaluate.manifest_scores(model)
+        (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        print(json.dumps(manifest["scores"], indent=1))
+        return
+
+    start = time.perf_counter()
+    model = build(ae_width=64, width=args.width, blocks=args.blocks, seed=args.seed)
+    model.autoencoder.background.copy_(torch.as_tensor(background()).permute(2, 0, 1))
+    data = sample_episodes(args.episodes, seed=args.seed)
+    frames = data.render()
+    t0 = time.perf_counter()
+    ae_frames = torch.as_tensor(frames[:args.ae_episodes].reshape(-1, *frames.shape[2:])).permute(0, 3, 1, 2)
+    ae_history = ae_mod.train(model.autoencoder, ae_frames, model.autoencoder.background, steps=args.ae_steps,
+                              seed=args.seed)
+    ae_seconds = time.perf_counter() - t0
+    for p in model.autoencoder.parameters():
+        p.requires_grad_(False)
+    codes = encode_all(model, frames)
+    del frames
+    history = train_dynamics(model, codes, data.actions.vectors(), steps=args.steps, batch_size=args.batch_size,
+                             lr=args.lr, unroll=args.unroll, one_step=args.one_step, seed=args.seed)
+    train_seconds = time.perf_counter() - start
+    model.save_pretrained(args.out)
+    scores = evaluate.manifest_scores(model)
+    command = "python -m wmlib.simulator.train " + " ".join(
+        f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
+        if k not in ("score_only", "threads") and v is not None)
+    manifest = {
+        "name": "toy-world-model",
+        "description": "an action-conditioned world model of the toy world, trained from scratch",
+        "command": command, "seed": args.seed,
+        "settings": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                        if k not in ("score_only", "out")}, "threads": threads, "history": 2,
+                     "episode_steps": int(data.actions.steps)},
+        "scores": scores,
+        "autoencoder": {"loss_every_100_steps": [round(x, 5) for x in ae_history], "seconds": round(ae_seconds, 1)},
+        "loss_history": history, "train_seconds": round(train_seconds, 1),
+        "parameters": {"dynamics": sum(p.numel() for p in model.dynamics.parameters()),
+                       "autoencoder": sum(p.numel() for p in model.autoencoder.parameters())},
+        "versions": {"torch": torch.__version__},
+        "files": file_records(args.out),
+    }
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(json.dumps(scores, indent=1))
+
+
+if __name__ == "__main__":
+    main()
