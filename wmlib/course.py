@@ -43,7 +43,7 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              1, "a CUDA GPU with 5 GB for CogVideoX-5b-I2V in bfloat16 with CPU offload (about 15 GB without)", True),
     Notebook("06_world_simulator.ipynb", "World simulators",
              "Build a model of the toy world that an agent can act in, and measure how well it dreams.",
-             2, "nothing beyond the CPU (the learned simulator is a toy model)", False),
+             1, "nothing beyond the CPU (the learned simulator is a toy model)", False),
 )
 
 
