@@ -93,6 +93,7 @@ def test_map_lists_every_notebook_with_its_promise_and_time():
         assert "min" in row or "under a minute" in row
         written = (ROOT / "notebooks" / nb.file).exists()
         assert ("[Colab](" in row) == written and ("being written" in row) != written
+        assert (f"]({nb.file})" in row) == written  # a link that opens the notebook itself, from notebooks/
 
 
 def test_readme_lists_the_commands_and_every_notebook():
@@ -101,3 +102,12 @@ def test_readme_lists_the_commands_and_every_notebook():
     assert "make test" in readme
     for nb in course.NOTEBOOKS:
         assert nb.file.removesuffix(".ipynb") in readme, f"README does not mention {nb.file}"
+
+
+def test_readme_shows_a_figure_of_every_notebook_written_by_make_course():
+    readme = (ROOT / "README.md").read_text()
+    for nb in course.NOTEBOOKS:
+        figure = ROOT / "docs" / "figures" / f"{nb.file[:2]}.png"
+        written = (ROOT / "notebooks" / nb.file).exists()
+        assert (f"(docs/figures/{nb.file[:2]}.png)" in readme) == written, nb.file
+        assert figure.exists() == written, f"{figure.name}: run `make course` to draw it"

@@ -1,6 +1,6 @@
 """Execute the course's notebooks headless.
 
-    python -m wmlib.build course --out build   # papermill into build/, plus an HTML copy of each
+    python -m wmlib.build course --out build   # papermill into build/, an HTML copy of each, build/index.html
     python -m wmlib.build in-place             # re-execute the committed notebooks, outputs kept
 
 ``make course`` and ``make notebooks`` call these. Each notebook runs in a fresh kernel, in its own
@@ -68,9 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="notebook prefixes, e.g. 00 02")
     parser.add_argument("--mode", help="papermill MODE parameter for `course` (default: the default mode)")
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOK_DIR, help="folder of the notebooks")
+    parser.add_argument("--figures", type=Path, help="for `course`: where each notebook's README figure goes "
+                        "(default: OUT/figures)")
     args = parser.parse_args(argv)
 
-    failed = []
+    failed, seconds_taken = [], {}
     for path in notebook_paths(args.notebooks, args.only):
         try:
             if args.what == "course":
@@ -83,8 +85,13 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(path.name)
             continue
         print(f"{path.name}: {seconds:.1f} s")
-    if args.what == "course" and len(failed) < len(notebook_paths(args.notebooks, args.only)):
-        print(f"Executed notebooks and their HTML copies are in {args.out}/")
+        seconds_taken[path.name] = seconds
+    if args.what == "course" and seconds_taken:
+        from wmlib.site import write_site
+
+        written = write_site(args.out, seconds_taken, args.figures)
+        print(f"Executed notebooks and their HTML copies are in {args.out}/, the landing page is {written[0]}; "
+              f"{len(written) - 1} figure(s) written")
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ class Notebook:
     toy_minutes: float  # expected run time in the default mode on a 2-core CPU
     real_hardware: str  # what `real` mode needs
     gpu: bool           # benefits from a GPU: carries Colab's GPU metadata
+    figure: int = 0     # which image of the executed notebook stands for it in the README (wmlib.site)
 
 
 # Memory figures for CogVideoX are the CogVideo README's (all diffusers memory savers on; about 3x
@@ -25,25 +26,25 @@ class Notebook:
 NOTEBOOKS: tuple[Notebook, ...] = (
     Notebook("00_start_here.ipynb", "Start here",
              "Check your machine, pick a mode, and see how the course is built.",
-             0.5, "nothing beyond the CPU", False),
+             0.5, "nothing beyond the CPU", False, figure=1),
     Notebook("01_the_cave.ipynb", "The cave",
              "Meet a world whose reality Z we know, and measure what each of its shadows keeps.",
-             2, "nothing beyond the CPU (the toy world is the lesson)", False),
+             2, "nothing beyond the CPU (the toy world is the lesson)", False, figure=3),
     Notebook("02_clip.ipynb", "CLIP",
              "Write the contrastive loss, train a CLIP from scratch, and watch pairs meet on the sphere.",
-             2, "any GPU or a CPU for CLIP ViT-B/32 and ViT-L/14 (0.6 and 1.7 GB in float32)", False),
+             2, "any GPU or a CPU for CLIP ViT-B/32 and ViT-L/14 (0.6 and 1.7 GB in float32)", False, figure=5),
     Notebook("03_platonic_representation.ipynb", "The Platonic Representation Hypothesis",
              "Measure whether models of different data and objectives converge, and toward what.",
-             2, "a GPU for the vision and language model families (packaged encoders run on the CPU)", True),
+             2, "a GPU for the vision and language model families (packaged encoders run on the CPU)", True, figure=2),
     Notebook("04_video_generation.ipynb", "Video generation",
              "Open up a video diffusion model and test whether it has learned the world's physics.",
              2, "a CUDA GPU with 4 GB for CogVideoX-2b in float16 with CPU offload (about 12 GB without)", True),
     Notebook("05_frame2frame.ipynb", "Frame2Frame",
              "Edit an image by letting a video happen, and pick the frame where the edit is done.",
-             1, "a CUDA GPU with 5 GB for CogVideoX-5b-I2V in bfloat16 with CPU offload (about 15 GB without)", True),
+             1, "a CUDA GPU with 5 GB for CogVideoX-5b-I2V in bfloat16 with CPU offload (about 15 GB without)", True, figure=5),
     Notebook("06_world_simulator.ipynb", "World simulators",
              "Build a model of the toy world that an agent can act in, and measure how well it dreams.",
-             1, "nothing beyond the CPU (the learned simulator is a toy model)", False),
+             1, "nothing beyond the CPU (the learned simulator is a toy model)", False, figure=3),
 )
 
 
@@ -93,14 +94,17 @@ def repo_root() -> Path | None:
 
 
 def notebook_map(repo_url: str | None = None) -> str:
-    """The course map as a Markdown table: promise, run time, real-mode hardware, Colab link."""
+    """The course map as a Markdown table: each notebook linked (relative to ``notebooks/``) with its
+    promise, run time, real-mode hardware and Colab link."""
     root = repo_root()
     url = repo_url or repository_url()
     rows = ["| notebook | what you will do | default mode | `real` mode needs |",
             "|---|---|---|---|"]
     for nb in NOTEBOOKS:
         written = root is None or (root / "notebooks" / nb.file).exists()
-        name = f"**{nb.file[:2]} {nb.title}**"
+        # a link relative to notebooks/, where 00_start_here shows this map: it opens the notebook in
+        # JupyterLab and on GitHub alike
+        name = f"[**{nb.file[:2]} {nb.title}**]({nb.file})" if written else f"**{nb.file[:2]} {nb.title}**"
         link = f" ([Colab]({colab_url(nb.file, url)}))" if written else " (being written)"
         minutes = "under a minute" if nb.toy_minutes < 1 else f"about {nb.toy_minutes:g} min"
         rows.append(f"| {name}{link} | {nb.promise} | {minutes} | {nb.real_hardware} |")
