@@ -9,18 +9,23 @@ EXTRAS := lab,test
 STAMP := $(VENV)/.wmlib-installed
 KERNEL := world-models
 LAB_ARGS ?=
+BROWSER_TEST_ARGS ?=
 
 # Deterministic, offline, single-threaded runs for tests and for the outputs we commit:
 # HF_HUB_OFFLINE makes `auto` resolve to toy everywhere, and one torch thread avoids the
 # 10-40x slowdown of oversubscribed cores (shared/reference/environment.md, section 5.3).
 RUN_ENV := HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 
-.PHONY: help setup lab test course notebooks kernel lock clean
+.PHONY: help setup lab test test-browser course student solutions notebooks kernel lock clean
 
 help:
 	@echo "make lab        set up, then open the course in JupyterLab"
 	@echo "make test       set up, then run the unit tests and every notebook (nbval)"
-	@echo "make course     set up, then execute every notebook into build/ with an HTML copy"
+	@echo "make test-browser  set up, then run every notebook in JupyterLab in Chromium (needs: apt-get install chromium)"
+	@echo "make course     set up, then execute every notebook into build/ with an HTML copy, build/index.html"
+	@echo "                and the README's figures (docs/figures/)"
+	@echo "make student    write the learners' copies (exercises stubbed, no outputs) to build/student/"
+	@echo "make solutions  write the solution copies (committed outputs kept) to build/solutions/"
 	@echo "make notebooks  re-execute the committed notebooks in place (keeps their outputs current)"
 	@echo "make lock       regenerate constraints.txt (the exact package set CI tests)"
 	@echo "make clean      remove .venv and build/"
@@ -45,8 +50,22 @@ lab: kernel
 test: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m pytest
 
+# Every notebook in a real JupyterLab, driven by Playwright with the system's Chromium (/usr/bin/chromium,
+# or WM_CHROMIUM=path): Run All, no error output, figures and widgets render and answer. Screenshots and
+# a summary per notebook land in build/browser/. Not part of `make test` (pytest's testpaths leave it out).
+test-browser: $(STAMP)
+	$(RUN_ENV) $(BIN)/python -m pytest browser_tests -p no:cacheprovider $(BROWSER_TEST_ARGS)
+
 course: $(STAMP)
-	$(BIN)/python -m wmlib.build course --out build
+	$(BIN)/python -m wmlib.build course --out build --figures docs/figures
+
+# Exercises are written once, in notebooks/, each solution between `### BEGIN SOLUTION: <task>` and
+# `### END SOLUTION` (wmlib.exercises).
+student: $(STAMP)
+	$(BIN)/python -m wmlib.exercises student --out build/student
+
+solutions: $(STAMP)
+	$(BIN)/python -m wmlib.exercises solutions --out build/solutions
 
 notebooks: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m wmlib.build in-place
