@@ -3,6 +3,7 @@
 import base64
 import io
 import re
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -10,6 +11,8 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from PIL import Image
 
 from wmlib import course, site
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def png(width, height, colour=(200, 30, 30)):
@@ -45,6 +48,8 @@ def test_index_links_what_was_built_with_its_time_and_hardware():
     stem = first.file.removesuffix(".ipynb")
     assert f'<a href="{stem}.html">' in page and "42 s" in page
     assert "(not built)" in page and f'href="{second.file.removesuffix(".ipynb")}.html"' not in page
+    unwritten = [nb for nb in course.NOTEBOOKS if not (ROOT / "notebooks" / nb.file).exists()]
+    assert page.count("(being written)") == len(unwritten)
     for nb in course.NOTEBOOKS:  # every notebook of the map is listed, with its promise and its Colab link
         assert nb.promise.replace("'", "&#x27;") in page
         assert f"https://colab.research.google.com/github/o/r/blob/main/notebooks/{nb.file}" in page

@@ -45,9 +45,7 @@ def execute_in_place(path: Path, timeout: int = 900) -> float:
 
 def execute_to(path: Path, out_dir: Path, parameters: dict | None = None, timeout: int = 900) -> float:
     """Execute ``path`` with papermill into ``out_dir``, write an HTML copy beside it; returns seconds."""
-    import nbformat
     import papermill
-    from nbconvert import HTMLExporter
 
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / path.name
@@ -55,9 +53,19 @@ def execute_to(path: Path, out_dir: Path, parameters: dict | None = None, timeou
     papermill.execute_notebook(str(path), str(out), parameters=parameters or {}, kernel_name=KERNEL,
                                cwd=str(path.parent), progress_bar=False, execution_timeout=timeout)
     seconds = time.perf_counter() - start
-    html, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(out, as_version=4))
-    out.with_suffix(".html").write_text(html, encoding="utf-8")
+    html_copy(out)
     return seconds
+
+
+def html_copy(path: Path) -> Path:
+    """Write the HTML copy of an executed notebook beside it (JupyterLab's look; inline videos kept)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    html, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(path, as_version=4))
+    out = Path(path).with_suffix(".html")
+    out.write_text(html, encoding="utf-8")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

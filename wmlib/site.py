@@ -46,8 +46,9 @@ def shrink_png(png: bytes, width: int = FIGURE_WIDTH) -> bytes:
 def index_html(seconds: dict[str, float], built: set[str], repo_url: str | None = None) -> str:
     """The landing page: every notebook of the map, linked to its HTML copy where it was built, with
     its promise, the run time measured in this build, the real-mode hardware and a Colab link."""
-    from wmlib.course import NOTEBOOKS, colab_url
+    from wmlib.course import NOTEBOOKS, colab_url, repo_root
 
+    root = repo_root()
     rows = []
     for nb in NOTEBOOKS:
         stem = nb.file.removesuffix(".ipynb")
@@ -56,7 +57,8 @@ def index_html(seconds: dict[str, float], built: set[str], repo_url: str | None 
             name = f'<a href="{stem}.html">{title}</a>'
             took = f"{seconds[nb.file]:.0f} s" if nb.file in seconds else "–"
         else:
-            name, took = f"{title} <em>(not built)</em>", "–"
+            written = root is None or (root / "notebooks" / nb.file).exists()
+            name, took = f"{title} <em>({'not built' if written else 'being written'})</em>", "–"
         colab = f'<a href="{html.escape(colab_url(nb.file, repo_url))}">Colab</a>'
         rows.append(f"<tr><td>{name}</td><td>{html.escape(nb.promise)}</td><td>{took}</td>"
                     f"<td>{html.escape(nb.real_hardware)}</td><td>{colab}</td></tr>")
