@@ -5,5 +5,6 @@
 - ``train``: ``python -m wmlib.simulator.train`` trains and ships it;
 - ``evaluate``: how good the simulation is (compounding error, physics, object permanence);
 - ``planning``: agents that plan in a world model (random shooting, the cross-entropy method);
-- ``play``: a widget to act in the learned simulator next to the true one.
+- ``play``: a widget to act in the learned simulator next to the true one;
+- ``figures``: the notebook's pictures (training, compounding error, imagined gravity, planning).
 """

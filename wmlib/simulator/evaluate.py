@@ -25,7 +25,7 @@ from wmlib.world.actions import Actions
 from wmlib.world.scene import RESTITUTION
 
 HORIZON = 16
-SEED = 1000  # held-out episodes: training uses seeds 0 and up for far fewer episodes than this offset
+SEED = 1000  # held-out episodes: a seed the training command does not use (it draws its episodes with --seed, 0)
 
 
 def held_out_episodes(n: int = 200, seed: int = SEED):

@@ -151,11 +151,15 @@ def run_planner(world, tasks: Tasks, replan: int = 4, seed: int = 0, progress: b
             scene = chunk.trajectory.frame(chunk.scene, -1)
             done += min(replan, STEPS - done)
         final[i] = scene.position[0, 0, 0]
-    return {"final_x": final, "success": np.abs(final - tasks.target) <= TOLERANCE}
+    return outcome(final, tasks)
 
 
 def random_agent(tasks: Tasks, seed: int = 0) -> dict:
     """Random pushes (``world.actions.random_actions``): how often luck alone succeeds."""
     episodes = act(tasks.scene, random_actions(len(tasks), STEPS, seed))
-    final = episodes.trajectory.position[:, -1, 0, 0]
-    return {"final_x": final, "success": np.abs(final - tasks.target) <= TOLERANCE}
+    return outcome(episodes.trajectory.position[:, -1, 0, 0], tasks)
+
+
+def outcome(final_x: np.ndarray, tasks: Tasks) -> dict:
+    """Where each object ended (metres) and whether it is within ``TOLERANCE`` of its target."""
+    return {"final_x": final_x, "success": np.abs(final_x - tasks.target) <= TOLERANCE}

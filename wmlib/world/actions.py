@@ -90,8 +90,14 @@ def push(scene: Scene, kind: np.ndarray, strength: np.ndarray, slot: int = 0) ->
 def step(scene: Scene, kind: np.ndarray, strength: np.ndarray, fps: float = 12.0, side_x: float = SIDE_X,
          slot: int = 0) -> Scene:
     """One frame later: push, then let the world run for ``1/fps`` seconds."""
+    return _step(scene, kind, strength, fps, side_x, slot)[0]
+
+
+def _step(scene, kind, strength, fps, side_x, slot) -> tuple[Scene, np.ndarray]:
+    """``step``, and the ground bounces (B, K) during that frame."""
     pushed = push(scene, kind, strength, slot)
-    return simulate(pushed, 2, fps, side_x=side_x).frame(pushed, 1)
+    one = simulate(pushed, 2, fps, side_x=side_x)
+    return one.frame(pushed, 1), one.bounces
 
 
 def rollout(scene: Scene, actions: Actions, fps: float = 12.0, side_x: float = SIDE_X,
@@ -101,10 +107,9 @@ def rollout(scene: Scene, actions: Actions, fps: float = 12.0, side_x: float = S
         raise ValueError(f"{len(actions)} action sequences for {len(scene)} scenes")
     frames, bounces = [scene], np.zeros(scene.present.shape, np.int64)
     for t in range(actions.steps):
-        pushed = push(frames[-1], actions.kind[:, t], actions.strength[:, t], slot)
-        one = simulate(pushed, 2, fps, side_x=side_x)
-        bounces += one.bounces
-        frames.append(one.frame(pushed, 1))
+        after, bounced = _step(frames[-1], actions.kind[:, t], actions.strength[:, t], fps, side_x, slot)
+        frames.append(after)
+        bounces += bounced
     times = (np.arange(len(frames)) / float(fps)).astype(np.float32)
     return Trajectory(times, np.stack([f.position for f in frames], 1), np.stack([f.velocity for f in frames], 1),
                       bounces)

@@ -21,7 +21,7 @@ The model, one object at a time (all objects of all scenes are stepped together 
   rate ``mu*g`` (Coulomb friction) until it stops, and never reverses. A sliding object with
   speed ``v`` thus stops after the distance ``v**2 / (2*mu*g)``.
 * **Walls.** The back wall at ``z = WALL_Z`` reflects an object that reaches it (``vz -> -e*vz``).
-  Two invisible side walls at ``x = ±1.6`` do the same, so that objects stay in view of the camera.
+  Two invisible side walls at ``x = ±1.6`` (``side_x``) do the same, so that objects stay in view of the camera.
 
 Simplifications, stated so that nobody mistakes them for physics:
 
