@@ -58,7 +58,8 @@ class ToyImageToVideoPipeline(ToyTextToVideoPipeline):
         import torch
 
         with torch.no_grad():
-            return self.autoencoder.encode(torch.from_numpy(images).permute(0, 3, 1, 2)) * self.latent_scale
+            z = self.autoencoder.encode(torch.from_numpy(images).permute(0, 3, 1, 2).to(self.device))
+        return z.cpu() * self.latent_scale
 
     def __call__(self, image, prompt: str | list[str], num_inference_steps: int = 25, guidance_scale: float = 4.0,
                  seed: int = 0, return_latents: bool = False, progress: bool = False):
@@ -66,15 +67,8 @@ class ToyImageToVideoPipeline(ToyTextToVideoPipeline):
         image for all prompts, or one per prompt; ``None``: from the caption alone)."""
         import torch
 
-        from wmlib.plots import progress as bar
-
         prompts = [prompt] if isinstance(prompt, str) else list(prompt)
-        if not prompts:
-            raise ValueError("give at least one prompt")
-        if not isinstance(num_inference_steps, (int, np.integer)) or not 1 <= num_inference_steps <= 1000:
-            raise ValueError(f"num_inference_steps must be an int from 1 to 1000, got {num_inference_steps!r}")
-        if not guidance_scale >= 1:
-            raise ValueError(f"guidance_scale must be >= 1 (1 means no guidance), got {guidance_scale!r}")
+        self.check_settings(prompts, num_inference_steps, guidance_scale)
         tokens = self.tokens(prompts)
         B = len(prompts)
         shape = (B, self.frames, *self.transformer.latent_shape)
@@ -84,19 +78,6 @@ class ToyImageToVideoPipeline(ToyTextToVideoPipeline):
             if len(images) not in (1, B):
                 raise ValueError(f"give one image, or one per prompt: {len(images)} images for {B} prompts")
             condition[:] = self.encode(images)[:, None].expand(B, *shape[1:])  # the start frame, in every frame
-        x = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
-        sched = self.scheduler
-        sched.set_timesteps(num_inference_steps)
-        guided = guidance_scale != 1
-        both = torch.cat([tokens, torch.zeros_like(tokens)]) if guided else tokens
-        cond = torch.cat([condition, condition]) if guided else condition
-        with torch.no_grad():
-            for t in bar(sched.timesteps, desc="denoising", show=progress):
-                inp = torch.cat([x, x]) if guided else x
-                v = self.transformer(inp, both, torch.full((len(inp),), int(t)), cond)
-                if guided:
-                    c, u = v.chunk(2)
-                    v = u + guidance_scale * (c - u)
-                x = sched.step(v, t, x).prev_sample
-            frames = self.decode(x)
+        x = self.sample(tokens, condition, num_inference_steps, guidance_scale, seed, progress)
+        frames = self.decode(x)
         return (frames, x) if return_latents else frames

@@ -63,19 +63,30 @@ class Clips:
                 "size": self.scene.size[:, 0].astype(np.int64)}
 
 
-def sample_clips(n: int, seed: int = 0, caption_seed: int | None = None) -> Clips:
+# Where throws start and how fast they go up (metres, m/s). "train" is every clip the models learn from;
+# "fast" throws go up faster than any of them, from lower down so that they stay in view: the held-out
+# speeds of Kang et al. (2024), who test video models outside their training range this way.
+THROWS = {"train": {"height": (0.8, 1.7), "up": (0.0, 2.5)},
+          "fast": {"height": (0.3, 0.6), "up": (3.0, 3.6)}}
+
+
+def sample_clips(n: int, seed: int = 0, caption_seed: int | None = None, throws: str = "train") -> Clips:
     """``n`` random clips of one thrown object, the same for the same seed.
 
     Throws are drawn, simulated and kept only if the object stays in view for all 16 frames (about
     two in three are kept). ``caption_seed`` picks the wording of the captions (default: ``seed``).
+    ``throws`` picks the range of starts and speeds (``THROWS``): ``"train"``, or ``"fast"``, throws up
+    faster than any training clip (out of distribution).
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive number of clips, got {n!r}")
+    if throws not in THROWS:
+        raise ValueError(f"unknown throws {throws!r}; allowed: {', '.join(THROWS)}")
     rng = np.random.default_rng([seed, 4])
     kept_scenes, kept_traj, have = [], [], 0
     while have < n:
         m = 2 * (n - have) + 16
-        scene = _throws(rng, m)
+        scene = _throws(rng, m, **THROWS[throws])
         traj = simulate(scene, FRAMES, FPS)
         p, r = traj.position[:, :, 0], scene.radius[:, 0]
         ok = (np.abs(p[..., 0]).max(1) + r <= VIEW_X) & (p[..., 1].max(1) + r <= VIEW_TOP)
@@ -90,18 +101,20 @@ def sample_clips(n: int, seed: int = 0, caption_seed: int | None = None) -> Clip
     return Clips(scene, traj, motion_captions(scene, traj, seed if caption_seed is None else caption_seed))
 
 
-def _throws(rng: np.random.Generator, m: int) -> Scene:
-    """``m`` one-object scenes with a throw: left, right (toward the middle when near a side) or straight up."""
+def _throws(rng: np.random.Generator, m: int, height: tuple[float, float] = THROWS["train"]["height"],
+            up: tuple[float, float] = THROWS["train"]["up"]) -> Scene:
+    """``m`` one-object scenes with a throw: left, right (toward the middle when near a side) or straight up;
+    the object's lowest point starts ``height`` metres up and it goes up at a speed in ``up`` (m/s)."""
     shape = rng.integers(0, len(SHAPES), m)
     colour = rng.integers(0, len(COLOUR_NAMES), m)
     size = rng.integers(0, len(SIZES), m)
     r = SIZE_RADIUS[size]
     x = rng.uniform(-0.9, 0.9, m)
-    y = rng.uniform(0.8, 1.7, m) + r
+    y = rng.uniform(*height, m) + r
     direction = np.where(x > 0.3, -1.0, np.where(x < -0.3, 1.0, rng.choice([-1.0, 1.0], m)))
     direction = np.where(rng.random(m) < 0.15, 0.0, direction)  # some go straight up
     vx = direction * rng.uniform(0.4, 1.4, m)
-    vy = rng.uniform(0.0, 2.5, m)
+    vy = rng.uniform(*up, m)
     return one_object_scenes(shape, colour, size, x, y, vx, vy)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from wmlib.video import autoencoder as ae_mod
 from wmlib.video import transformer as tr_mod
-from wmlib.video.clips import FRAMES, tokenize
+from wmlib.video.clips import FRAMES, SIZE, tokenize
 
 SCHEDULER = dict(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
                  clip_sample=False)
@@ -34,18 +34,27 @@ def scheduler(kind: str = "ddim"):
     raise ValueError(f"unknown scheduler kind {kind!r}; allowed: ddpm, ddim")
 
 
+def _part(state: dict, prefix: str) -> dict:
+    """The entries of one model in a state dict that holds several, with their prefix taken off."""
+    return {k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
+
+
 class ToyTextToVideoPipeline:
     """Generate toy-world videos from captions. Load the shipped one with ``wmlib.load("toy-t2v")`` or
     ``ToyTextToVideoPipeline.from_pretrained("data/models/toy-t2v")``."""
 
     def __init__(self, transformer, autoencoder, vocabulary: list[str], latent_scale: float,
-                 text_length: int, frames: int = FRAMES):
+                 text_length: int, frames: int = FRAMES, first_frames: tuple[int, ...] = ()):
         self.transformer = transformer.eval()
         self.autoencoder = autoencoder.eval()
         self.vocabulary = list(vocabulary)
         self.latent_scale = float(latent_scale)
         self.text_length = int(text_length)
         self.frames = int(frames)
+        # How many given frames a model that continues videos accepts (empty: a caption-only model).
+        self.first_frames = tuple(int(c) for c in first_frames)
+        if self.first_frames and getattr(transformer, "condition_channels", 0) != transformer.latent_shape[0] + 1:
+            raise ValueError("a model that continues given frames needs condition_channels = latent channels + 1")
         self.scheduler = scheduler("ddim")
 
     # --- saving and loading ----------------------------------------------------------------------
@@ -54,9 +63,12 @@ class ToyTextToVideoPipeline:
         autoencoder = {"latent_channels": self.autoencoder.latent_channels, "width": self.autoencoder.width}
         if getattr(self.autoencoder, "plate", False):
             autoencoder["plate"] = True
-        return {"transformer": self.transformer.config, "autoencoder": autoencoder,
-                "vocabulary": self.vocabulary, "latent_scale": self.latent_scale, "text_length": self.text_length,
-                "frames": self.frames, "scheduler": SCHEDULER}
+        config = {"transformer": self.transformer.config, "autoencoder": autoencoder,
+                  "vocabulary": self.vocabulary, "latent_scale": self.latent_scale, "text_length": self.text_length,
+                  "frames": self.frames, "scheduler": SCHEDULER}
+        if self.first_frames:  # only written when used, so caption-only configs stay as they were
+            config["first_frames"] = list(self.first_frames)
+        return config
 
     def save_pretrained(self, folder: str | Path, weights: str = "model.safetensors", half: bool = False) -> None:
         """Write ``config.json`` and the weights (transformer and autoencoder in one safetensors file;
@@ -84,10 +96,22 @@ class ToyTextToVideoPipeline:
         transformer = tr_mod.build(tc.pop("vocab_size"), **tc)
         autoencoder = ae_mod.build(**config["autoencoder"])
         state = {k: v.float() for k, v in load_file(str(folder / weights)).items()}
-        transformer.load_state_dict({k[12:]: v for k, v in state.items() if k.startswith("transformer.")})
-        autoencoder.load_state_dict({k[12:]: v for k, v in state.items() if k.startswith("autoencoder.")})
+        transformer.load_state_dict(_part(state, "transformer."))
+        autoencoder.load_state_dict(_part(state, "autoencoder."))
+        extra = {"first_frames": config["first_frames"]} if "first_frames" in config else {}
         return cls(transformer, autoencoder, config["vocabulary"], config["latent_scale"], config["text_length"],
-                   config["frames"])
+                   config["frames"], **extra)
+
+    @property
+    def device(self):
+        """Where the transformer's weights are (move the pipeline with ``to``)."""
+        return next(self.transformer.parameters()).device
+
+    def to(self, device) -> "ToyTextToVideoPipeline":
+        """Move the transformer and the autoencoder to ``device``, as ``diffusers`` pipelines do."""
+        self.transformer.to(device)
+        self.autoencoder.to(device)
+        return self
 
     def eval(self) -> "ToyTextToVideoPipeline":
         return self  # already in eval mode; here so that ``wmlib.load`` can treat it like a model
@@ -102,40 +126,93 @@ class ToyTextToVideoPipeline:
                 raise ValueError("every prompt must be a non-empty string")
         return torch.from_numpy(tokenize(prompts, self.vocabulary, self.text_length))
 
-    def __call__(self, prompt: str | list[str], num_inference_steps: int = 25, guidance_scale: float = 4.0,
-                 seed: int = 0, return_latents: bool = False, progress: bool = False):
-        """Frames (B, T, H, W, 3) float32 in [0, 1], one video per prompt (the same for the same seed).
-
-        ``guidance_scale`` 1 turns classifier-free guidance off; ``num_inference_steps`` DDIM steps."""
-        import torch
-
-        from wmlib.plots import progress as bar
-
-        prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+    def check_settings(self, prompts: list[str], num_inference_steps, guidance_scale) -> None:
+        """Raise ValueError, in one sentence, for settings the sampler cannot use."""
         if not prompts:
             raise ValueError("give at least one prompt")
         if not isinstance(num_inference_steps, (int, np.integer)) or not 1 <= num_inference_steps <= 1000:
             raise ValueError(f"num_inference_steps must be an int from 1 to 1000, got {num_inference_steps!r}")
         if not guidance_scale >= 1:
             raise ValueError(f"guidance_scale must be >= 1 (1 means no guidance), got {guidance_scale!r}")
-        tokens = self.tokens(prompts)
-        B = len(prompts)
-        shape = (B, self.frames, *self.transformer.latent_shape)
-        x = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+
+    def sample(self, tokens, condition=None, num_inference_steps: int = 25, guidance_scale: float = 4.0,
+               seed: int = 0, progress: bool = False):
+        """The denoising loop every toy pipeline shares: latents (B, T, C, h, w) from noise, given token ids
+        (B, L) and, for a model that takes one, a ``condition`` joined to the latents channel-wise.
+
+        Classifier-free guidance runs the caption and the empty caption side by side; both keep the
+        condition (the frames a video must start from are not part of the prompt being guided)."""
+        import torch
+
+        from wmlib.plots import progress as bar
+
+        device = self.device
+        shape = (len(tokens), self.frames, *self.transformer.latent_shape)
+        # The noise is drawn on the CPU, so that a seed gives the same videos on every device.
+        x = torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(device)
+        tokens = tokens.to(device)
+        condition = None if condition is None else condition.to(device)
         sched = self.scheduler
         sched.set_timesteps(num_inference_steps)
         guided = guidance_scale != 1
         both = torch.cat([tokens, torch.zeros_like(tokens)]) if guided else tokens
+        if condition is not None and guided:
+            condition = torch.cat([condition, condition])
         with torch.no_grad():
             for t in bar(sched.timesteps, desc="denoising", show=progress):
                 inp = torch.cat([x, x]) if guided else x
-                v = self.transformer(inp, both, torch.full((len(inp),), int(t)))
+                v = self.transformer(inp, both, torch.full((len(inp),), int(t), device=device), condition)
                 if guided:
                     cond, uncond = v.chunk(2)
                     v = uncond + guidance_scale * (cond - uncond)
                 x = sched.step(v, t, x).prev_sample
-            latents = x
-            frames = self.decode(latents)
+        return x
+
+    def first_frame_condition(self, first_frames, batch: int):
+        """The condition of a model that continues given frames (``first_frames`` in its config): the
+        first c frames' latents, and a mask channel that is 1 on those frames (Kang et al. 2024, section
+        2.2, after MCVD). ``first_frames``: (B, c, H, W, 3) in [0, 1], or None for c = 0."""
+        import torch
+
+        C, h, w = self.transformer.latent_shape
+        condition = torch.zeros(batch, self.frames, C + 1, h, w)
+        c = 0 if first_frames is None else np.shape(first_frames)[1] if np.ndim(first_frames) == 5 else -1
+        if c == -1:
+            raise ValueError(f"first_frames must be shaped (B, c, H, W, 3), got {np.shape(first_frames)}")
+        if c not in self.first_frames:
+            raise ValueError(f"this model continues {' or '.join(map(str, self.first_frames))} given frames, not {c}")
+        if c == 0:
+            return condition
+        frames = np.asarray(first_frames, np.float32)
+        if len(frames) != batch or frames.shape[2:] != (SIZE, SIZE, 3):
+            raise ValueError(f"first_frames must be shaped ({batch}, c, {SIZE}, {SIZE}, 3), one clip per prompt; "
+                             f"got {frames.shape}")
+        if not np.isfinite(frames).all() or frames.min() < 0 or frames.max() > 1:
+            raise ValueError("first_frames must be float values in [0, 1]")
+        with torch.no_grad():
+            z = self.autoencoder.encode(torch.from_numpy(frames).flatten(0, 1).permute(0, 3, 1, 2).to(self.device))
+        condition[:, :c, :C] = z.view(batch, c, C, h, w).cpu() * self.latent_scale
+        condition[:, :c, C] = 1.0
+        return condition
+
+    def __call__(self, prompt: str | list[str], num_inference_steps: int = 25, guidance_scale: float = 4.0,
+                 seed: int = 0, return_latents: bool = False, progress: bool = False, first_frames=None):
+        """Frames (B, T, H, W, 3) float32 in [0, 1], one video per prompt (the same for the same seed).
+
+        ``guidance_scale`` 1 turns classifier-free guidance off; ``num_inference_steps`` DDIM steps.
+        ``first_frames`` (B, c, H, W, 3): for a model that continues given frames, the frames its videos
+        start with (c = 1: image-to-video; c = 3: prediction)."""
+        prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+        self.check_settings(prompts, num_inference_steps, guidance_scale)
+        tokens = self.tokens(prompts)
+        if self.first_frames:
+            condition = self.first_frame_condition(first_frames, len(prompts))
+        elif first_frames is not None:
+            raise ValueError("this model makes videos from a caption alone; it takes no first_frames")
+        else:
+            condition = None
+        latents = self.sample(tokens, condition, num_inference_steps, guidance_scale, seed, progress)
+        frames = self.decode(latents)
         return (frames, latents) if return_latents else frames
 
     def decode(self, latents) -> np.ndarray:
@@ -144,6 +221,6 @@ class ToyTextToVideoPipeline:
 
         B, T = latents.shape[:2]
         with torch.no_grad():
-            x = self.autoencoder.decode(latents.reshape(B * T, *latents.shape[2:]) / self.latent_scale)
+            x = self.autoencoder.decode(latents.reshape(B * T, *latents.shape[2:]).to(self.device) / self.latent_scale)
         x = x.clamp(0, 1).permute(0, 2, 3, 1).reshape(B, T, *x.shape[2:], 3)
-        return x.numpy()
+        return x.cpu().numpy()
