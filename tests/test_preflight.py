@@ -143,3 +143,13 @@ def test_a_pipeline_this_kernel_holds_is_named_until_it_is_freed():
     assert held_pipelines() == ("cogvideox-5b-i2v",)
     del held
     assert held_pipelines() == ()
+
+
+def test_the_readme_memory_table_is_the_registrys():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for label, name in [("CogVideoX-2b (float16)", "cogvideox-2b"), ("CogVideoX-5b, 5b-I2V (bfloat16)", "cogvideox-5b"),
+                        ("CogVideoX-5b, 5b-I2V (bfloat16)", "cogvideox-5b-i2v")]:
+        mem = registry.get(name).memory
+        cells = [f"{mem.weights_gb:.1f}"] + [f"{mem.gpu_gb(o):.1f} GPU, {mem.ram_gb(o):.1f} RAM"
+                                              for o in ("none", "model_offload", "sequential_offload")]
+        assert f"| {label} | " + " | ".join(cells) + " |" in readme, name
