@@ -155,9 +155,11 @@ HUB: dict[str, HubModel] = {m.name: m for m in [
              note="trained in bfloat16, and needs a GPU that computes in it natively; the Frame2Frame paper's "
                   "image-to-video model"),
     # A vision family and a language family of three sizes each, for the Platonic Representation notebook.
+    # DINOv2's processor is named, not found by AutoImageProcessor: before transformers 5.x (5.4 to at least 5.10)
+    # that asks for torchvision, which has no CPU build here, instead of falling back to the PIL backend.
     *[HubModel(f"dinov2-{size}", f"facebook/dinov2-{size}", rev, "vision", "transformers.AutoModel", params, gb,
                "Apache-2.0", {"cuda": "float16", "cuda-fp16": "float16", "mps": "float32", "cpu": "float32"},
-               counterpart="efficientnet-lite0", processor="transformers.AutoImageProcessor", cpu_ok=True)
+               counterpart="efficientnet-lite0", processor="transformers.BitImageProcessorPil", cpu_ok=True)
       for size, rev, params, gb in [("small", "ed25f3a31f01632728cabb09d1542f84ab7b0056", 0.022, 0.09),
                                     ("base", "f9e44c814b77203eaa57a6bdbbd535f21ede1415", 0.087, 0.35),
                                     ("large", "47b73eefe95e8d44ec3623f8890bd894b6ea2d6c", 0.304, 1.2)]],
