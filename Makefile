@@ -16,11 +16,13 @@ BROWSER_TEST_ARGS ?=
 # 10-40x slowdown of oversubscribed cores (shared/reference/environment.md, section 5.3).
 RUN_ENV := HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 
-.PHONY: help setup lab test test-browser course student solutions notebooks kernel lock clean
+.PHONY: help setup lab test test-min test-browser course student solutions notebooks kernel lock clean
 
 help:
 	@echo "make lab        set up, then open the course in JupyterLab"
 	@echo "make test       set up, then run the unit tests and every notebook (nbval)"
+	@echo "make test-min   in .venv-min, the oldest transformers, diffusers, accelerate and safetensors pyproject.toml"
+	@echo "                allows; then the tests that touch them"
 	@echo "make test-browser  set up, then run every notebook in JupyterLab in Chromium (needs: apt-get install chromium)"
 	@echo "make course     set up, then execute every notebook into build/ with an HTML copy, build/index.html"
 	@echo "                and the README's figures (docs/figures/)"
@@ -50,6 +52,25 @@ lab: kernel
 test: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m pytest
 
+# The lower bounds pyproject.toml states for the libraries the real path stands on, installed in their own
+# environment, and the tests that use them. torch stays at CI's CPU build (constraints.txt): older torch wheels
+# on PyPI are CUDA builds of gigabytes, so torch's lower bound is argued in pyproject.toml, not tested here.
+MIN_VENV ?= .venv-min
+MIN_LIBRARIES := transformers diffusers accelerate safetensors
+MIN_TESTS := tests/test_loading.py tests/test_preflight.py tests/test_real_mode.py tests/test_clip.py \
+	tests/test_encoders.py tests/test_layers.py tests/test_lit.py tests/test_generation.py tests/test_video_anatomy.py \
+	tests/test_video_pipeline.py tests/test_frame2frame_pipeline.py tests/test_frame2frame_real.py \
+	tests/test_frame2frame_scorers.py
+
+test-min:
+	@test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(PYTHON) tools/lower_bounds.py $(MIN_LIBRARIES) > $(MIN_VENV)/lower-bounds.txt
+	grep '^torch==' constraints.txt >> $(MIN_VENV)/lower-bounds.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet --constraint $(MIN_VENV)/lower-bounds.txt --editable . \
+	  pytest papermill ipykernel
+	$(MIN_VENV)/bin/python -m pip list 2>/dev/null | grep -i -E '^(torch|transformers|diffusers|accelerate|safetensors) '
+	$(RUN_ENV) $(MIN_VENV)/bin/python -m pytest -p no:cacheprovider -o addopts="" $(MIN_TESTS)
+
 # Every notebook in a real JupyterLab, driven by Playwright with the system's Chromium (/usr/bin/chromium,
 # or WM_CHROMIUM=path): Run All, no error output, figures and widgets render and answer. Screenshots and
 # a summary per notebook land in build/browser/. Not part of `make test` (pytest's testpaths leave it out).
@@ -74,4 +95,4 @@ lock: $(STAMP)
 	$(BIN)/python tools/lock_constraints.py
 
 clean:
-	rm -rf $(VENV) build
+	rm -rf $(VENV) $(MIN_VENV) build

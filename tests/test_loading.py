@@ -156,7 +156,8 @@ def test_every_hub_model_is_pinned_sized_licensed_and_has_a_counterpart():
         assert registry.get(entry.counterpart).name == entry.counterpart
         assert entry.kind in {"clip", "text-to-video", "image-to-video", "vision", "language"}
         if entry.kind.endswith("video"):
-            assert entry.memory and entry.memory.sequential_offload < entry.memory.model_offload < entry.memory.none
+            need = [entry.memory.gpu_gb(o) for o in ("sequential_offload", "model_offload", "none")]
+            assert need == sorted(need) and entry.memory.source
     kinds = {e.kind for e in registry.HUB.values()}
     assert sum(e.kind == "vision" for e in registry.HUB.values()) >= 3
     assert sum(e.kind == "language" for e in registry.HUB.values()) >= 3
@@ -194,3 +195,18 @@ def test_file_records_list_every_file_but_the_manifest(tmp_path):
     (tmp_path / "manifest.json").write_text("{}")
     records = file_records(tmp_path)
     assert records == {"a.bin": {"sha256": sha256(tmp_path / "a.bin"), "bytes": 3}}
+
+
+def test_a_download_the_disk_cannot_hold_is_refused_before_it_starts(monkeypatch, tmp_path):
+    from wmlib import env
+
+    monkeypatch.setattr(env, "hub_status", lambda *a, **k: env.HubStatus(True, "huggingface.co answers"))
+    monkeypatch.setattr(env, "free_disk_gb", lambda path=None: 5.0)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(CannotLoad, match=rf"^cogvideox-5b-i2v needs 21.6 GB of free disk for its download into "
+                                         rf"{tmp_path}; there are 5.0 GB free\. Its offline counterpart is toy-i2v"):
+        wmlib.load("cogvideox-5b-i2v", mode="real", machine="a100")
+    entry = registry.get("cogvideox-5b-i2v")
+    assert not loading._cached(entry)
+    (tmp_path / "models--zai-org--CogVideoX-5b-I2V" / "snapshots" / entry.revision).mkdir(parents=True)
+    assert loading._cached(entry)  # already downloaded: nothing to check

@@ -64,6 +64,18 @@ def test_walkthrough_is_deterministic_and_the_seed_matters(pipe):
     assert "tensor" not in walkthrough(pipe)[0]
 
 
+def test_walkthrough_runs_on_a_pipeline_with_model_cpu_offload():
+    """Under offload a hook brings each part to the execution device when it is called, so calling a piece of
+    the transformer alone would find its weights elsewhere. On a CPU both devices are the CPU, so this checks
+    the path through the hooks; tests/test_real_cuda.py checks the devices on a GPU."""
+    plain = walkthrough(cogvideox(seed=0), seed=1, keep_tensors=True)
+    offloaded = cogvideox(seed=0)
+    offloaded.enable_model_cpu_offload(device="cpu")
+    rows = walkthrough(offloaded, seed=1, keep_tensors=True)
+    for a, b in zip(plain, rows):
+        assert a["stage"] == b["stage"] and torch.allclose(a["tensor"], b["tensor"], atol=1e-6), a["stage"]
+
+
 def test_walkthrough_is_fast_from_scratch(pipe):
     start = time.perf_counter()
     rows = walkthrough()  # builds its own tiny pipeline (imports already done by the fixture)

@@ -14,9 +14,9 @@ Importing wmlib is fast: torch, transformers and diffusers are imported only whe
 """
 
 from wmlib.env import setup
-from wmlib.loading import load
+from wmlib.loading import CannotLoad, load
 from wmlib.modes import MODES, ModeError, get_mode, resolve_mode
 from wmlib.preflight import preflight
 
 __version__ = "0.1.0"
-__all__ = ["MODES", "ModeError", "get_mode", "load", "preflight", "resolve_mode", "setup", "__version__"]
+__all__ = ["CannotLoad", "MODES", "ModeError", "get_mode", "load", "preflight", "resolve_mode", "setup", "__version__"]

@@ -179,20 +179,23 @@ def clip_loss(image_embeds, text_embeds, logit_scale):
 
 
 def embed(model, proc, images: np.ndarray | None = None, texts: list[str] | None = None, batch_size: int = 256):
-    """L2-normalised image and/or text embeddings (torch tensors), in batches, without gradients."""
+    """L2-normalised image and/or text embeddings (float32 torch tensors on the CPU), in batches, without
+    gradients, on whatever device the model is."""
     import torch
+
+    from wmlib.env import to_model
 
     out = []
     with torch.no_grad():
         if images is not None:
-            chunks = [model.get_image_features(pixel_values=pixel_values(images[i:i + batch_size]))
+            chunks = [model.get_image_features(pixel_values=to_model(model, pixel_values(images[i:i + batch_size])))
                       for i in range(0, len(images), batch_size)]
-            out.append(torch.nn.functional.normalize(torch.cat([_tensor(c) for c in chunks]), dim=-1))
+            out.append(torch.nn.functional.normalize(torch.cat([_tensor(c).float().cpu() for c in chunks]), dim=-1))
         if texts is not None:
             chunks = []
             for i in range(0, len(texts), batch_size):
                 tokens = proc.tokenizer(texts[i:i + batch_size], padding=True, truncation=True, return_tensors="pt")
-                chunks.append(_tensor(model.get_text_features(**tokens)))
+                chunks.append(_tensor(model.get_text_features(**to_model(model, tokens))).float().cpu())
             out.append(torch.nn.functional.normalize(torch.cat(chunks), dim=-1))
     return out[0] if len(out) == 1 else tuple(out)
 
@@ -266,15 +269,18 @@ def real_photos() -> tuple[list[str], list, list[str]]:
 def similarity(model, proc, images: list, texts: list[str]):
     """(N images, M texts) cosine similarities through the model's own processor: resize, crop and
     normalise the images, tokenize the texts, then compare unit-length embeddings (as the openai
-    notebook does). Works for the real CLIPs and the toy one alike."""
+    notebook does). Works for the real CLIPs and the toy one alike, on any device; the result is a
+    float32 tensor on the CPU."""
     import torch
+
+    from wmlib.env import to_model
 
     inputs = proc(text=texts, images=images, return_tensors="pt", padding=True, truncation=True)
     with torch.no_grad():
-        out = model(**inputs)
-    image = torch.nn.functional.normalize(out.image_embeds, dim=-1)
-    text = torch.nn.functional.normalize(out.text_embeds, dim=-1)
-    return image @ text.T
+        out = model(**to_model(model, inputs))
+    image = torch.nn.functional.normalize(out.image_embeds.float(), dim=-1)
+    text = torch.nn.functional.normalize(out.text_embeds.float(), dim=-1)
+    return (image @ text.T).cpu()
 
 
 def image_size(model) -> int:

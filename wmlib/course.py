@@ -21,8 +21,8 @@ class Notebook:
     figure: int = 0     # which image of the executed notebook stands for it in the README (wmlib.site)
 
 
-# Memory figures for CogVideoX are the CogVideo README's (all diffusers memory savers on; about 3x
-# without them), quoted in shared/reference/seed_science.md, section 4.2.
+# CogVideoX's memory figures are those wmlib.registry derives (preflight plans with them): the weights,
+# the VAE's peak while it decodes, and the CogVideo README's measured minimum with sequential offload.
 NOTEBOOKS: tuple[Notebook, ...] = (
     Notebook("00_start_here.ipynb", "Start here",
              "Check your machine, pick a mode, and see how the course is built.",
@@ -41,7 +41,8 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              2, "a CUDA GPU with 4 GB for CogVideoX-2b in float16 with CPU offload (about 12 GB without)", True),
     Notebook("05_frame2frame.ipynb", "Frame2Frame",
              "Edit an image by letting a video happen, and pick the frame where the edit is done.",
-             1, "a CUDA GPU with 5 GB for CogVideoX-5b-I2V in bfloat16 with CPU offload (about 15 GB without)", True, figure=5),
+             1, "a GPU with native bfloat16 (L4, A100, H100) for CogVideoX-5b-I2V: about 23 GB to hold it whole, "
+                "12.4 GB with model CPU offload and 23 GB of RAM", True, figure=5),
     Notebook("06_world_simulator.ipynb", "World simulators",
              "Build a model of the toy world that an agent can act in, and measure how well it dreams.",
              1, "nothing beyond the CPU (the learned simulator is a toy model)", False, figure=3),

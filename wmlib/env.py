@@ -34,27 +34,63 @@ def device() -> str:
     return "cpu"
 
 
+def native_bf16() -> bool:
+    """Whether the CUDA GPU computes in bfloat16 natively: compute capability 8.0 or newer (A100, A10G,
+    L4, RTX 30xx/40xx, H100).
+
+    Not ``torch.cuda.is_bf16_supported()``: by default it also answers True where bfloat16 is only
+    emulated (a T4 or V100), which has no fused attention and no cuDNN convolutions in bfloat16, so
+    CogVideoX-5b runs out of memory there (zai-org/CogVideo#204).
+    """
+    import torch
+
+    return torch.cuda.is_available() and torch.cuda.get_device_capability(0)[0] >= 8
+
+
 def default_dtype(dev: str | None = None):
     """The dtype models should run in on ``dev``.
 
-    bfloat16 on GPUs that support it; float16 on older GPUs (a Colab T4 has no bfloat16) and on
-    Apple's MPS; float32 on the CPU, where half precision is slow and inexact.
+    bfloat16 on GPUs that compute in it natively (``native_bf16``); float16 on older GPUs (a T4 or V100)
+    and on Apple's MPS; float32 on the CPU, where half precision is slow and inexact.
     """
     import torch
 
     dev = dev or device()
     if dev == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if native_bf16() else torch.float16
     if dev == "mps":
         return torch.float16
     return torch.float32
+
+
+def model_device(model):
+    """The torch device ``model`` computes on.
+
+    For a diffusers pipeline, its execution device: under CPU offload its weights wait on the CPU or on
+    ``meta`` and are brought to the GPU layer by layer, so their own device is not where inputs belong.
+    For anything else (a transformers model, a torch module), the device of its first parameter.
+    """
+    import torch
+
+    if hasattr(model, "_execution_device"):
+        return torch.device(model._execution_device)
+    return next(model.parameters()).device
+
+
+def to_model(model, inputs):
+    """``inputs`` (a tensor, or a mapping of them such as a processor's output) on the device ``model``
+    computes on (``model_device``): the one place wmlib moves a model's inputs. Non-tensors pass as they are."""
+    dev = model_device(model)
+    if hasattr(inputs, "to") and not isinstance(inputs, dict):
+        return inputs.to(dev)
+    return {k: v.to(dev) if hasattr(v, "to") else v for k, v in inputs.items()}
 
 
 @dataclass(frozen=True)
 class GPU:
     name: str
     total_gb: float
-    free_gb: float
+    free_gb: float  # free for this process: what the driver reports free, plus what torch holds cached but unused
 
 
 def gpu() -> GPU | None:
@@ -64,7 +100,9 @@ def gpu() -> GPU | None:
     if not torch.cuda.is_available():
         return None
     free, total = torch.cuda.mem_get_info(0)
-    return GPU(torch.cuda.get_device_name(0), total / GiB, free / GiB)
+    # torch keeps freed blocks cached for reuse: the driver counts them as taken, but this process can use them.
+    cached = torch.cuda.memory_reserved(0) - torch.cuda.memory_allocated(0)
+    return GPU(torch.cuda.get_device_name(0), total / GiB, (free + cached) / GiB)
 
 
 def ram_gb() -> tuple[float, float | None]:
@@ -204,11 +242,20 @@ def set_threads(n: int | None = None) -> int:
 def setup(mode: str | None = None, seed: int = 0, threads: int | None = None) -> str:
     """Start a notebook: check and resolve the mode, set threads, seed everything.
 
+    ``mode`` is the notebook's ``MODE`` parameter; None reads ``$WMLIB_MODE`` (default ``auto``). The
+    resolved mode becomes this session's: every later ``wmlib.load`` without a ``mode`` honours it, so in
+    ``real`` a model that cannot load here is refused in one sentence instead of replaced by a toy.
     Prints one line saying what was chosen and why; returns the resolved mode, ``"toy"`` or ``"real"``.
     """
-    from wmlib.modes import resolve_mode
+    from wmlib import modes
 
-    resolution = resolve_mode(mode)  # raises on an unknown mode before anything else happens
+    previous, modes._session = modes._session, None  # a second setup in the same kernel decides afresh
+    try:
+        resolution = modes.resolve_mode(mode)  # raises on an unknown mode before anything else happens
+    except modes.ModeError:
+        modes.decide(previous)  # a refused mode leaves the session's decision as it was
+        raise
+    modes.decide(resolution)
     n = set_threads(threads)
     seed_everything(seed)
     print(f"Mode {resolution}. Seed {seed}, {n} torch thread{'s' if n != 1 else ''}.")

@@ -47,8 +47,9 @@ WIT_SIZE = 1024
 
 
 def _device_and_dtype(model: Any) -> tuple[torch.device, torch.dtype]:
-    parameter = next(model.parameters())
-    return parameter.device, parameter.dtype
+    from wmlib.env import model_device
+
+    return model_device(model), next(model.parameters()).dtype
 
 
 # --- vision -----------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ The steps, in order, each of which can say no early and plainly:
    memory savers (CPU offload, VAE slicing and tiling).
 
 Where step 3 says no, ``auto`` falls back to the offline counterpart and says so in one line, while
-``real`` raises. Shipped toy checkpoints are verified against the sha256 in their manifest first.
+``real`` raises ``CannotLoad`` with the one sentence that says why. After ``wmlib.setup`` the session's mode is
+``toy`` or ``real``, never ``auto``, so code written for a real model never receives a toy one. Shipped toy
+checkpoints are verified against the sha256 in their manifest first.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from wmlib.modes import get_mode, resolve_mode
-from wmlib.preflight import OPTIONS, Machine, Plan, preflight
+from wmlib.preflight import OPTIONS, Machine, Plan, note_loaded, preflight
 from wmlib.registry import HubModel, OfflineModel, checkpoint_dir, get, read_manifest
 
 
@@ -38,7 +40,8 @@ def load(name: str, mode: str | None = None, *, source: str | Path | None = None
     the model families, the pipeline itself for video models (it holds its tokenizer), an encoder with an
     ``embed`` method for the packaged encoders.
 
-    ``mode``: ``auto`` (default: ``$WMLIB_MODE``), ``toy`` or ``real``. ``source``: a local folder to load
+    ``mode``: ``auto``, ``toy`` or ``real``; by default the mode ``wmlib.setup`` decided for this session, else
+    ``$WMLIB_MODE``, else ``auto``. ``source``: a local folder to load
     the hub model from instead of the hub (a copy made with ``save_pretrained``). ``machine``: plan for a
     described machine instead of this one. ``memory``: force a memory option for a pipeline
     (``"none"``, ``"model_offload"``, ``"sequential_offload"``) instead of the planned one. Other options
@@ -88,7 +91,22 @@ def _plan_real(entry: HubModel, source, machine) -> str | Plan:
             return f"{entry.name}: no local copy at {source}"
         local_gb = sum(f.stat().st_size for f in source.rglob("*") if f.is_file()) / 1024**3
     plan = preflight(entry, machine, local_gb=local_gb)
-    return plan if plan.fits else plan.reason
+    if not plan.fits:
+        return plan.reason
+    if source is None and not _cached(entry):
+        free = env.free_disk_gb()
+        if free < entry.download_gb:
+            return (f"{entry.name} needs {entry.download_gb:g} GB of free disk for its download into "
+                    f"{env.model_cache_dir()}; there are {free:.1f} GB free")
+    return plan
+
+
+def _cached(entry: HubModel) -> bool:
+    """Whether the hub cache already holds ``entry`` at its pinned revision (then nothing is downloaded)."""
+    from wmlib import env
+
+    folder = Path(env.model_cache_dir()) / ("models--" + entry.repo.replace("/", "--")) / "snapshots" / entry.revision
+    return folder.is_dir()
 
 
 def _import(dotted: str):
@@ -106,8 +124,13 @@ def _from_pretrained(entry: HubModel, source, plan: Plan, **options):
     if source is None:
         kwargs.setdefault("revision", entry.revision)  # the pinned commit, not whatever is newest
     kwargs[_dtype_keyword(entry.loader)] = dtype
+    pipeline = entry.memory is not None
+    if pipeline and plan.memory == "none":
+        # Straight onto the device, part by part: loading on the CPU first would need all the weights in RAM
+        # (12.7 GB for CogVideoX-2b, all of a free Colab's RAM).
+        kwargs.setdefault("device_map", plan.device)
     obj = cls.from_pretrained(where, **kwargs)
-    if hasattr(obj, "vae"):  # a diffusers video pipeline: apply the planned memory savers
+    if pipeline:  # a diffusers video pipeline: apply the planned memory savers
         if plan.vae_slicing:
             obj.vae.enable_slicing()
         if plan.vae_tiling:
@@ -116,10 +139,9 @@ def _from_pretrained(entry: HubModel, source, plan: Plan, **options):
             obj.enable_model_cpu_offload()
         elif plan.memory == "sequential_offload":
             obj.enable_sequential_cpu_offload()
-        else:
-            obj.to(plan.device)
         obj.set_progress_bar_config(disable=None)
         obj.wmlib_plan = plan  # so that an out-of-memory error can say which option to try next
+        note_loaded(entry.name, obj)
     else:
         obj = obj.to(plan.device).eval()
     if entry.processor:

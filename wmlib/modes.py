@@ -4,8 +4,10 @@
 - ``real``: pretrained models from the model hub, best on a GPU.
 - ``auto``: ``real`` where a CUDA GPU and the hub are both there, else ``toy``.
 
-The mode comes from an argument (a papermill ``MODE`` parameter) or from the ``WMLIB_MODE``
-environment variable, so nbval, papermill, JupyterLab and Colab all honour the same switch.
+A notebook decides its mode once, in ``wmlib.setup(MODE)`` (``MODE`` is its papermill parameter;
+``None`` reads the ``WMLIB_MODE`` environment variable), and every ``wmlib.load`` after that honours the
+decision, so nbval, papermill, JupyterLab and Colab all follow the same switch. Without ``setup``, the
+mode comes from an argument, else ``WMLIB_MODE``, else ``auto``.
 """
 
 from __future__ import annotations
@@ -21,12 +23,25 @@ class ModeError(ValueError):
     """An unknown mode was asked for."""
 
 
+# What ``wmlib.setup`` decided for this Python session (a notebook's kernel); None before it runs.
+_session: "Resolution | None" = None
+
+
+def decide(resolution: "Resolution | None") -> None:
+    """Record ``resolution`` as this session's mode (``wmlib.setup`` does), or forget it (None)."""
+    global _session
+    _session = resolution
+
+
 def get_mode(mode: str | None = None) -> str:
-    """The requested mode: ``mode`` if given, else ``$WMLIB_MODE``, else ``"auto"``.
+    """The requested mode: ``mode`` if given, else the mode ``setup`` decided for this session, else
+    ``$WMLIB_MODE``, else ``"auto"``.
 
     Raises ModeError, naming the allowed modes, for anything else.
     """
     source = "argument"
+    if mode is None and _session is not None:
+        return _session.mode
     if mode is None:
         mode, source = os.environ.get(ENV_VAR) or "auto", ENV_VAR
     if not isinstance(mode, str) or mode.strip().lower() not in MODES:
@@ -53,8 +68,11 @@ def resolve_mode(mode: str | None = None, *, device: str | None = None,
                  hub_reason: str | None = None, hub_reachable: bool | None = None) -> Resolution:
     """Resolve ``auto`` to ``toy`` or ``real`` from the device and the model hub.
 
-    ``device`` and the hub status are measured when not given (tests pass them in).
+    ``device`` and the hub status are measured when not given (tests pass them in). With no ``mode``
+    after ``setup``, the session's decision is returned as it was made.
     """
+    if mode is None and _session is not None:
+        return _session
     requested = get_mode(mode)
     if requested == "toy":
         return Resolution(requested, "toy", "asked for; toy models on the CPU, offline")

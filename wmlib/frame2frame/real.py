@@ -26,13 +26,29 @@ def _to_pil(image):
     return Image.fromarray(arr)
 
 
+def center_square(image):
+    """The largest centred square of ``image`` (a PIL image or an (H, W, 3) array), as the same kind: the
+    paper's sources are square, and squashing a 451x300 photo into a square would distort it."""
+    arr = np.asarray(image)
+    h, w = arr.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    if hasattr(image, "crop"):  # PIL
+        return image.crop((left, top, left + side, top + side))
+    return arr[top:top + side, left:left + side]
+
+
 def pad_to_video(image, height: int = 480, width: int = 720):
-    """The paper's input: ``image`` resized to ``height`` x ``height`` and padded with black on the left
-    and right to ``width`` x ``height`` (a PIL image)."""
+    """The paper's input: a square ``image`` resized to ``height`` x ``height`` and padded with black on the
+    left and right to ``width`` x ``height`` (a PIL image). Crop other images first (``center_square``)."""
     from PIL import Image
 
     if width < height:
         raise ValueError(f"the video must be at least as wide as it is high, got {width}x{height}")
+    h, w = np.shape(image)[:2]
+    if h != w:
+        raise ValueError(f"the source must be square, as the paper's are (it is resized to {height}x{height}); "
+                         f"got {w}x{h}: crop it first with center_square(image)")
     square = _to_pil(image).resize((height, height), Image.BICUBIC)
     canvas = Image.new("RGB", (width, height), "black")
     canvas.paste(square, ((width - height) // 2, 0))
@@ -55,18 +71,27 @@ def crop_back(frames: np.ndarray, size: tuple[int, int] | None = None) -> np.nda
 
 
 class CogVideoXEditor:
-    """``(image, prompt, seed)`` -> frames (1, T, H, W, 3) in [0, 1] of the image's size, through a
+    """``(image, prompt, seed)`` -> frames (1, T, H, W, 3) in [0, 1] of the (square) image's size, through a
     ``CogVideoXImageToVideoPipeline`` with the paper's settings (``PAPER``; override any of them)."""
 
     def __init__(self, pipe, **settings):
         unknown = set(settings) - set(PAPER)
         if unknown:
             raise ValueError(f"unknown settings {sorted(unknown)}; allowed: {', '.join(PAPER)}")
+        from diffusers import CogVideoXImageToVideoPipeline
+
+        if not isinstance(pipe, CogVideoXImageToVideoPipeline):
+            raise TypeError(f"CogVideoXEditor needs a diffusers CogVideoXImageToVideoPipeline "
+                            f"(wmlib.load('cogvideox-5b-i2v') in mode real); got a {type(pipe).__name__}, which "
+                            f"select.frame2frame takes as it is")
         self.pipe = pipe
         self.settings = PAPER | settings
 
-    def __call__(self, image, prompt: str, seed: int = 0, progress: bool = False) -> np.ndarray:
-        import torch
+    def __call__(self, image, prompt: str, seed: int = 0, progress: bool = True) -> np.ndarray:
+        """Generate from ``image`` (square, RGB) and ``prompt``. ``progress`` shows the denoising steps'
+        progress bar (50 steps of a 5B model take minutes). A CUDA out-of-memory error becomes
+        ``generation.OutOfMemory``, naming the memory option to load with instead."""
+        from wmlib.generation import generate
 
         if image is None:
             raise ValueError("CogVideoX-I2V needs a source image")
@@ -75,9 +100,7 @@ class CogVideoXEditor:
         source = np.asarray(image)
         s = self.settings
         self.pipe.set_progress_bar_config(disable=not progress)
-        out = self.pipe(image=pad_to_video(source, s["height"], s["width"]), prompt=prompt, height=s["height"],
-                        width=s["width"], num_frames=s["num_frames"], num_inference_steps=s["num_inference_steps"],
-                        guidance_scale=s["guidance_scale"], generator=torch.Generator().manual_seed(seed),
-                        output_type="np")
-        frames = np.asarray(out.frames, np.float32)  # (1, T, height, width, 3)
-        return crop_back(frames, source.shape[:2])
+        frames = generate(self.pipe, prompt, image=pad_to_video(source, s["height"], s["width"]), height=s["height"],
+                          width=s["width"], num_frames=s["num_frames"], num_inference_steps=s["num_inference_steps"],
+                          guidance_scale=s["guidance_scale"], seed=seed)
+        return crop_back(np.asarray(frames, np.float32)[None], source.shape[:2])  # (1, T, H, W, 3)

@@ -69,8 +69,8 @@ class ToyScorer:
 
 
 class ClipScorer:
-    """CLIP's image-text and image-image cosine similarities (``model``: a ``transformers`` CLIPModel,
-    ``processor``: its CLIPProcessor). The defaults are starting points, not the paper's (it picks
+    """CLIP's image-text and image-image cosine similarities (``model``: a ``transformers`` CLIPModel on any
+    device, ``processor``: its CLIPProcessor). The defaults are starting points, not the paper's (it picks
     frames with a VLM and has no threshold): with CLIP ViT-B/32 a caption that matches a photo usually
     has a cosine of 0.25 to 0.35, and the paper's edits keep a CLIP-I of 0.82 to 0.89 with their
     source (its Tables 1 and 2). Tune both on a few of your own edits."""
@@ -78,29 +78,31 @@ class ClipScorer:
     threshold = 0.28
     min_similarity = 0.8
 
-    def __init__(self, model, processor, device: str = "cpu"):
-        self.model, self.processor, self.device = model.eval(), processor, device
+    def __init__(self, model, processor):
+        self.model, self.processor = model.eval(), processor
 
     def _images(self, frames):
         import torch
 
         from wmlib.clip import _tensor
+        from wmlib.env import to_model
 
         pixels = self.processor(images=list((_frames(frames) * 255).round().astype(np.uint8)), return_tensors="pt")
         with torch.no_grad():
-            z = _tensor(self.model.get_image_features(pixel_values=pixels["pixel_values"].to(self.device)))
+            z = _tensor(self.model.get_image_features(pixel_values=to_model(self.model, pixels["pixel_values"])))
         return torch.nn.functional.normalize(z.float(), dim=-1)
 
     def text_scores(self, frames, caption: str) -> np.ndarray:
         import torch
 
         from wmlib.clip import _tensor
+        from wmlib.env import to_model
 
         if not isinstance(caption, str) or not caption.strip():
             raise ValueError("the caption must be a non-empty string")
         text = self.processor(text=[caption], return_tensors="pt", padding=True)
         with torch.no_grad():
-            t = _tensor(self.model.get_text_features(**{k: v.to(self.device) for k, v in text.items()}))
+            t = _tensor(self.model.get_text_features(**to_model(self.model, text)))
         t = torch.nn.functional.normalize(t.float(), dim=-1)
         return (self._images(frames) @ t.T)[:, 0].cpu().numpy()
 

@@ -140,7 +140,7 @@ def walkthrough(pipe=None, num_frames: int = 9, height: int = 32, width: int = 3
     that ends sampling: pixels -> VAE latent -> scaled -> noised at ``timestep`` -> the transformer's
     (B, F', C, h, w) layout -> text tokens -> T5 states -> patch tokens (text and video in one sequence)
     -> transformer output -> VAE decode. ``pipe`` defaults to ``wmlib.tiny.cogvideox(seed=seed)``, so
-    the call needs no download; the real pipeline works too, but slowly on a CPU.
+    the call needs no download; the real pipeline works too (on a GPU, with or without CPU offload).
     """
     import torch
 
@@ -161,7 +161,11 @@ def walkthrough(pipe=None, num_frames: int = 9, height: int = 32, width: int = 3
     if _whole(timestep, "timestep", low=0) >= steps:
         raise ValueError(f"timestep must be a whole number in 0..{steps - 1}; got {timestep!r}")
 
-    device, dtype = transformer.device, transformer.dtype
+    from wmlib.env import model_device
+
+    # Where the pipeline computes, not where the transformer's weights wait: under CPU offload they sit on the
+    # CPU or on ``meta`` until a hook brings them to the GPU.
+    device, dtype = model_device(pipe), transformer.dtype
     g = torch.Generator("cpu").manual_seed(seed)
     rows: list[dict] = []
 
@@ -205,7 +209,16 @@ def walkthrough(pipe=None, num_frames: int = 9, height: int = 32, width: int = 3
         record("text states", text, "text_encoder (T5)",
                f"one {text.shape[-1]}-d vector per token (4096-d from T5-XXL in the real model)")
 
-        tokens = transformer.patch_embed(text, frames_first)
+        # The patch tokens are caught on their way through the transformer, not computed by calling
+        # patch_embed alone: with model CPU offload only a call of the whole transformer brings it to the GPU.
+        caught: list = []
+        hook = transformer.patch_embed.register_forward_hook(lambda module, args, output: caught.append(output))
+        try:
+            out = transformer(hidden_states=frames_first, encoder_hidden_states=text, timestep=t,
+                              return_dict=False)[0]
+        finally:
+            hook.remove()
+        tokens = caught[0]
         n_text = text.shape[1]
         n_video = tokens.shape[1] - n_text
         p = tcfg.patch_size
@@ -214,8 +227,6 @@ def walkthrough(pipe=None, num_frames: int = 9, height: int = 32, width: int = 3
                f"{frames_first.shape[1]} x {frames_first.shape[3] // p} x {frames_first.shape[4] // p}")
         rows[-1].update(text_tokens=n_text, video_tokens=n_video)
 
-        out = transformer(hidden_states=frames_first, encoder_hidden_states=text, timestep=t,
-                          return_dict=False)[0]
         record("transformer output", out, "transformer(...)",
                "full 3D attention over all tokens, then the video tokens unpatchified: one prediction per "
                "latent value, the shape of its input")
