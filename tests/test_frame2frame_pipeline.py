@@ -63,6 +63,12 @@ def test_bad_images_and_prompts_are_refused_clearly():
         ToyImageToVideoPipeline(T.build(5, width=32, depth=1, patch=2, heads=2), A.build(width=16), ["<pad>"], 1.0, 8)
 
 
+def test_a_word_the_model_never_read_is_refused():
+    pipe = tiny_pipeline()
+    with pytest.raises(ValueError, match=r"never read the word 'magenta'.*knows are: [a-z ]*\bred\b"):
+        pipe(image(), "the small magenta ball falls to the ground.")
+
+
 def test_training_learns_to_use_the_start_frame():
     # Still clips of random frames: given the first frame, the rest is known; without it, it is noise.
     g = torch.Generator().manual_seed(0)
