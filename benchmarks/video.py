@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.n} held-out prompts; the world's gravity is {gravity_px():.3f} px/frame² in these videos; "
           "95% intervals by bootstrap over prompts")
     print(benchmark.table(figures))
+    print("(e ±20%: restitution within 20%, of the videos where a bounce can be measured)")
     model, judged = figures["model"], figures["autoencoder"]
     print()
     print(f"gravity within 20%: {model['gravity_ok']:.1%} (goal >= {GOALS['gravity']:.0%}: "

@@ -64,17 +64,19 @@ def measure(groups: dict[str, np.ndarray], attributes: dict[str, np.ndarray], ju
 
 
 def table(by_group: dict[str, dict]) -> str:
-    """The figures of each group as a text table, one row a group (percentages; '-' where there is none)."""
+    """The figures of each group as a text table, one row a group (percentages; '-' where there is none):
+    gravity within 20% and its interval, the median fitted g, colour and shape as prompted, each factor,
+    the object found in every frame, and restitution within 20% where it is measurable (``e ±20%``)."""
     def pct(x):
         return "     -" if x is None else f"{x:6.1%}"
 
-    head = (f"{'videos':14s} {'g ±20%':>6s}  {'95% interval':>13s}  {'median g':>8s}  {'prompt':>6s}  {'colour':>6s}  "
+    head = (f"{'videos':14s} {'g ±20%':>6s}  {'its 95% interval':>16s}  {'median g':>8s}  {'prompt':>6s}  {'colour':>6s}  "
             f"{'shape':>6s}  {'size':>6s}  {'found':>6s}  {'e ±20%':>6s}")
     rows = [head]
     for name, f in by_group.items():
         low, high = f["gravity_ci"]
         g = "       -" if f["median_gravity"] is None else f"{f['median_gravity']:8.3f}"
-        rows.append(f"{name:14s} {pct(f['gravity_ok'])}  {f'[{low:.1%}, {high:.1%}]':>13s}  {g}  "
+        rows.append(f"{name:14s} {pct(f['gravity_ok'])}  {f'[{low:.1%}, {high:.1%}]':>16s}  {g}  "
                     f"{pct(f.get('prompt_ok'))}  {pct(f.get('colour_ok'))}  {pct(f.get('shape_ok'))}  "
                     f"{pct(f.get('size_ok'))}  {pct(f['found_all'])}  {pct(f['restitution_ok'])}")
     return "\n".join(rows)
