@@ -15,7 +15,7 @@ Every interval is the same for the same ``seed``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -34,7 +34,8 @@ def interval(values, statistic: Callable[[np.ndarray], float] = np.mean, confide
 
     values = np.asarray(values, dtype=float)
     if values.ndim == 0 or len(values) < 2:
-        raise ValueError(f"an interval needs at least 2 units (rows), got {values.size if values.ndim == 0 else len(values)}")
+        n = values.size if values.ndim == 0 else len(values)
+        raise ValueError(f"an interval needs at least 2 units (rows), got {n}")
     if not np.isfinite(values).all():
         raise ValueError("the values must be finite; drop the units that were not measured first")
     if not 0 < confidence < 1:
@@ -67,7 +68,8 @@ def interval(values, statistic: Callable[[np.ndarray], float] = np.mean, confide
     return float(ci.low), float(ci.high)
 
 
-def share_interval(flags, confidence: float = 0.95, n_resamples: int = N_RESAMPLES, seed: int = 0) -> tuple[float, float]:
+def share_interval(flags, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
+                   seed: int = 0) -> tuple[float, float]:
     """The interval of the share of True in ``flags`` (one bool per unit, 1-D).
 
     All True (or all False) gives (1, 1) (or (0, 0)): the bootstrap cannot see a spread the sample does

@@ -31,7 +31,7 @@ def figures(result: dict, confidence: float = 0.95, seed: int = 0) -> dict:
     the share of videos where it is measurable, and the share of those where it is within 20%."""
     from wmlib.stats import median_interval, share_interval
 
-    out: dict = {"n": int(len(result["gravity"]))}
+    out: dict = {"n": len(result["gravity"])}
     for share, ci in SHARES.items():
         if share in result:
             out[share] = _number(np.mean(result[share]))
@@ -70,8 +70,8 @@ def table(by_group: dict[str, dict]) -> str:
     def pct(x):
         return "     -" if x is None else f"{x:6.1%}"
 
-    head = (f"{'videos':14s} {'g ±20%':>6s}  {'its 95% interval':>16s}  {'median g':>8s}  {'prompt':>6s}  {'colour':>6s}  "
-            f"{'shape':>6s}  {'size':>6s}  {'found':>6s}  {'e ±20%':>6s}")
+    head = (f"{'videos':14s} {'g ±20%':>6s}  {'its 95% interval':>16s}  {'median g':>8s}  {'prompt':>6s}  "
+            f"{'colour':>6s}  {'shape':>6s}  {'size':>6s}  {'found':>6s}  {'e ±20%':>6s}")
     rows = [head]
     for name, f in by_group.items():
         low, high = f["gravity_ci"]

@@ -200,7 +200,8 @@ def tokenize(texts: list[str], vocabulary: list[str], length: int, strict: bool 
             marks = " ".join(w for w in known if not w.isalpha())
             raise ValueError(f"the model never read the word{'s' if len(unknown) > 1 else ''} "
                              f"{', '.join(map(repr, unknown))} in {text!r}; the words it knows are: "
-                             f"{' '.join(w for w in known if w.isalpha())}" + (f" (and the marks {marks})" if marks else ""))
+                             f"{' '.join(w for w in known if w.isalpha())}"
+                             + (f" (and the marks {marks})" if marks else ""))
         ids = [index.get(w, 1) for w in tokens]
         if len(ids) > length:
             raise ValueError(f"the prompt has {len(ids)} words but the model reads at most {length}: {text!r}")

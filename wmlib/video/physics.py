@@ -159,7 +159,8 @@ def _judge_class():
             half = CROP // 2
             padded = F.pad(torch.cat([x, diff], 1), (half, half, half, half)).permute(0, 2, 3, 1)
             window = torch.arange(CROP)
-            out = padded[torch.arange(n)[:, None, None], (r[:, None] + window)[:, :, None], (c[:, None] + window)[:, None, :]]
+            out = padded[torch.arange(n)[:, None, None], (r[:, None] + window)[:, :, None],
+                         (c[:, None] + window)[:, None, :]]
             return out.permute(0, 3, 1, 2)
 
         def forward(self, x):
