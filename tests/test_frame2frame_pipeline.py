@@ -13,8 +13,8 @@ from wmlib.video.train import train_denoiser
 PROMPTS = ["the small red ball falls to the ground.", "the large blue cube slides to the left."]
 
 
-def tiny_pipeline(seed=0, frames=4):
-    vocab = build_vocabulary(PROMPTS)
+def tiny_pipeline(seed=0, frames=4, prompts=PROMPTS):
+    vocab = build_vocabulary(prompts)  # a pipeline refuses words outside it: give it every prompt it will read
     tr = T.build(len(vocab), seed=seed, frames=frames, latent_shape=(4, 8, 8), text_length=16, width=32, depth=1,
                  patch=2, heads=2, condition_channels=4)
     torch.manual_seed(seed)
@@ -61,6 +61,12 @@ def test_bad_images_and_prompts_are_refused_clearly():
         pipe(image(), [""])
     with pytest.raises(ValueError, match="condition_channels"):
         ToyImageToVideoPipeline(T.build(5, width=32, depth=1, patch=2, heads=2), A.build(width=16), ["<pad>"], 1.0, 8)
+
+
+def test_a_word_the_model_never_read_is_refused():
+    pipe = tiny_pipeline()
+    with pytest.raises(ValueError, match=r"never read the word 'magenta'.*knows are: [a-z ]*\bred\b"):
+        pipe(image(), "the small magenta ball falls to the ground.")
 
 
 def test_training_learns_to_use_the_start_frame():

@@ -53,5 +53,12 @@ def test_tokenize_pads_and_refuses():
     assert ids.shape == (2, 6) and ids[0, 3:].tolist() == [0, 0, 0] and ids[1, 0] == vocab.index(C.UNKNOWN)
     with pytest.raises(ValueError, match="at most 3"):
         C.tokenize(["the red ball bounces"], vocab, 3)
+    with pytest.raises(ValueError, match=r"never read the word 'purple' in 'purple'; the words it knows are: a ball "
+                                         r"blue bounces cube red the \(and the marks \.\)$"):
+        C.tokenize(["the red ball", "purple"], vocab, 6, strict=True)
+    with pytest.raises(ValueError, match="'unk'"):  # the placeholder is not a word one may write
+        C.tokenize(["the <unk> ball"], vocab, 6, strict=True)
+    assert np.array_equal(C.tokenize(["the red ball."], vocab, 6, strict=True), C.tokenize(["the red ball."], vocab, 6))
+    assert C.known_words(vocab) == [".", "a", "ball", "blue", "bounces", "cube", "red", "the"]
     with pytest.raises(ValueError, match="positive number"):
         C.sample_clips(0)

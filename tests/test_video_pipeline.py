@@ -58,6 +58,27 @@ def test_bad_requests_are_refused(tmp_path):
         ToyTextToVideoPipeline.from_pretrained(tmp_path)
 
 
+def test_words_the_model_never_read_are_refused_with_the_words_it_knows():
+    pipe = tiny_pipeline()
+    with pytest.raises(ValueError, match="never read the words 'magenta', 'teal' in") as error:
+        pipe(["the small red ball goes straight up.", "the small magenta ball and the teal box"])
+    known = str(error.value).split("knows are: ")[1]
+    assert known.split(" (")[0].split() == [w for w in pipe.vocabulary if w.isalpha()]
+    assert "<unk>" not in known and "<pad>" not in known and known.endswith("(and the marks .)")
+    assert pipe.known_words() == [w for w in pipe.vocabulary if w not in ("<pad>", "<unk>")]
+
+
+def test_every_evaluation_prompt_is_read_by_the_shipped_model():
+    import wmlib
+    from wmlib.video.train import evaluation_prompts
+
+    pipe = wmlib.load("toy-t2v")
+    prompts = evaluation_prompts(256)[0]
+    assert (pipe.tokens(prompts) > 1).sum(1).min() >= 3  # every prompt read, none of it as <unk> (id 1)
+    with pytest.raises(ValueError, match="'magenta'"):
+        pipe.tokens(["the small magenta ball goes straight up."])
+
+
 def test_denoiser_training_lowers_the_loss():
     torch.manual_seed(0)
     vocab = build_vocabulary(PROMPTS)

@@ -8,7 +8,10 @@ Modules, kept apart the way ``diffusers`` keeps them:
 - ``transformer``: the denoiser, an expert transformer over text and frame tokens;
 - ``pipeline``: ``ToyTextToVideoPipeline``, caption in, frames out, with ``diffusers`` schedulers;
 - ``train``: the command that trains and ships ``data/models/toy-t2v``;
-- ``physics``: measuring a generated video (tracking, fitted gravity, the judge of colour and shape);
+- ``physics``: measuring a generated video (tracking, fitted gravity, the judge of colour and shape) and
+  the instruments' controls (true videos through the autoencoder, frames shuffled);
+- ``benchmark``: the figures of a group of videos with their 95% intervals, as ``benchmarks/video.py``
+  prints them;
 - ``landscape``: the survey's map of 3D/4D world models (Kong et al. 2025);
 - ``anatomy``: a tiny CogVideoX opened up, and the arithmetic of the real one.
 """

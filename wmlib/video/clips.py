@@ -188,10 +188,17 @@ def build_vocabulary(captions: list[str]) -> list[str]:
     return [PAD, UNKNOWN, *sorted({w for c in captions for w in words(c)})]
 
 
-def tokenize(texts: list[str], vocabulary: list[str], length: int) -> np.ndarray:
-    """(B, length) int64 token ids, padded with 0; words outside the vocabulary become ``<unk>``.
+def known_words(vocabulary: list[str]) -> list[str]:
+    """The words (and punctuation marks) a model with ``vocabulary`` has read: all but ``<pad>`` and ``<unk>``."""
+    return [w for w in vocabulary if w not in (PAD, UNKNOWN)]
 
-    Raises ValueError for an empty prompt or one longer than ``length`` words."""
+
+def tokenize(texts: list[str], vocabulary: list[str], length: int, strict: bool = False) -> np.ndarray:
+    """(B, length) int64 token ids, padded with 0; words outside the vocabulary become ``<unk>``, or with
+    ``strict`` are refused (a model cannot follow a word it never read: it would draw something else).
+
+    Raises ValueError for an empty prompt, one longer than ``length`` words, or (``strict``) one with a
+    word outside the vocabulary, naming the word(s) and the words the model knows."""
     if isinstance(texts, str):
         texts = [texts]
     index = {w: i for i, w in enumerate(vocabulary)}
@@ -199,7 +206,16 @@ def tokenize(texts: list[str], vocabulary: list[str], length: int) -> np.ndarray
     for b, text in enumerate(texts):
         if not isinstance(text, str):
             raise ValueError(f"a prompt must be a string, got {type(text).__name__}")
-        ids = [index.get(w, 1) for w in words(text)]
+        tokens = words(text)
+        unknown = sorted({w for w in tokens if w not in index or w in (PAD, UNKNOWN)})
+        if strict and unknown:
+            known = known_words(vocabulary)
+            marks = " ".join(w for w in known if not w.isalpha())
+            raise ValueError(f"the model never read the word{'s' if len(unknown) > 1 else ''} "
+                             f"{', '.join(map(repr, unknown))} in {text!r}; the words it knows are: "
+                             f"{' '.join(w for w in known if w.isalpha())}"
+                             + (f" (and the marks {marks})" if marks else ""))
+        ids = [index.get(w, 1) for w in tokens]
         if len(ids) > length:
             raise ValueError(f"the prompt has {len(ids)} words but the model reads at most {length}: {text!r}")
         out[b, :len(ids)] = ids

@@ -5,8 +5,12 @@
   a generated video's faint noise, see ``video_feasibility.md``).
 - ``fit_gravity``: find the bounces (the height's second difference jumps up) and fit
   ``y = y0 + v t - g t²/2`` on the first bounce-free stretch of at least 5 frames.
-- ``Judge``: a small CNN trained on true frames only, which names the object's colour, shape and size in
-  a frame; a video's answer is the majority over its frames.
+- ``Judge``: a small CNN that names the object's colour, shape and size in a frame, looking at a window
+  around it; trained on true content only, as rendered and as it comes back from the toy-t2v frame
+  autoencoder (``round_trip``), so that it does not count that autoencoder's blur against a model. A
+  video's answer is the most likely over its frames together.
+- the controls: ``round_trip`` (true videos through the frame autoencoder: the best a model drawing
+  through it can show) and ``shuffle_frames`` (true pictures without the motion: must fail).
 - ``evaluate``: all of it for a batch of videos against what their prompts asked for.
 """
 
@@ -110,26 +114,58 @@ def fit_restitution(xy: np.ndarray, found: np.ndarray, min_after: int = 3) -> fl
 # --- the judge of colour, shape and size -------------------------------------------------------
 
 FACTORS = {"colour": 8, "shape": 3, "size": 2}
+CROP = 16  # px: the judge looks at a window this size around the object (the largest object is about 10 px)
 
 
 @lru_cache(maxsize=None)
 def _judge_class():
+    import torch
     import torch.nn as nn
 
     class Judge(nn.Module):
-        """A small CNN: frame (N, 3, 32, 32) to logits for colour (8), shape (3) and size (2)."""
+        """Frames (N, 3, 32, 32) to logits for colour (8), shape (3) and size (2).
+
+        It finds the object first (where the frame differs most from the empty ``background``, kept with
+        the weights) and looks only at a ``CROP`` x ``CROP`` window around it, the frame and its difference
+        from the background: an object's shape, after an autoencoder's blur, is in the layout of a few
+        pixels (a cube's corners, a cylinder's rounded top), which a network that pools the whole frame
+        loses."""
 
         def __init__(self):
             super().__init__()
+            self.register_buffer("background", torch.zeros(3, SIZE, SIZE))
             self.net = nn.Sequential(
-                nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.AdaptiveMaxPool2d(1), nn.Flatten(),
-                nn.Linear(64, sum(FACTORS.values())))
+                nn.Conv2d(6, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                nn.Linear(64 * (CROP // 4) ** 2, 128), nn.ReLU(), nn.Linear(128, sum(FACTORS.values())))
+
+        def crop(self, x):
+            """(N, 6, CROP, CROP): the frame and its difference from the background around the object: the
+            weighted centre of the pixels that differ, within 5 px of the densest 5x5 patch of them."""
+            import torch.nn.functional as F
+
+            diff = x - self.background
+            w = diff.abs().sum(1)
+            w = torch.where(w > THRESHOLD, w, torch.zeros_like(w))
+            n, height, width = w.shape
+            peak = F.avg_pool2d(w[:, None], 5, 1, 2)[:, 0].flatten(1).argmax(1)
+            rows, cols = torch.arange(height), torch.arange(width)
+            near = ((rows[None, :, None] - (peak // width)[:, None, None]).abs() <= 5) & \
+                   ((cols[None, None, :] - (peak % width)[:, None, None]).abs() <= 5)
+            w = w * near
+            total = w.sum((1, 2)).clamp_min(1e-6)
+            r = ((w.sum(2) * rows).sum(1) / total).round().long()
+            c = ((w.sum(1) * cols).sum(1) / total).round().long()
+            half = CROP // 2
+            padded = F.pad(torch.cat([x, diff], 1), (half, half, half, half)).permute(0, 2, 3, 1)
+            window = torch.arange(CROP)
+            out = padded[torch.arange(n)[:, None, None], (r[:, None] + window)[:, :, None],
+                         (c[:, None] + window)[:, None, :]]
+            return out.permute(0, 3, 1, 2)
 
         def forward(self, x):
             out, start = {}, 0
-            logits = self.net(x)
+            logits = self.net(self.crop(x))
             for name, k in FACTORS.items():
                 out[name] = logits[:, start:start + k]
                 start += k
@@ -138,8 +174,57 @@ def _judge_class():
     return Judge
 
 
-def train_judge(n_clips: int = 3000, steps: int = 3000, seed: int = 0, progress: bool = True):
-    """Train the judge on true frames of ``n_clips`` fresh clips (every other frame); returns it."""
+def new_judge(seed: int = 0):
+    """An untrained judge with seeded weights and the toy camera's empty background."""
+    import torch
+
+    torch.manual_seed(seed)
+    judge = _judge_class()()
+    judge.background.copy_(torch.from_numpy(background()).permute(2, 0, 1))
+    return judge
+
+
+def round_trip(autoencoder, videos: np.ndarray, chunk: int = 1024) -> np.ndarray:
+    """``videos`` (..., H, W, 3) in [0, 1] sent through a frame ``autoencoder`` and back, clamped to [0, 1]
+    as the pipeline's ``decode`` does: the best any model that draws through it can show.
+
+    (The pipeline scales latents by ``latent_scale`` before the denoiser and back before decoding, so a
+    round trip needs no scale.)"""
+    import torch
+
+    videos = np.asarray(videos, np.float32)
+    if videos.ndim < 3 or videos.shape[-1] != 3:
+        raise ValueError(f"frames must have shape (..., H, W, 3), got {videos.shape}")
+    frames = torch.from_numpy(np.ascontiguousarray(videos.reshape(-1, *videos.shape[-3:]))).permute(0, 3, 1, 2)
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(frames), chunk):
+            out.append(autoencoder.decode(autoencoder.encode(frames[i:i + chunk])).clamp(0, 1))
+    return torch.cat(out).permute(0, 2, 3, 1).reshape(videos.shape).numpy()
+
+
+def shuffle_frames(videos: np.ndarray, seed: int = 0) -> np.ndarray:
+    """``videos`` (B, T, H, W, 3) with frames 1 to T-1 of each put in a random order (its own order per
+    video, the same for the same seed): the same pictures without the motion, which must fail the
+    physics."""
+    videos = np.asarray(videos)
+    if videos.ndim != 5:
+        raise ValueError(f"videos must have shape (B, T, H, W, 3), got {videos.shape}")
+    rng = np.random.default_rng(seed)
+    order = np.stack([np.r_[0, 1 + rng.permutation(videos.shape[1] - 1)] for _ in range(len(videos))])
+    return np.take_along_axis(videos, order[:, :, None, None, None], axis=1)
+
+
+def train_judge(n_clips: int = 3000, steps: int = 6000, seed: int = 0, autoencoder=None, lr: float = 2e-3,
+                progress: bool = True):
+    """Train the judge on true frames of ``n_clips`` fresh clips (every other frame); returns it.
+
+    With an ``autoencoder``, it also trains on those frames' round trips through it (``round_trip``),
+    with the same labels: still only true content, but also seen through the blur that every video of a
+    model drawing through that autoencoder has, so that the judge does not blame the generator for what
+    the autoencoder loses. Adam, batch 64, the learning rate decaying to 0 along a cosine."""
+    import math
+
     import torch
     import torch.nn.functional as F
 
@@ -147,14 +232,20 @@ def train_judge(n_clips: int = 3000, steps: int = 3000, seed: int = 0, progress:
     from wmlib.video.clips import render_clips, sample_clips
 
     clips = sample_clips(n_clips, seed=seed + 1000)
-    frames = torch.from_numpy(render_clips(clips)[:, ::2]).flatten(0, 1).permute(0, 3, 1, 2).contiguous()
-    per_clip = frames.shape[0] // n_clips
-    labels = {k: torch.from_numpy(np.repeat(v, per_clip)) for k, v in clips.attributes().items()}
-    torch.manual_seed(seed)
-    judge = _judge_class()()
+    true = render_clips(clips)[:, ::2]
+    views = [true] if autoencoder is None else [true, round_trip(autoencoder, true)]
+    frames = torch.from_numpy(np.concatenate([v.reshape(-1, *v.shape[2:]) for v in views])).permute(0, 3, 1, 2)
+    frames = frames.contiguous()
+    per_clip, n_views = true.shape[1], len(views)
+    del true, views
+    labels = {k: torch.from_numpy(np.tile(np.repeat(v, per_clip), n_views)) for k, v in clips.attributes().items()}
+    judge = new_judge(seed)
     g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(judge.parameters(), lr=2e-3)
-    for _ in bar(range(steps), desc="judge", show=progress):
+    opt = torch.optim.Adam(judge.parameters(), lr=lr)
+    judge.train()
+    for step in bar(range(steps), desc="judge", show=progress):
+        for group in opt.param_groups:
+            group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
         i = torch.randint(0, len(frames), (64,), generator=g)
         out = judge(frames[i])
         loss = sum(F.cross_entropy(out[k], labels[k][i]) for k in FACTORS)
@@ -165,22 +256,27 @@ def train_judge(n_clips: int = 3000, steps: int = 3000, seed: int = 0, progress:
 
 
 def judge_videos(judge, videos: np.ndarray) -> dict[str, np.ndarray]:
-    """Each video's colour, shape and size by majority vote over its frames: {factor: (B,) int}."""
+    """Each video's colour, shape and size: for each factor, the value most likely over all its frames
+    together (the sum of the per-frame log-probabilities, so that frames the judge is sure of weigh
+    more than a vote each): {factor: (B,) int}."""
     import torch
 
     B, T = videos.shape[:2]
     x = torch.from_numpy(np.ascontiguousarray(videos, np.float32)).flatten(0, 1).permute(0, 3, 1, 2)
     with torch.no_grad():
         out = judge(x)
-    votes = {}
-    for k, n in FACTORS.items():
-        per_frame = out[k].argmax(1).view(B, T).numpy()
-        votes[k] = np.array([np.bincount(row, minlength=n).argmax() for row in per_frame])
-    return votes
+    return {k: out[k].log_softmax(1).view(B, T, -1).sum(1).argmax(1).numpy() for k in FACTORS}
 
 
-def save_judge(judge, folder: Path, command: str, seed: int, scores: dict, seconds: float) -> dict:
-    """Save the judge's weights and a manifest (command, seed, scores, sha256 and size of the file)."""
+def judge_accuracy(judge, videos: np.ndarray, attributes: dict[str, np.ndarray]) -> dict[str, float]:
+    """The share of ``videos`` whose colour, shape and size the judge names as in ``attributes``."""
+    votes = judge_videos(judge, videos)
+    return {k: float(np.mean(votes[k] == np.asarray(attributes[k]))) for k in FACTORS}
+
+
+def save_judge(judge, folder: Path, command: str, seed: int, scores: dict, seconds: float, **extra) -> dict:
+    """Save the judge's weights and a manifest (command, seed, scores, sha256 and size of the file, and
+    any ``extra`` fields)."""
     from safetensors.torch import save_file
 
     from wmlib.loading import file_records
@@ -188,9 +284,10 @@ def save_judge(judge, folder: Path, command: str, seed: int, scores: dict, secon
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in judge.state_dict().items()}, str(folder / "model.safetensors"))
-    manifest = {"name": folder.name, "description": "the judge: a CNN trained on true frames of the toy videos to "
-                "name the object's colour, shape and size", "command": command, "seed": seed, "scores": scores,
-                "train_seconds": round(seconds, 1), "files": file_records(folder)}
+    manifest = {"name": folder.name, "description": "the judge: a CNN trained on true frames of the toy videos and "
+                "their round trips through the toy-t2v frame autoencoder, to name the object's colour, shape and size",
+                "command": command, "seed": seed, "scores": scores, "train_seconds": round(seconds, 1), **extra,
+                "files": file_records(folder)}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
@@ -206,7 +303,7 @@ def load_judge(folder: Path | None = None):
     folder = data_dir() / "models" / "toy-video-judge" if folder is None else Path(folder)
     verify_checkpoint(folder)
     judge = _judge_class()()
-    judge.load_state_dict(load_file(str(folder / "model.safetensors")))
+    judge.load_state_dict(load_file(str(folder / "model.safetensors")))  # the background comes with the weights
     return judge.eval()
 
 

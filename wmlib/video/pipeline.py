@@ -16,7 +16,7 @@ import numpy as np
 
 from wmlib.video import autoencoder as ae_mod
 from wmlib.video import transformer as tr_mod
-from wmlib.video.clips import FRAMES, SIZE, tokenize
+from wmlib.video.clips import FRAMES, SIZE, known_words, tokenize
 
 SCHEDULER = dict(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
                  clip_sample=False)
@@ -118,13 +118,20 @@ class ToyTextToVideoPipeline:
 
     # --- generating ------------------------------------------------------------------------------
 
+    def known_words(self) -> list[str]:
+        """The words and punctuation marks the model has read: the only ones a prompt may use."""
+        return known_words(self.vocabulary)
+
     def tokens(self, prompts: list[str]):
+        """(B, text_length) token ids of ``prompts``. Raises ValueError for an empty prompt, one too long,
+        or one with a word the model never read (say "magenta"), naming it and the words the model knows:
+        silently reading it as ``<unk>`` would draw some other colour and look like the model's mistake."""
         import torch
 
         for p in prompts:
             if not isinstance(p, str) or not p.strip():
                 raise ValueError("every prompt must be a non-empty string")
-        return torch.from_numpy(tokenize(prompts, self.vocabulary, self.text_length))
+        return torch.from_numpy(tokenize(prompts, self.vocabulary, self.text_length, strict=True))
 
     def check_settings(self, prompts: list[str], num_inference_steps, guidance_scale) -> None:
         """Raise ValueError, in one sentence, for settings the sampler cannot use."""

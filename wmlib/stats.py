@@ -1,0 +1,95 @@
+"""How sure is a figure? Bootstrap confidence intervals, built on ``scipy.stats.bootstrap``.
+
+A figure measured on n items (prompts, clips, questions) would come out a little different on another
+n items drawn the same way. The bootstrap estimates by how much: it redraws the n items with
+replacement many times, recomputes the figure each time, and reads the interval off the spread (with
+the bias-corrected and accelerated method, BCa, by default). The unit that is redrawn is what varies
+between repetitions of the experiment: the items, or the models when models are the unit.
+
+- ``interval``: the interval of any statistic of units (the rows of an array);
+- ``share_interval``: of a share of booleans (videos with gravity right, answers right, ...);
+- ``median_interval``: of a median, over the units that were measured (NaN: not measured).
+
+Every interval is the same for the same ``seed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+N_RESAMPLES = 9999  # scipy's default: enough that the interval's ends move by well under a point with the seed
+
+
+def interval(values, statistic: Callable[[np.ndarray], float] = np.mean, confidence: float = 0.95,
+             n_resamples: int = N_RESAMPLES, seed: int = 0, method: str = "BCa") -> tuple[float, float]:
+    """The ``confidence`` interval (low, high) of ``statistic(values)`` by bootstrap over the rows of
+    ``values``, which are the units (an item each; or a model each, with its row of scores).
+
+    ``statistic`` maps an array of rows to one number (``np.mean`` of a 1-D array: the mean). When all the
+    rows are equal the bootstrap sees no spread and the interval is that one value, (v, v). Raises
+    ValueError for fewer than 2 units, non-finite values, or a confidence outside (0, 1)."""
+    from scipy.stats import bootstrap
+
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 0 or len(values) < 2:
+        n = values.size if values.ndim == 0 else len(values)
+        raise ValueError(f"an interval needs at least 2 units (rows), got {n}")
+    if not np.isfinite(values).all():
+        raise ValueError("the values must be finite; drop the units that were not measured first")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
+    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
+        raise ValueError(f"n_resamples must be an int of at least 100, got {n_resamples!r}")
+    if (values == values[0]).all():
+        point = float(statistic(values))
+        return point, point
+
+    def on_rows(index: np.ndarray, axis: int = -1) -> np.ndarray:
+        # scipy resamples the row numbers, a batch of resamples at a time; each is one call of statistic.
+        index = np.moveaxis(index, axis, -1)
+        flat = index.reshape(-1, index.shape[-1])
+        return np.array([statistic(values[i]) for i in flat], float).reshape(index.shape[:-1])
+
+    def run(how: str):
+        return bootstrap((np.arange(len(values)),), on_rows, n_resamples=n_resamples, vectorized=True,
+                         confidence_level=confidence, method=how, rng=np.random.default_rng(seed)).confidence_interval
+
+    import warnings
+
+    with warnings.catch_warnings():
+        # BCa warns (and gives NaN) when nearly every resample has the same value; the percentile
+        # interval below is then the honest answer.
+        warnings.simplefilter("ignore")
+        ci = run(method)
+        if not (np.isfinite(ci.low) and np.isfinite(ci.high)):
+            ci = run("percentile")
+    return float(ci.low), float(ci.high)
+
+
+def share_interval(flags, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
+                   seed: int = 0) -> tuple[float, float]:
+    """The interval of the share of True in ``flags`` (one bool per unit, 1-D).
+
+    All True (or all False) gives (1, 1) (or (0, 0)): the bootstrap cannot see a spread the sample does
+    not have; the true share may still be below 1, by about 3/n at 95% (the rule of three)."""
+    flags = np.asarray(flags)
+    if flags.ndim != 1:
+        raise ValueError(f"flags must be one bool per unit (1-D), got shape {flags.shape}")
+    if flags.dtype != bool:
+        if not np.isin(flags, (0, 1)).all():
+            raise ValueError("flags must be booleans (or 0 and 1)")
+        flags = flags.astype(bool)
+    return interval(flags.astype(float), np.mean, confidence, n_resamples, seed)
+
+
+def median_interval(values, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
+                    seed: int = 0) -> tuple[float, float]:
+    """The interval of the median of ``values`` (1-D), over the units that were measured: NaN means "not
+    measured" (a video whose gravity could not be fitted) and is dropped before resampling, so this is
+    the interval of the median over the measured units, not of a share."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"values must be one number per unit (1-D), got shape {values.shape}")
+    return interval(values[~np.isnan(values)], np.median, confidence, n_resamples, seed)

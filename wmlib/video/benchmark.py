@@ -1,0 +1,82 @@
+"""The figures of a group of videos, with their intervals: what ``benchmarks/video.py`` prints and
+notebook 04 shows, computed in one place.
+
+A *group* is a batch of videos, one per held-out prompt: a model's, or one of the instruments' controls
+(``controls``): the true videos (the ceiling), the true videos through the frame autoencoder (the
+ceiling of a model that draws through it), and the true videos with their frames shuffled (must fail).
+``measure`` turns groups into figures; a new group is one more entry in the dict it is given.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# The shares of ``physics.evaluate`` that every group reports, with the name of each one's interval.
+SHARES = {"gravity_ok": "gravity_ci", "prompt_ok": "prompt_ci", "colour_ok": "colour_ci", "shape_ok": "shape_ci",
+          "size_ok": "size_ci", "found_all": "found_all_ci"}
+
+
+def _number(x: float, digits: int = 4) -> float | None:
+    """Rounded for a JSON line; None where there is no figure (JSON has no NaN)."""
+    return None if x is None or not math.isfinite(x) else round(float(x), digits)
+
+
+def figures(result: dict, confidence: float = 0.95, seed: int = 0) -> dict:
+    """The figures of one group from ``physics.evaluate``'s ``result``: each share (``gravity_ok``,
+    ``prompt_ok``, ``colour_ok``, ``shape_ok``, ``size_ok``, ``found_all``; the last four need the judge)
+    with its ``confidence`` interval as [low, high] (bootstrap over the videos, ``wmlib.stats``), the
+    median fitted gravity over the videos where it could be fitted with its interval, and restitution:
+    the share of videos where it is measurable, and the share of those where it is within 20%."""
+    from wmlib.stats import median_interval, share_interval
+
+    out: dict = {"n": len(result["gravity"])}
+    for share, ci in SHARES.items():
+        if share in result:
+            out[share] = _number(np.mean(result[share]))
+            out[ci] = [_number(x) for x in share_interval(result[share], confidence, seed=seed)]
+    out["median_gravity"] = _number(result["median_gravity"])
+    measured = np.isfinite(result["gravity"]).sum()
+    out["median_gravity_ci"] = ([_number(x) for x in median_interval(result["gravity"], confidence, seed=seed)]
+                                if measured >= 2 else None)
+    out["restitution_measured"] = _number(result["share_restitution_measured"])
+    out["restitution_ok"] = _number(result["share_restitution_ok"])
+    return out
+
+
+def controls(truth: np.ndarray, autoencoder, seed: int = 0) -> dict[str, np.ndarray]:
+    """The instruments' controls for true videos (B, T, H, W, 3): ``truth`` itself (the ceiling),
+    ``autoencoder`` (each frame through the frame ``autoencoder`` and back: the ceiling of a model that
+    draws through it) and ``shuffled`` (frames 1 to T-1 in a random order: must fail the physics)."""
+    from wmlib.video.physics import round_trip, shuffle_frames
+
+    return {"truth": truth, "autoencoder": round_trip(autoencoder, truth), "shuffled": shuffle_frames(truth, seed)}
+
+
+def measure(groups: dict[str, np.ndarray], attributes: dict[str, np.ndarray], judge=None, confidence: float = 0.95,
+            seed: int = 0) -> dict[str, dict]:
+    """``figures`` of every group of videos (each (B, T, H, W, 3), one video per prompt, in the order of
+    ``attributes``), in the order given."""
+    from wmlib.video.physics import evaluate
+
+    return {name: figures(evaluate(videos, attributes, judge), confidence, seed) for name, videos in groups.items()}
+
+
+def table(by_group: dict[str, dict]) -> str:
+    """The figures of each group as a text table, one row a group (percentages; '-' where there is none):
+    gravity within 20% and its interval, the median fitted g, colour and shape as prompted, each factor,
+    the object found in every frame, and restitution within 20% where it is measurable (``e ±20%``)."""
+    def pct(x):
+        return "     -" if x is None else f"{x:6.1%}"
+
+    head = (f"{'videos':14s} {'g ±20%':>6s}  {'its 95% interval':>16s}  {'median g':>8s}  {'prompt':>6s}  "
+            f"{'colour':>6s}  {'shape':>6s}  {'size':>6s}  {'found':>6s}  {'e ±20%':>6s}")
+    rows = [head]
+    for name, f in by_group.items():
+        low, high = f["gravity_ci"]
+        g = "       -" if f["median_gravity"] is None else f"{f['median_gravity']:8.3f}"
+        rows.append(f"{name:14s} {pct(f['gravity_ok'])}  {f'[{low:.1%}, {high:.1%}]':>16s}  {g}  "
+                    f"{pct(f.get('prompt_ok'))}  {pct(f.get('colour_ok'))}  {pct(f.get('shape_ok'))}  "
+                    f"{pct(f.get('size_ok'))}  {pct(f['found_all'])}  {pct(f['restitution_ok'])}")
+    return "\n".join(rows)
