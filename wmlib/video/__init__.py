@@ -8,6 +8,7 @@ Modules, kept apart the way ``diffusers`` keeps them:
 - ``transformer``: the denoiser, an expert transformer over text and frame tokens;
 - ``pipeline``: ``ToyTextToVideoPipeline``, caption in, frames out, with ``diffusers`` schedulers;
 - ``train``: the command that trains and ships ``data/models/toy-t2v``;
+- ``diffusion``: the sampler opened up: noising, the v target, a DDIM trace, the guidance sweep;
 - ``physics``: measuring a generated video (tracking, fitted gravity, the judge of colour and shape);
 - ``landscape``: the survey's map of 3D/4D world models (Kong et al. 2025);
 - ``anatomy``: a tiny CogVideoX opened up, and the arithmetic of the real one.
