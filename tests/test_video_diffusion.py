@@ -168,3 +168,20 @@ def test_figures_show_every_frame_asked_for():
     trace = D.ddim_trace(pipe, PROMPTS[0], keep=[0, -1], num_inference_steps=3)
     fig = D.plot_trace(trace, pipe, frame_indices=(0, 3))
     assert len(fig.axes) == 2 * 4 + 2  # two kept steps (x_t and x̂0), then the final video's frames
+
+
+def test_compare_shares_counts_a_change_only_beyond_twice_its_standard_error():
+    n = 32
+    same = np.zeros(n, bool)
+    assert D.compare_shares(same, same) == (0.0, 0.0, "about the same")
+    one_more = same.copy()
+    one_more[0] = True
+    assert D.compare_shares(same, one_more)[2] == "about the same"  # 1 of 32: within the noise
+    many = same.copy()
+    many[:12] = True
+    diff, se, verdict = D.compare_shares(same, many)
+    assert diff == pytest.approx(12 / 32) and verdict == "higher" and se > 0
+    assert D.compare_shares(many, same)[2] == "lower"
+    assert D.compare_shares(np.zeros(4, bool), np.ones(4, bool))[2] == "higher"  # every prompt changed
+    with pytest.raises(ValueError, match="equally long"):
+        D.compare_shares(same, same[:-1])

@@ -33,7 +33,7 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["DDIMTrace", "GuidanceSweep", "alpha_bar", "ddim_alphas", "ddim_step", "ddim_trace", "encode",
+__all__ = ["DDIMTrace", "GuidanceSweep", "alpha_bar", "compare_shares", "ddim_alphas", "ddim_step", "ddim_trace", "encode",
            "forward_noise", "guidance_sweep", "plot_guidance", "plot_noising", "plot_trace", "recover",
            "v_target", "x0_error_gain"]
 
@@ -318,6 +318,22 @@ def guidance_sweep(pipe, prompts: list[str], attributes: dict[str, np.ndarray], 
                              num_inference_steps=num_inference_steps)
         results[s] = evaluate(videos[s], attributes, judge)
     return GuidanceSweep(scales, results, videos, prompts)
+
+
+def compare_shares(before: np.ndarray, after: np.ndarray) -> tuple[float, float, str]:
+    """Did a share change between two runs on the same prompts? ``before`` and ``after`` are per-prompt
+    flags (True: the video did it), paired by prompt. Returns the difference of the shares (after minus
+    before), its standard error (the spread of the per-prompt differences over sqrt(n)), and a verdict,
+    "lower", "about the same" or "higher": a change counts only when it exceeds twice its standard error."""
+    before, after = np.asarray(before, bool), np.asarray(after, bool)
+    if before.shape != after.shape or before.ndim != 1 or len(before) < 2:
+        raise ValueError(f"give two equally long 1-D sets of per-prompt flags (at least 2); got shapes "
+                         f"{before.shape} and {after.shape}")
+    d = after.astype(float) - before.astype(float)
+    diff, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+    if abs(diff) <= 2 * se or diff == 0:
+        return diff, se, "about the same"
+    return diff, se, "higher" if diff > 0 else "lower"
 
 
 # (key in physics.evaluate, label, colour, panel): what plot_guidance draws
