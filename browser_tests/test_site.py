@@ -59,7 +59,7 @@ def test_every_link_of_the_landing_page_resolves(browser_context, site_url):
         page.close()
 
 
-@pytest.mark.parametrize("stem", ["05_frame2frame", "06_world_simulator"])
+@pytest.mark.parametrize("stem", ["04_video_generation", "05_frame2frame", "06_world_simulator"])
 def test_inline_videos_play_in_the_html_copies(browser_context, site_url, stem):
     page = browser_context.new_page()
     try:

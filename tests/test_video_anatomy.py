@@ -163,3 +163,31 @@ def test_attention_cost_refuses_bad_arguments():
         attention_cost(100, hidden=100, heads=30)
     with pytest.raises(ValueError, match="tokens must be a whole number"):
         attention_cost(0)
+
+
+def test_expert_adaln_gives_each_modality_its_own_shift_scale_and_gate(pipe):
+    from wmlib.video.anatomy import expert_adaln
+
+    rows = expert_adaln(pipe, keep_tensors=True)
+    inner = pipe.transformer.config.num_attention_heads * pipe.transformer.config.attention_head_dim
+    shape = {r["stage"]: r["shape"] for r in rows}
+    assert shape["modulation"] == (1, 6 * inner)
+    for name in ("video shift", "video scale", "video gate", "text shift", "text scale", "text gate"):
+        assert shape[name] == (1, inner)
+    tensors = {r["stage"]: r["tensor"] for r in rows}
+    assert not torch.equal(tensors["video scale"], tensors["text scale"])  # two experts, not one
+    assert "timestep" in show_walkthrough(rows)
+    with pytest.raises(ValueError, match="timestep"):
+        expert_adaln(pipe, timestep=1000)
+
+
+def test_rope_3d_splits_the_head_2_3_3_and_has_one_row_per_token():
+    from wmlib.video.anatomy import rope_3d
+
+    out = rope_3d()
+    assert out["channels"] == {"t": 16, "h": 24, "w": 24}
+    assert out["tokens"] == 17_550 == token_count()["video_tokens"]
+    assert out["cos_shape"] == out["sin_shape"] == (17_550, 64)
+    assert rope_3d(16, 3, 2, 2)["cos_shape"] == (12, 16)
+    with pytest.raises(ValueError, match="multiple of 16"):
+        rope_3d(24)

@@ -139,8 +139,9 @@ def test_toy_projections_shows_three_representations_per_frame():
     start = time.perf_counter()
     fig = toy_projections(frames=(0, 5, 11))
     assert time.perf_counter() - start < 2.0
-    axes = np.array(fig.axes).reshape(3, 3)
-    assert len(fig.axes) == 9
+    assert len(fig.axes) == 9 + 1  # the panels, then the colour bar of the two bird's-eye rows
+    axes = np.array(fig.axes[:9]).reshape(3, 3)
+    assert "height" in fig.axes[-1].get_ylabel()
     assert [ax.get_ylabel().split("\n")[0] for ax in axes[:, 0]] == ["VideoGen", "OccGen", "LiDARGen"]
     # The default ball is thrown to the right: its occupied voxels move to larger x.
     xs = []
@@ -155,8 +156,8 @@ def test_toy_projections_shows_three_representations_per_frame():
 def test_toy_projections_takes_a_batch_and_checks_its_arguments():
     scene = sample_scenes(3, seed=1, moving=True)
     traj = simulate(scene, n_frames=4)
-    assert len(toy_projections(scene, traj, frames=(0, 3), i=2).axes) == 6
-    assert len(toy_projections(scene, frames=(1,), i=1).axes) == 3  # simulated on demand
+    assert len(toy_projections(scene, traj, frames=(0, 3), i=2).axes) == 6 + 1
+    assert len(toy_projections(scene, frames=(1,), i=1).axes) == 3 + 1  # simulated on demand
     with pytest.raises(ValueError, match=r"frames must lie in 0..3"):
         toy_projections(scene, traj, frames=(0, 4))
     with pytest.raises(ValueError, match="i must index a clip"):

@@ -11,14 +11,16 @@ CogVideoX (Yang et al., ICLR 2025) is three models in a row:
 
 ``walkthrough`` sends one random clip through the tiny pipeline of ``wmlib.tiny.cogvideox`` stage by
 stage (the same classes and code paths as the real model, only narrower), and records each shape.
-``token_count`` and ``attention_cost`` do the same arithmetic for the real model: 49 frames at 480x720
+``expert_adaln`` opens the first block's expert adaptive LayerNorm, and ``rope_3d`` the 3D rotary position
+embedding of CogVideoX-5B. ``token_count`` and ``attention_cost`` do the same arithmetic for the real model: 49 frames at 480x720
 become 13 x 60 x 90 latents and 17,550 video tokens, and attention over all of them at once is what
 makes video generation expensive.
 """
 
 from __future__ import annotations
 
-__all__ = ["attention_cost", "latent_frames", "show_walkthrough", "token_count", "walkthrough"]
+__all__ = ["attention_cost", "expert_adaln", "latent_frames", "rope_3d", "show_walkthrough", "token_count",
+           "walkthrough"]
 
 DEFAULT_PROMPT = "a small red ball is thrown to the right and bounces"
 
@@ -252,3 +254,76 @@ def show_walkthrough(rows: list[dict]) -> str:
     lines.append("-" * len(lines[0]))
     lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in cells]
     return "\n".join(lines)
+
+
+def expert_adaln(pipe=None, seed: int = 0, timestep: int = 500, keep_tensors: bool = False) -> list[dict]:
+    """The first transformer block's **expert adaptive LayerNorm**, stage by stage, as rows like
+    ``walkthrough``'s (``stage``, ``shape``, ``module``, ``what``).
+
+    The diffusion timestep is embedded (``time_proj``, ``time_embedding``), and one linear layer of the
+    block (``norm1.linear``) turns it into six vectors: a shift, a scale and a gate for the video tokens
+    and another three for the text tokens. Both modalities share the LayerNorm and the attention, but
+    each is modulated by its own "expert" (Yang et al. 2025, section 2.2). ``pipe`` defaults to
+    ``wmlib.tiny.cogvideox(seed=seed)``.
+    """
+    import torch
+
+    if pipe is None:
+        from wmlib.tiny import cogvideox
+
+        pipe = cogvideox(seed=seed)
+    transformer = pipe.transformer
+    steps = pipe.scheduler.config.num_train_timesteps
+    if _whole(timestep, "timestep", low=0) >= steps:
+        raise ValueError(f"timestep must be a whole number in 0..{steps - 1}; got {timestep!r}")
+    norm = transformer.transformer_blocks[0].norm1
+    inner = norm.norm.normalized_shape[0]
+    rows: list[dict] = []
+
+    def record(stage: str, t, module: str, what: str) -> None:
+        row = {"stage": stage, "shape": tuple(t.shape), "module": module, "what": what}
+        if keep_tensors:
+            row["tensor"] = t.detach().float().cpu().clone()
+        rows.append(row)
+
+    with torch.no_grad():
+        t = torch.tensor([timestep], device=transformer.device)
+        features = transformer.time_proj(t).to(transformer.dtype)
+        record("timestep features", features, "transformer.time_proj",
+               f"sinusoidal features of t = {timestep}, one per channel of the model's width ({inner})")
+        emb = transformer.time_embedding(features)
+        record("timestep embedding", emb, "transformer.time_embedding",
+               f"an MLP down to time_embed_dim = {emb.shape[-1]} (512 in CogVideoX-2B)")
+        six = norm.linear(norm.silu(emb))
+        record("modulation", six, "transformer_blocks[0].norm1.linear",
+               f"one linear layer: 6 x {inner} numbers from the timestep embedding")
+        names = ("video shift", "video scale", "video gate", "text shift", "text scale", "text gate")
+        for name, part in zip(names, six.chunk(6, dim=1)):
+            who = "the video tokens" if name.startswith("video") else "the text tokens"
+            use = {"shift": "added after the LayerNorm both share", "scale": "the normalised tokens are multiplied by (1 + scale)",
+                   "gate": "scales the attention output before the residual add"}[name.split()[1]]
+            record(name, part, "chunk(6)", f"for {who}: {use}")
+    return rows
+
+
+def rope_3d(head_dim: int = 64, frames: int = 13, height: int = 30, width: int = 45) -> dict:
+    """CogVideoX-5B's **3D rotary position embedding** for a grid of ``frames`` x ``height`` x ``width``
+    patch tokens (defaults: 49 frames of 480x720, 13 x 30 x 45 patches) and heads of ``head_dim`` channels.
+
+    Each head's channels are split among the three axes, t: 2/8, and h and w: 3/8 each (diffusers'
+    ``get_3d_rotary_pos_embed``), and each part is rotated by angles that grow with the token's position
+    along its axis. Returns the split (``channels``: {"t", "h", "w"}), the number of ``tokens``, and the
+    shapes of the ``cos`` and ``sin`` tables (one row per token, one column per channel). CogVideoX-2B
+    uses fixed 3D sin-cos position embeddings instead; the 5B models and the image-to-video model use RoPE.
+    """
+    from diffusers.models.embeddings import get_3d_rotary_pos_embed
+
+    head_dim = _whole(head_dim, "head_dim")
+    if head_dim % 16:
+        raise ValueError(f"head_dim must be a multiple of 16 (split 2:3:3 into eighths, each rotated in pairs); "
+                         f"got {head_dim}")
+    frames, height, width = (_whole(v, n) for v, n in ((frames, "frames"), (height, "height"), (width, "width")))
+    cos, sin = get_3d_rotary_pos_embed(head_dim, ((0, 0), (height, width)), (height, width), frames)
+    return {"channels": {"t": head_dim // 4, "h": head_dim // 8 * 3, "w": head_dim // 8 * 3},
+            "grid": (frames, height, width), "tokens": frames * height * width,
+            "cos_shape": tuple(cos.shape), "sin_shape": tuple(sin.shape)}

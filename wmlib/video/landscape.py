@@ -234,7 +234,7 @@ def default_clip(n_frames: int = 12, fps: float = 12.0):
 def toy_projections(scene=None, trajectory=None, frames=(0, 4, 7, 11), i: int = 0, size: int = 48):
     """One toy-world clip in the three representations of the survey's tracks, one row each, with
     ``frames`` as columns: camera video (VideoGen), the occupancy grid (OccGen) and the LiDAR point cloud
-    (LiDARGen), both seen from above and coloured by height.
+    (LiDARGen), both seen from above and coloured by height, with one colour bar (the figure's last axes).
 
     ``scene`` is a Scene batch and ``trajectory`` its simulation (``wmlib.world.simulate``); clip ``i``
     is drawn. With no ``trajectory`` the scene is simulated for just enough frames, and with neither,
@@ -306,5 +306,12 @@ def toy_projections(scene=None, trajectory=None, frames=(0, 4, 7, 11), i: int = 
     axes[1, 0].set_ylabel(f"OccGen\noccupancy {'×'.join(map(str, grid.shape))}\nz (m)", fontsize=9)
     fig.suptitle("One toy clip, three representations (occupancy and LiDAR from above, colour = height)",
                  fontsize=10.5)
-    fig.tight_layout()
+    # One colour bar for both bird's-eye rows: they share the colour map and its range. It is the
+    # figure's last axes, after the grid of panels.
+    fig.tight_layout(rect=(0, 0, 0.92, 1))
+    top = axes[1, -1].get_position().y1
+    cax = fig.add_axes((0.935, axes[2, -1].get_position().y0, 0.014, top - axes[2, -1].get_position().y0))
+    bar = fig.colorbar(plt.cm.ScalarMappable(norm=plt.Normalize(0, yhi), cmap="viridis"), cax=cax)
+    bar.set_label("height above the ground (m)", fontsize=9)
+    bar.ax.tick_params(labelsize=7)
     return fig
