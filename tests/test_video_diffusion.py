@@ -113,8 +113,10 @@ def test_ddim_trace_is_the_pipelines_sampling_and_keeps_what_the_scheduler_predi
     ddim = scheduler("ddim")
     ddim.set_timesteps(5)
     tokens = pipe.tokens(PROMPTS)
-    with torch.no_grad():
-        v = D._predict_v(pipe, trace.x_t[1], tokens, ddim.timesteps[2], 3.0)
+    x, t = trace.x_t[1], torch.full((2 * len(PROMPTS),), int(ddim.timesteps[2]))
+    with torch.no_grad():  # classifier-free guidance by hand: the caption and the empty caption, then mixed
+        cond, uncond = pipe.transformer(torch.cat([x, x]), torch.cat([tokens, torch.zeros_like(tokens)]), t).chunk(2)
+    v = uncond + 3.0 * (cond - uncond)
     x0, _ = D.recover(trace.x_t[1], v, D.alpha_bar(ddim, ddim.timesteps[2]))
     torch.testing.assert_close(trace.x0_hat[1], x0, atol=1e-5, rtol=1e-5)
 

@@ -80,3 +80,21 @@ def table(by_group: dict[str, dict]) -> str:
                     f"{pct(f.get('prompt_ok'))}  {pct(f.get('colour_ok'))}  {pct(f.get('shape_ok'))}  "
                     f"{pct(f.get('size_ok'))}  {pct(f['found_all'])}  {pct(f['restitution_ok'])}")
     return "\n".join(rows)
+
+
+def continuation(videos: np.ndarray, clips, c: int, judge=None, confidence: float = 0.95, seed: int = 0) -> dict:
+    """The figures of videos that continue ``clips`` from their first ``c`` true frames: ``figures`` of the
+    made frames only (gravity is fitted on frames c..T-1, so the given frames cannot lend it the truth's
+    parabola), plus the median ``track_error_px`` at the last frame and the median ``velocity_error``
+    (px/frame, ``wmlib.video.generalisation``), each with its interval (bootstrap over clips)."""
+    from wmlib.stats import median_interval
+    from wmlib.video.generalisation import track_error, tracks, velocity_error
+    from wmlib.video.physics import evaluate
+
+    out = figures(evaluate(videos[:, c:] if c else videos, clips.attributes(), judge), confidence, seed)
+    xy, found = tracks(videos)
+    for name, errors in (("track_error_px", track_error(xy, found, clips)),
+                         ("velocity_error", velocity_error(xy, found, clips, c))):
+        out[name] = _number(np.median(errors))
+        out[name.removesuffix("_px") + "_ci"] = [_number(x) for x in median_interval(errors, confidence, seed=seed)]
+    return out

@@ -187,19 +187,6 @@ def ddim_step(x_t: "torch.Tensor", v: "torch.Tensor", alpha_bar_t: float, alpha_
     return alpha_bar_prev ** 0.5 * x0 + (1 - alpha_bar_prev) ** 0.5 * eps
 
 
-def _predict_v(pipe, x: "torch.Tensor", tokens: "torch.Tensor", t, guidance_scale: float) -> "torch.Tensor":
-    """The denoiser's v for ``x`` at timestep ``t``, with classifier-free guidance as the pipeline does it:
-    the batch run twice, with the caption and with the empty caption (all padding), then mixed."""
-    import torch
-
-    steps = torch.full((len(x),), int(t))
-    if guidance_scale == 1:
-        return pipe.transformer(x, tokens, steps)
-    v = pipe.transformer(torch.cat([x, x]), torch.cat([tokens, torch.zeros_like(tokens)]), torch.cat([steps, steps]))
-    cond, uncond = v.chunk(2)
-    return uncond + guidance_scale * (cond - uncond)
-
-
 @dataclass
 class DDIMTrace:
     """What ``ddim_trace`` kept: the scheduler's ``timesteps``, the ``steps`` kept (indices into them),
@@ -215,44 +202,32 @@ class DDIMTrace:
 
 
 def ddim_trace(pipe, prompt: str | list[str], keep: Sequence[int], num_inference_steps: int = 25,
-               guidance_scale: float = 4.0, seed: int = 0, scheduler=None) -> DDIMTrace:
-    """Sample from ``pipe`` exactly as ``pipe(prompt, num_inference_steps, guidance_scale, seed)`` does,
-    and keep, at the steps ``keep`` (indices 0..num_inference_steps-1; negative ones count from the end),
-    the noisy sample x_t and the scheduler step's ``pred_original_sample``: the clean video the model
-    predicts from there. ``scheduler`` defaults to a fresh ``wmlib.video.pipeline.scheduler("ddim")``,
-    so the pipeline's own is left alone."""
+               guidance_scale: float = 4.0, seed: int = 0) -> DDIMTrace:
+    """Sample from ``pipe`` exactly as ``pipe(prompt, num_inference_steps, guidance_scale, seed)`` does (its
+    own loop, ``pipe.sample``), and keep, at the steps ``keep`` (indices 0..num_inference_steps-1; negative
+    ones count from the end), the noisy sample x_t and the scheduler step's ``pred_original_sample``: the
+    clean video the model predicts from there."""
     import torch
 
-    from wmlib.video.pipeline import scheduler as make_scheduler
-
     prompts = [prompt] if isinstance(prompt, str) else list(prompt)
-    if not prompts:
-        raise ValueError("give at least one prompt")
-    if not isinstance(num_inference_steps, (int, np.integer)) or not 1 <= num_inference_steps <= 1000:
-        raise ValueError(f"num_inference_steps must be an int from 1 to 1000, got {num_inference_steps!r}")
-    if not guidance_scale >= 1:
-        raise ValueError(f"guidance_scale must be >= 1 (1 means no guidance), got {guidance_scale!r}")
+    pipe.check_settings(prompts, num_inference_steps, guidance_scale)
     keep = list(keep)
     if not keep or not all(isinstance(k, (int, np.integer)) and -num_inference_steps <= k < num_inference_steps
                            for k in keep):
         raise ValueError(f"keep must hold step indices in -{num_inference_steps}..{num_inference_steps - 1}; "
                          f"got {tuple(keep)}")
     kept = sorted({int(k) % num_inference_steps for k in keep})
-    sched = make_scheduler("ddim") if scheduler is None else scheduler
-    tokens = pipe.tokens(prompts)
-    shape = (len(prompts), pipe.frames, *pipe.transformer.latent_shape)
-    x = torch.randn(shape, generator=torch.Generator().manual_seed(seed))  # the pipeline's starting noise
-    sched.set_timesteps(num_inference_steps)
-    xs, x0s = [], []
-    with torch.no_grad():
-        for i, t in enumerate(sched.timesteps):
-            v = _predict_v(pipe, x, tokens, t, guidance_scale)
-            out = sched.step(v, t, x)
-            if i in kept:
-                xs.append(x.clone())
-                x0s.append(out.pred_original_sample.clone())
-            x = out.prev_sample
-    return DDIMTrace([int(t) for t in sched.timesteps], kept, torch.stack(xs), torch.stack(x0s), x, prompts)
+    timesteps, xs, x0s = [], [], []
+
+    def record(i, t, x, step):
+        timesteps.append(t)
+        if i in kept:
+            xs.append(x.cpu().clone())
+            x0s.append(step.pred_original_sample.cpu().clone())
+
+    final = pipe.sample(pipe.tokens(prompts), pipe.condition(None, len(prompts)), num_inference_steps,
+                        guidance_scale, seed, callback=record).cpu()
+    return DDIMTrace(timesteps, kept, torch.stack(xs), torch.stack(x0s), final, prompts)
 
 
 def plot_trace(trace: DDIMTrace, pipe, video: int = 0, frame_indices: Sequence[int] = (0, 7, 15)):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wmlib.video.clips import Clips, background, render_clips, sample_clips, true_track
+from wmlib.video.clips import SIZE, Clips, background, render_clips, sample_clips, true_track
 
 
 def continue_clips(pipe, clips: Clips, c: int, truth: np.ndarray | None = None, seed: int = 0, batch: int = 64,
@@ -42,22 +42,26 @@ def tracks(videos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
 
+LOST = float(np.hypot(SIZE, SIZE))  # px: the error of a video that lost the object, the frame's diagonal
+
+
 def track_error(xy: np.ndarray, found: np.ndarray, clips: Clips) -> np.ndarray:
-    """(B,) distance in pixels between the tracked object and its true place at the last frame; inf where
-    the object was lost in any frame (a video that loses the object has not continued the clip)."""
+    """(B,) distance in pixels between the tracked object and its true place at the last frame; ``LOST``
+    (the frame's diagonal) where the object was lost in any frame: a video that loses the object has not
+    continued the clip, and a finite worst case keeps medians and their intervals defined."""
     error = np.linalg.norm(xy[:, -1] - true_track(clips)[:, -1], axis=-1)
-    return np.where(found.all(1), error, np.inf)
+    return np.where(found.all(1), error, LOST)
 
 
 def velocity_error(xy: np.ndarray, found: np.ndarray, clips: Clips, c: int) -> np.ndarray:
     """(B,) mean over the made frames of |v - v_true| (pixels per frame), where v is the tracked object's
-    step from one frame to the next; inf where the object was lost in any frame. The first step counted
-    is the one into frame max(c, 1): from the last given frame to the first made one."""
+    step from one frame to the next; ``LOST`` where the object was lost in any frame. The first step
+    counted is the one into frame max(c, 1): from the last given frame to the first made one."""
     first = max(c, 1)
     v = np.diff(xy, axis=1)[:, first - 1:]
     v_true = np.diff(true_track(clips), axis=1)[:, first - 1:]
     error = np.linalg.norm(v - v_true, axis=-1).mean(1)
-    return np.where(found.all(1), error, np.inf)
+    return np.where(found.all(1), error, LOST)
 
 
 def conditioning_figures(pipe, judge, n: int = 256, conditionings=(0, 1, 3), seed: int = 0,

@@ -70,16 +70,19 @@ class ToyTextToVideoPipeline:
             config["first_frames"] = list(self.first_frames)
         return config
 
-    def save_pretrained(self, folder: str | Path, weights: str = "model.safetensors", half: bool = False) -> None:
+    def save_pretrained(self, folder: str | Path, weights: str = "model.safetensors", half: bool = False,
+                        autoencoder: bool = True) -> None:
         """Write ``config.json`` and the weights (transformer and autoencoder in one safetensors file;
-        ``half``: in float16, half the size)."""
+        ``half``: in float16, half the size; ``autoencoder=False``: the transformer alone, for a snapshot
+        that shares the autoencoder of ``model.safetensors`` beside it)."""
         from safetensors.torch import save_file
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "config.json").write_text(json.dumps(self.config(), indent=1) + "\n")
         state = {f"transformer.{k}": v.contiguous() for k, v in self.transformer.state_dict().items()}
-        state |= {f"autoencoder.{k}": v.contiguous() for k, v in self.autoencoder.state_dict().items()}
+        if autoencoder:
+            state |= {f"autoencoder.{k}": v.contiguous() for k, v in self.autoencoder.state_dict().items()}
         save_file({k: v.half() if half else v for k, v in state.items()}, str(folder / weights))
 
     @classmethod
@@ -96,6 +99,10 @@ class ToyTextToVideoPipeline:
         transformer = tr_mod.build(tc.pop("vocab_size"), **tc)
         autoencoder = ae_mod.build(**config["autoencoder"])
         state = {k: v.float() for k, v in load_file(str(folder / weights)).items()}
+        if not any(k.startswith("autoencoder.") for k in state):
+            # a control snapshot ships its transformer alone: the frozen autoencoder is the model's
+            state |= {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()
+                      if k.startswith("autoencoder.")}
         transformer.load_state_dict(_part(state, "transformer."))
         autoencoder.load_state_dict(_part(state, "autoencoder."))
         extra = {"first_frames": config["first_frames"]} if "first_frames" in config else {}
@@ -143,12 +150,14 @@ class ToyTextToVideoPipeline:
             raise ValueError(f"guidance_scale must be >= 1 (1 means no guidance), got {guidance_scale!r}")
 
     def sample(self, tokens, condition=None, num_inference_steps: int = 25, guidance_scale: float = 4.0,
-               seed: int = 0, progress: bool = False):
+               seed: int = 0, progress: bool = False, callback=None):
         """The denoising loop every toy pipeline shares: latents (B, T, C, h, w) from noise, given token ids
         (B, L) and, for a model that takes one, a ``condition`` joined to the latents channel-wise.
 
         Classifier-free guidance runs the caption and the empty caption side by side; both keep the
-        condition (the frames a video must start from are not part of the prompt being guided)."""
+        condition (the frames a video must start from are not part of the prompt being guided).
+        ``callback(i, t, x_t, step)``, if given, sees every step: its index, timestep, the sample it starts
+        from and the scheduler's output (``pred_original_sample`` is the clean video predicted there)."""
         import torch
 
         from wmlib.plots import progress as bar
@@ -166,13 +175,16 @@ class ToyTextToVideoPipeline:
         if condition is not None and guided:
             condition = torch.cat([condition, condition])
         with torch.no_grad():
-            for t in bar(sched.timesteps, desc="denoising", show=progress):
+            for i, t in enumerate(bar(sched.timesteps, desc="denoising", show=progress)):
                 inp = torch.cat([x, x]) if guided else x
                 v = self.transformer(inp, both, torch.full((len(inp),), int(t), device=device), condition)
                 if guided:
                     cond, uncond = v.chunk(2)
                     v = uncond + guidance_scale * (cond - uncond)
-                x = sched.step(v, t, x).prev_sample
+                step = sched.step(v, t, x)
+                if callback is not None:
+                    callback(i, int(t), x, step)
+                x = step.prev_sample
         return x
 
     def first_frame_condition(self, first_frames, batch: int):
@@ -202,6 +214,15 @@ class ToyTextToVideoPipeline:
         condition[:, :c, C] = 1.0
         return condition
 
+    def condition(self, first_frames, batch: int):
+        """What the transformer gets beside the noisy latents: None for a caption-only model, else the
+        ``first_frame_condition`` of ``first_frames`` (None: no frames given, c = 0)."""
+        if self.first_frames:
+            return self.first_frame_condition(first_frames, batch)
+        if first_frames is not None:
+            raise ValueError("this model makes videos from a caption alone; it takes no first_frames")
+        return None
+
     def __call__(self, prompt: str | list[str], num_inference_steps: int = 25, guidance_scale: float = 4.0,
                  seed: int = 0, return_latents: bool = False, progress: bool = False, first_frames=None):
         """Frames (B, T, H, W, 3) float32 in [0, 1], one video per prompt (the same for the same seed).
@@ -212,12 +233,7 @@ class ToyTextToVideoPipeline:
         prompts = [prompt] if isinstance(prompt, str) else list(prompt)
         self.check_settings(prompts, num_inference_steps, guidance_scale)
         tokens = self.tokens(prompts)
-        if self.first_frames:
-            condition = self.first_frame_condition(first_frames, len(prompts))
-        elif first_frames is not None:
-            raise ValueError("this model makes videos from a caption alone; it takes no first_frames")
-        else:
-            condition = None
+        condition = self.condition(first_frames, len(prompts))
         latents = self.sample(tokens, condition, num_inference_steps, guidance_scale, seed, progress)
         frames = self.decode(latents)
         return (frames, latents) if return_latents else frames

@@ -326,7 +326,8 @@ def ship(args: argparse.Namespace, autoencoder, ae_report: dict, latents, wordin
             for p in module.parameters() if half else ():
                 p.copy_(p.half().float())
     pipe.save_pretrained(out, half=args.half)
-    control.save_pretrained(out, weights="control.safetensors", half=True)  # only a control: half size
+    # Only a control: half size, and with a frozen autoencoder (taken from elsewhere) it shares the model's.
+    control.save_pretrained(out, weights="control.safetensors", half=True, autoencoder=args.autoencoder is None)
 
     # Scores, on the device the model trained on (the same noise, drawn on the CPU, as anywhere else).
     t0 = time.time()

@@ -131,7 +131,8 @@ def _classes():
             B, T = latents.shape[:2]
             if self.condition_channels:
                 # image-to-video, as CogVideoX-I2V: the conditioning latents join the noisy ones channel-wise
-                condition = torch.zeros_like(latents) if condition is None else condition
+                if condition is None:  # nothing given: zeros, as in training when nothing is shown
+                    condition = latents.new_zeros(B, T, self.condition_channels, *latents.shape[3:])
                 latents = torch.cat([latents, condition], dim=2)
             elif condition is not None:
                 raise ValueError("this transformer was built without condition_channels; it takes no condition")
