@@ -38,7 +38,7 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              0.5, "a GPU for the vision and language model families (packaged encoders run on the CPU)", True, figure=2),
     Notebook("04_video_generation.ipynb", "Video generation",
              "Open up a video diffusion model and test whether it has learned the world's physics.",
-             2, "a CUDA GPU with 4 GB for CogVideoX-2b in float16 with CPU offload (about 12 GB without)", True,
+             2, "a CUDA GPU with 4 GB for CogVideoX-2b in float16 with sequential CPU offload and 16 GB of RAM (16 GB of GPU memory without)", True,
              figure=4),
     Notebook("05_frame2frame.ipynb", "Frame2Frame",
              "Edit an image by letting a video happen, and pick the frame where the edit is done.",
