@@ -18,3 +18,34 @@ def no_session_mode():
     modes.decide(None)
     yield
     modes.decide(None)
+
+
+# Tiny real models saved to a folder as if they came from the hub (wmlib.tiny): the real loading path's
+# tests (test_loading, and test_real_cuda on a GPU) load them from there.
+@pytest.fixture(scope="module")
+def clip_dir(tmp_path_factory):
+    from wmlib import tiny
+
+    folder = tmp_path_factory.mktemp("clip")
+    model, processor = tiny.clip()
+    model.save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def t2v_dir(tmp_path_factory):
+    from wmlib import tiny
+
+    folder = tmp_path_factory.mktemp("t2v")
+    tiny.cogvideox("text-to-video").save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def i2v_dir(tmp_path_factory):
+    from wmlib import tiny
+
+    folder = tmp_path_factory.mktemp("i2v")
+    tiny.cogvideox("image-to-video").save_pretrained(folder)
+    return folder

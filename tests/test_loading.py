@@ -8,32 +8,10 @@ import numpy as np
 import pytest
 
 import wmlib
-from wmlib import loading, registry, tiny
+from wmlib import loading, registry
 from wmlib.generation import OutOfMemory, generate
 from wmlib.loading import CannotLoad, ChecksumError
 
-
-@pytest.fixture(scope="module")
-def clip_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("clip")
-    model, processor = tiny.clip()
-    model.save_pretrained(folder)
-    processor.save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def t2v_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("t2v")
-    tiny.cogvideox("text-to-video").save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def i2v_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("i2v")
-    tiny.cogvideox("image-to-video").save_pretrained(folder)
-    return folder
 
 
 def test_clip_loads_from_a_local_copy_and_runs(clip_dir, capsys):

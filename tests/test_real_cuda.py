@@ -22,28 +22,6 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 GiB = 2**30
 
 
-@pytest.fixture(scope="module")
-def clip_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("clip")
-    model, processor = tiny.clip()
-    model.save_pretrained(folder)
-    processor.save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def t2v_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("t2v")
-    tiny.cogvideox("text-to-video").save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def i2v_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("i2v")
-    tiny.cogvideox("image-to-video").save_pretrained(folder)
-    return folder
-
 
 def test_the_machine_is_measured(capsys):
     major, minor = torch.cuda.get_device_capability(0)

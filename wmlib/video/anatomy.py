@@ -133,6 +133,20 @@ def attention_cost(tokens: int, hidden: int = 1920, layers: int = 30, heads: int
     return out
 
 
+def _recorder(keep_tensors: bool):
+    """An empty table of rows and the function that adds one: a stage, the shape of its tensor, the module
+    that made it and what it is (with ``keep_tensors``, a CPU copy of the tensor too)."""
+    rows: list[dict] = []
+
+    def record(stage: str, t, module: str, what: str) -> None:
+        row = {"stage": stage, "shape": tuple(t.shape), "module": module, "what": what}
+        if keep_tensors:
+            row["tensor"] = t.detach().float().cpu().clone()
+        rows.append(row)
+
+    return rows, record
+
+
 def walkthrough(pipe=None, num_frames: int = 9, height: int = 32, width: int = 32, prompt: str = DEFAULT_PROMPT,
                 seed: int = 0, timestep: int = 500, keep_tensors: bool = False) -> list[dict]:
     """One random clip through a CogVideoX text-to-video pipeline, one row per stage.
@@ -169,13 +183,7 @@ def walkthrough(pipe=None, num_frames: int = 9, height: int = 32, width: int = 3
     # CPU or on ``meta`` until a hook brings them to the GPU.
     device, dtype = model_device(pipe), transformer.dtype
     g = torch.Generator("cpu").manual_seed(seed)
-    rows: list[dict] = []
-
-    def record(stage: str, t, module: str, what: str) -> None:
-        row = {"stage": stage, "shape": tuple(t.shape), "module": module, "what": what}
-        if keep_tensors:
-            row["tensor"] = t.detach().float().cpu().clone()
-        rows.append(row)
+    rows, record = _recorder(keep_tensors)
 
     with torch.no_grad():
         pixels = (torch.rand(1, 3, num_frames, height, width, generator=g) * 2 - 1).to(device, vae.dtype)
@@ -278,13 +286,7 @@ def expert_adaln(pipe=None, seed: int = 0, timestep: int = 500, keep_tensors: bo
         raise ValueError(f"timestep must be a whole number in 0..{steps - 1}; got {timestep!r}")
     norm = transformer.transformer_blocks[0].norm1
     inner = norm.norm.normalized_shape[0]
-    rows: list[dict] = []
-
-    def record(stage: str, t, module: str, what: str) -> None:
-        row = {"stage": stage, "shape": tuple(t.shape), "module": module, "what": what}
-        if keep_tensors:
-            row["tensor"] = t.detach().float().cpu().clone()
-        rows.append(row)
+    rows, record = _recorder(keep_tensors)
 
     with torch.no_grad():
         t = torch.tensor([timestep], device=transformer.device)
