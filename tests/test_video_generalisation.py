@@ -54,6 +54,8 @@ def test_the_pipeline_continues_given_frames_and_refuses_others(tmp_path):
     c = pipe(PROMPTS, num_inference_steps=2, seed=1, return_latents=True)[1]
     assert a.shape == b.shape == c.shape == (2, 4, 4, 8, 8)
     assert not torch.allclose(a, b) and not torch.allclose(b, c)  # what is given changes the video
+    given = pipe.first_frame_condition(frames[:, :3], 2)[:, :3, :4]
+    assert torch.equal(a[:, :3], given) and not torch.equal(c[:, :3], given)  # the given frames open the video
     with pytest.raises(ValueError, match="continues 0 or 1 or 3"):
         pipe(PROMPTS, first_frames=frames[:, :2])
     with pytest.raises(ValueError, match=r"\[0, 1\]"):

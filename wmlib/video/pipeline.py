@@ -235,6 +235,11 @@ class ToyTextToVideoPipeline:
         tokens = self.tokens(prompts)
         condition = self.condition(first_frames, len(prompts))
         latents = self.sample(tokens, condition, num_inference_steps, guidance_scale, seed, progress)
+        if self.first_frames and first_frames is not None:
+            # The given frames are the video's first frames (as in Kang et al.'s evaluation): the model was
+            # trained to make only the others, and what it draws in their place is not part of its answer.
+            c = np.shape(first_frames)[1]
+            latents[:, :c] = condition[:, :c, :-1].to(latents.device)
         frames = self.decode(latents)
         return (frames, latents) if return_latents else frames
 
