@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     from wmlib import env
     from wmlib.registry import checkpoint_dir, get
     from wmlib.video import benchmark, physics
-    from wmlib.video.clips import gravity_px, render_clips, sample_clips
+    from wmlib.video.clips import gravity_px
     from wmlib.video.generalisation import continue_clips
     from wmlib.video.pipeline import ToyTextToVideoPipeline
     from wmlib.video.train import EVAL_SEED
@@ -55,24 +55,13 @@ def main(argv: list[str] | None = None) -> None:
     pipe = wmlib.load("toy-video", mode="toy")
     control = ToyTextToVideoPipeline.from_pretrained(checkpoint_dir(get("toy-video")), weights="control.safetensors")
     judge = physics.load_judge()
-    clips = {"id": sample_clips(args.n, seed=EVAL_SEED), "ood": sample_clips(args.n, seed=EVAL_SEED, throws="fast")}
-    truth = {k: render_clips(v) for k, v in clips.items()}
-    made = {c: continue_clips(pipe, clips["id"], c, truth["id"]) for c in (0, 1, 3)}
+    clips, truth = benchmark.held_out(args.n, EVAL_SEED)
+    conditioned, made = benchmark.conditioned(pipe, clips, truth, judge)
     groups = {"model": made[0], "control": continue_clips(control, clips["id"], 0, truth["id"]),
               **benchmark.controls(truth["id"], pipe.autoencoder)}
     figures = benchmark.measure(groups, clips["id"].attributes(), judge)
-    by_c = {f"c{c}": benchmark.continuation(made[c], clips["id"], c, judge) for c in (0, 1, 3)}
-    # In and out of distribution, with c = 3: the model, and the true videos through the autoencoder (the floor).
-    ood = continue_clips(pipe, clips["ood"], 3, truth["ood"])
-    floors = {k: benchmark.continuation(benchmark.controls(truth[k], pipe.autoencoder)["autoencoder"], clips[k], 3)
-              for k in clips}
-    by_c["c3"]["track_error_floor_px"] = floors["id"]["track_error_px"]
-    split = {}
-    for k, videos in (("id", made[3]), ("ood", ood)):
-        f = by_c["c3"] if k == "id" else benchmark.continuation(videos, clips[k], 3)
-        split[k] = {"velocity_error": f["velocity_error"], "velocity_error_ci": f["velocity_error_ci"],
-                    "gravity_ok": f["gravity_ok"], "gravity_ci": f["gravity_ci"], "track_error_px": f["track_error_px"],
-                    "floor_velocity_error": floors[k]["velocity_error"], "floor_velocity_error_ci": floors[k]["velocity_error_ci"]}
+    by_c = {k: conditioned[k] for k in ("c0", "c1", "c3")}
+    split = {k: conditioned[k] for k in ("id", "ood")}
     pipe(clips["id"].captions[:8])  # warm up
     t0 = time.perf_counter()
     pipe(clips["id"].captions[:8])

@@ -63,7 +63,7 @@ def train_variant(name: str, out: Path, extra: str, pool_file: str, budget: floa
     from wmlib import env
     from wmlib.video import transformer as tr_mod
     from wmlib.video.pipeline import ToyTextToVideoPipeline
-    from wmlib.video.train import ship, train_denoiser
+    from wmlib.video.train import parse_first_frames, ship, train_denoiser
 
     args = variant_args(name, out, extra)
     threads = env.set_threads(args.threads or 2)
@@ -74,7 +74,7 @@ def train_variant(name: str, out: Path, extra: str, pool_file: str, budget: floa
     autoencoder = ToyTextToVideoPipeline.from_pretrained(args.autoencoder).autoencoder.to(args.device)
 
     # Time 40 steps of a throw-away copy of the model, all variants at once, as they will train.
-    first = tuple(int(c) for c in args.first_frames.split(","))
+    first = parse_first_frames(args.first_frames)
     probe = tr_mod.build(64, latent_shape=tuple(latents.shape[2:]), text_length=32, width=args.width,
                          depth=args.depth, heads=args.width // 32, patch=args.patch, condition_channels=latents.shape[2] + 1)
     tokens = torch.zeros(len(latents), 1, 32, dtype=torch.long, device=args.device)

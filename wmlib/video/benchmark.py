@@ -98,3 +98,36 @@ def continuation(videos: np.ndarray, clips, c: int, judge=None, confidence: floa
         out[name] = _number(np.median(errors))
         out[name.removesuffix("_px") + "_ci"] = [_number(x) for x in median_interval(errors, confidence, seed=seed)]
     return out
+
+
+def held_out(n: int, seed: int) -> tuple[dict, dict]:
+    """``n`` held-out clips in distribution (``"id"``) and thrown faster than any training clip (``"ood"``),
+    both from clip seed ``seed``, and their true videos."""
+    from wmlib.video.clips import render_clips, sample_clips
+
+    clips = {"id": sample_clips(n, seed=seed), "ood": sample_clips(n, seed=seed, throws="fast")}
+    return clips, {k: render_clips(v) for k, v in clips.items()}
+
+
+def conditioned(pipe, clips: dict, truth: dict, judge=None, conditionings=(0, 1, 3), seed: int = 0):
+    """The figures of ``pipe`` continuing the held-out ``clips`` (from ``held_out``) from their first c true
+    frames: ``continuation`` for each c in ``conditionings`` (``"c0"``, ...), and with c = 3 the velocity
+    error in distribution and out (``"id"``, ``"ood"``), each beside its floor, the true videos through the
+    model's autoencoder. Returns (figures, the videos made in distribution for each c)."""
+    from wmlib.video.generalisation import continue_clips
+    from wmlib.video.physics import round_trip
+
+    made = {c: continue_clips(pipe, clips["id"], c, truth["id"], seed=seed) for c in conditionings}
+    out = {f"c{c}": continuation(made[c], clips["id"], c, judge) for c in conditionings}
+    if 3 not in conditionings:
+        return out, made
+    for k in ("id", "ood"):
+        videos = made[3] if k == "id" else continue_clips(pipe, clips[k], 3, truth[k], seed=seed)
+        f = out["c3"] if k == "id" else continuation(videos, clips[k], 3)
+        floor = continuation(round_trip(pipe.autoencoder, truth[k]), clips[k], 3)
+        out[k] = {"velocity_error": f["velocity_error"], "velocity_error_ci": f["velocity_error_ci"],
+                  "gravity_ok": f["gravity_ok"], "gravity_ci": f["gravity_ci"], "track_error_px": f["track_error_px"],
+                  "floor_velocity_error": floor["velocity_error"], "floor_velocity_error_ci": floor["velocity_error_ci"]}
+        if k == "id":
+            out["c3"]["track_error_floor_px"] = floor["track_error_px"]
+    return out, made

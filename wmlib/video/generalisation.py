@@ -9,14 +9,15 @@ close the gap. This module runs that test in the toy world:
 - ``continue_clips``: the model's videos of held-out clips, given their caption and first c frames;
 - ``track_error`` and ``velocity_error``: how far the tracked object is from the true continuation,
   at the last frame, and in its frame-to-frame velocity;
-- ``conditioning_figures``: all of it for c = 0, 1 and 3, in and out of the training distribution.
+- ``wmlib.video.benchmark.conditioned`` puts them together for c = 0, 1 and 3, in and out of the training
+  distribution.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from wmlib.video.clips import SIZE, Clips, background, render_clips, sample_clips, true_track
+from wmlib.video.clips import SIZE, Clips, background, render_clips, true_track
 
 
 def continue_clips(pipe, clips: Clips, c: int, truth: np.ndarray | None = None, seed: int = 0, batch: int = 64,
@@ -62,36 +63,3 @@ def velocity_error(xy: np.ndarray, found: np.ndarray, clips: Clips, c: int) -> n
     v_true = np.diff(true_track(clips), axis=1)[:, first - 1:]
     error = np.linalg.norm(v - v_true, axis=-1).mean(1)
     return np.where(found.all(1), error, LOST)
-
-
-def conditioning_figures(pipe, judge, n: int = 256, conditionings=(0, 1, 3), seed: int = 0,
-                         eval_seed: int = 777, **kwargs) -> dict:
-    """For each c in ``conditionings``: the physics and prompt shares of ``physics.evaluate`` (gravity
-    fitted on the made frames only) plus ``track_error_px`` (median) on ``n`` held-out clips; and, with
-    c = 3, ``velocity_error`` (median) in distribution (``"id"``) and on throws faster than any
-    training clip (``"ood"``), each beside the same figures for the true videos through nothing (the
-    tracker's floor)."""
-    from wmlib.video.physics import evaluate
-
-    out, made = {}, {}
-    held_out = {"id": sample_clips(n, seed=eval_seed), "ood": sample_clips(n, seed=eval_seed, throws="fast")}
-    truth = {k: render_clips(v) for k, v in held_out.items()}
-    for c in conditionings:
-        clips = held_out["id"]
-        videos = made[c] = continue_clips(pipe, clips, c, truth["id"], seed=seed, **kwargs)
-        result = evaluate(videos[:, c:] if c else videos, clips.attributes(), judge)
-        xy, found = tracks(videos)
-        out[f"c{c}"] = {k.removeprefix("share_"): round(float(v), 4) for k, v in result.items()
-                        if k.startswith("share_")} | {
-            "median_gravity": round(result["median_gravity"], 4),
-            "track_error_px": round(float(np.median(track_error(xy, found, clips))), 3)}
-    if 3 in conditionings:
-        for name, clips in held_out.items():
-            videos = made[3] if name == "id" else continue_clips(pipe, clips, 3, truth[name], seed=seed, **kwargs)
-            xy, found = tracks(videos)
-            xt, ft = tracks(truth[name])
-            g = evaluate(videos[:, 3:], clips.attributes())
-            out[name] = {"velocity_error": round(float(np.median(velocity_error(xy, found, clips, 3))), 4),
-                         "truth_velocity_error": round(float(np.median(velocity_error(xt, ft, clips, 3))), 4),
-                         "gravity_ok": round(g["share_gravity_ok"], 4)}
-    return out

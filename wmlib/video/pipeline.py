@@ -195,9 +195,9 @@ class ToyTextToVideoPipeline:
 
         C, h, w = self.transformer.latent_shape
         condition = torch.zeros(batch, self.frames, C + 1, h, w)
-        c = 0 if first_frames is None else np.shape(first_frames)[1] if np.ndim(first_frames) == 5 else -1
-        if c == -1:
+        if first_frames is not None and np.ndim(first_frames) != 5:
             raise ValueError(f"first_frames must be shaped (B, c, H, W, 3), got {np.shape(first_frames)}")
+        c = 0 if first_frames is None else np.shape(first_frames)[1]
         if c not in self.first_frames:
             raise ValueError(f"this model continues {' or '.join(map(str, self.first_frames))} given frames, not {c}")
         if c == 0:

@@ -224,6 +224,11 @@ def train_and_ship_judge(out: Path, seed: int, threads: int, start: float) -> di
     return manifest
 
 
+def parse_first_frames(text: str) -> tuple[int, ...]:
+    """``--first-frames`` ("0,1,3") as a tuple of ints; empty for a caption-only model."""
+    return tuple(int(c) for c in text.split(",") if c.strip())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m wmlib.video.train``."""
     parser = argparse.ArgumentParser(prog="python -m wmlib.video.train",
@@ -291,7 +296,7 @@ def ship(args: argparse.Namespace, autoencoder, ae_report: dict, latents, wordin
     from wmlib.video import physics
 
     out = args.out or Path("data/models/toy-t2v")
-    first_frames = tuple(int(c) for c in args.first_frames.split(",") if c.strip())
+    first_frames = parse_first_frames(args.first_frames)
     t0 = time.time()
     latent_scale = float(1 / latents.std())
     latents = latents * latent_scale
@@ -333,12 +338,11 @@ def ship(args: argparse.Namespace, autoencoder, ae_report: dict, latents, wordin
     t0 = time.time()
     judge = physics.load_judge()
     if first_frames:
-        from wmlib.video.generalisation import conditioning_figures
+        from wmlib.video.benchmark import conditioned, held_out
 
-        pipe.to(args.device)
-        control.to(args.device)
-        scores = {"model": conditioning_figures(pipe, judge, args.eval_n, first_frames),
-                  "control": conditioning_figures(control, judge, args.eval_n, first_frames)}
+        clips, truth = held_out(args.eval_n, EVAL_SEED)
+        scores = {name: conditioned(p.to(args.device), clips, truth, judge, first_frames)[0]
+                  for name, p in (("model", pipe), ("control", control))}
     else:
         scores = {"model": score(pipe, judge, args.eval_n), "control": score(control, judge, args.eval_n)}
     files = file_records(out)
