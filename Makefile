@@ -16,11 +16,12 @@ BROWSER_TEST_ARGS ?=
 # 10-40x slowdown of oversubscribed cores (shared/reference/environment.md, section 5.3).
 RUN_ENV := HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 
-.PHONY: help setup lab test test-min test-browser course student solutions notebooks kernel lock clean
+.PHONY: help setup lab test lint format test-min test-browser course student solutions notebooks kernel lock clean
 
 help:
 	@echo "make lab        set up, then open the course in JupyterLab"
-	@echo "make test       set up, then run the unit tests and every notebook (nbval)"
+	@echo "make test       set up, then lint (ruff), run the unit tests and every notebook (nbval)"
+	@echo "make lint       ruff's lint rules and format check; make format fixes what it can"
 	@echo "make test-min   in .venv-min, the oldest transformers, diffusers, accelerate and safetensors pyproject.toml"
 	@echo "                allows; then the tests that touch them"
 	@echo "make test-browser  set up, then run every notebook in JupyterLab in Chromium (needs: apt-get install chromium)"
@@ -49,8 +50,17 @@ kernel: $(STAMP)
 lab: kernel
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: $(STAMP)
+test: lint
 	$(RUN_ENV) $(BIN)/python -m pytest
+
+# ruff (configured in pyproject.toml): the lint rules and the formatting `make format` writes.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # The lower bounds pyproject.toml states for the libraries the real path stands on, installed in their own
 # environment, and the tests that use them. torch stays at CI's CPU build (constraints.txt): older torch wheels
@@ -78,18 +88,18 @@ test-browser: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m pytest browser_tests -p no:cacheprovider $(BROWSER_TEST_ARGS)
 
 course: $(STAMP)
-	$(BIN)/python -m wmlib.build course --out build --figures docs/figures
+	$(BIN)/python -m wmlib.course.build course --out build --figures docs/figures
 
 # Exercises are written once, in notebooks/, each solution between `### BEGIN SOLUTION: <task>` and
-# `### END SOLUTION` (wmlib.exercises).
+# `### END SOLUTION` (wmlib.course.exercises).
 student: $(STAMP)
-	$(BIN)/python -m wmlib.exercises student --out build/student
+	$(BIN)/python -m wmlib.course.exercises student --out build/student
 
 solutions: $(STAMP)
-	$(BIN)/python -m wmlib.exercises solutions --out build/solutions
+	$(BIN)/python -m wmlib.course.exercises solutions --out build/solutions
 
 notebooks: $(STAMP)
-	$(RUN_ENV) $(BIN)/python -m wmlib.build in-place
+	$(RUN_ENV) $(BIN)/python -m wmlib.course.build in-place
 
 lock: $(STAMP)
 	$(BIN)/python tools/lock_constraints.py

@@ -1,4 +1,4 @@
-"""Speed and memory of mutual k-NN alignment (``wmlib.alignment.mutual_knn``), on 2 threads.
+"""Speed and memory of mutual k-NN alignment (``wmlib.prh.alignment.mutual_knn``), on 2 threads.
 
     python benchmarks/alignment.py [--n 20000] [--dim 1024] [--threads 2]
 
@@ -21,7 +21,7 @@ PROBE = """
 import resource, sys, time
 import torch
 torch.set_num_threads({threads})
-from wmlib.alignment import mutual_knn
+from wmlib.prh.alignment import mutual_knn
 g = torch.Generator().manual_seed(0)
 a = torch.randn({n}, {dim}, generator=g)
 b = a + 2.0 * torch.randn({n}, {dim}, generator=g)  # related, not identical: a realistic overlap
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    from wmlib.alignment import mutual_knn
+    from wmlib.prh.alignment import mutual_knn
 
     g = torch.Generator().manual_seed(1)
     a = torch.randn(4096, args.dim, generator=g)

@@ -1,7 +1,7 @@
 """What the shipped toy CLIP scores, and how long it took to train.
 
-    python benchmarks/clip.py            # evaluate the shipped checkpoint (about half a minute)
-    python benchmarks/clip.py --retrain  # also train it again from scratch and time that (about 20 min)
+    python benchmarks/contrastive.py            # evaluate the shipped checkpoint (about half a minute)
+    python benchmarks/contrastive.py --retrain  # also train it again from scratch and time that (about 20 min)
 
 Prints zero-shot accuracy on shape, colour and size (1,000 held-out one-object scenes, prompt ensembles;
 goal >= 0.95 each), top-1 true-caption retrieval among 1,000 held-out scenes (goal >= 0.9 both ways),
@@ -42,13 +42,14 @@ def main() -> None:
     args = parser.parse_args()
 
     import wmlib
-    from wmlib import clip, env, registry
+    from wmlib import env, registry
+    from wmlib.clip import contrastive
 
     env.set_threads(2)
     model, proc = wmlib.load("toy-clip", mode="toy")
     manifest = registry.read_manifest(registry.checkpoint_dir(registry.get("toy-clip")))
     start = time.perf_counter()
-    scores = clip.evaluate(model, proc)
+    scores = contrastive.evaluate(model, proc)
     print(f"toy-clip: {manifest['parameters']:,} parameters; evaluated in {time.perf_counter() - start:.0f} s")
     report(scores, manifest)
     if scores != {k: manifest["scores"][k] for k in scores}:
@@ -59,7 +60,7 @@ def main() -> None:
         argv = command[command.index("train"):]
         argv[argv.index("--out") + 1] = str(out)
         start = time.perf_counter()
-        clip.main([*argv, "--threads", "2"])
+        contrastive.main([*argv, "--threads", "2"])
         print(f"retrained in {(time.perf_counter() - start) / 60:.1f} min (wall clock, with evaluation)")
         fresh = registry.read_manifest(out)
         print("the same weights as shipped:", fresh["files"]["model.safetensors"]["sha256"]

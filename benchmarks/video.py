@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     from wmlib import env
     from wmlib.registry import checkpoint_dir, get
     from wmlib.video import benchmark, physics
-    from wmlib.video.clips import gravity_px
+    from wmlib.world.studio import gravity_px
     from wmlib.video.generalisation import continue_clips
     from wmlib.video.pipeline import ToyTextToVideoPipeline
     from wmlib.video.train import EVAL_SEED

@@ -3,7 +3,7 @@ inline videos of the HTML copies load and play.
 
 The site is built here from the committed notebooks, which are already executed (``make course``
 executes them again first; that takes minutes and is the same code after it): an HTML copy of each
-(``wmlib.build.html_copy``) and the landing page (``wmlib.site.write_site``), served on a loopback port.
+(``wmlib.course.build.html_copy``) and the landing page (``wmlib.course.site.write_site``), served on a loopback port.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from conftest import NOTEBOOKS, OUT
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
-    from wmlib import build, site
+    from wmlib.course import build, site
 
     folder = tmp_path_factory.mktemp("site")
     seconds = {}

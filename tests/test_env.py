@@ -5,7 +5,7 @@ import time
 import pytest
 
 import wmlib
-from wmlib import env
+from wmlib import env, session
 
 
 @pytest.fixture(autouse=True)
@@ -184,7 +184,7 @@ def test_setup_refuses_an_unknown_mode_before_doing_anything(monkeypatch):
 
 def test_report_is_a_table_ending_with_the_mode(capsys, monkeypatch):
     monkeypatch.delenv("WMLIB_MODE", raising=False)
-    env.report()
+    session.report()
     lines = capsys.readouterr().out.splitlines()
     keys = [line.split("  ")[0].strip() for line in lines]
     for key in ["Python", "torch", "device", "dtype", "GPU", "GPU memory", "RAM", "free disk",

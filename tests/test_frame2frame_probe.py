@@ -6,7 +6,8 @@ import pytest
 from wmlib.frame2frame import probe as P
 from wmlib.frame2frame.edits import sample_edits, true_margins
 from wmlib.frame2frame.scorers import ToyScorer
-from wmlib.video.clips import background, render_clips
+from wmlib.video.clips import render_clips
+from wmlib.world.studio import background
 
 
 def test_positions_read_from_true_frames_are_within_a_few_centimetres():

@@ -19,41 +19,10 @@ def close_figures():
     plt.close("all")
 
 
-def test_show_projections_draws_all_six():
-    fig = plots.show_projections(sample_scenes(3, seed=0), i=1, caption="a small red ball.")
-    titles = [ax.get_title() for ax in fig.axes]
-    assert titles == ["camera image", "shadow on the wall", "depth", "occupancy (from above)",
-                      "LiDAR range image", "LiDAR points (from above)"]
-    assert "a small red ball." in fig._suptitle.get_text()
-
-
-def test_draw_cave_has_the_fire_objects_and_the_shadowed_wall():
-    scene = sample_scenes(1, seed=4, n_objects=2)
-    fig = plots.draw_cave(scene)
-    ax = fig.axes[0]
-    assert ax.name == "3d"
-    assert len(ax.collections) >= 2 + 1 + 2  # ground, wall, fire, two objects
-
-
 def test_frame_strip_picks_evenly_spaced_frames():
     video = np.random.default_rng(0).random((16, 8, 8, 3))
     fig = plots.frame_strip(video, n=4)
     assert [ax.get_title() for ax in fig.axes] == ["t = 0", "t = 5", "t = 10", "t = 15"]
-
-
-def test_video_html_embeds_a_small_looping_video():
-    scene = sample_scenes(1, seed=0, moving=True)
-    video = render_video(scene, simulate(scene, n_frames=12), "camera", 32)[0]
-    html = plots.video_html(video, fps=12).data
-    assert "base64," in html and "loop" in html
-    assert len(html) < 300_000
-    with pytest.raises(ValueError, match="max_kb"):
-        plots.video_html(video, max_kb=1)
-
-
-def test_video_html_accepts_greyscale_frames():
-    html = plots.video_html(np.random.default_rng(0).random((4, 16, 16))).data
-    assert "base64," in html
 
 
 # --- figures for the representation notebooks -------------------------------------------------------------
@@ -133,70 +102,11 @@ def test_similarity_matrix_annotates_only_small_matrices_and_centres_signed_ones
         plots.similarity_matrix(big, row_labels=["one"])
 
 
-def _offsets(ax):
-    return np.concatenate([np.stack(c._offsets3d, 1) for c in ax.collections if hasattr(c, "_offsets3d")])
-
-
-def test_sphere_points_normalises_colours_groups_and_connects_pairs():
-    points = np.random.default_rng(0).standard_normal((6, 3)) * 5
-    fig = plots.sphere_points(points, groups=["image"] * 3 + ["text"] * 3, labels=list("abcdef"),
-                              connect=[(0, 3), (1, 4), (2, 5)], title="meeting")
-    ax = fig.axes[0]
-    assert ax.name == "3d" and ax.get_title() == "meeting"
-    xyz = _offsets(ax)
-    assert xyz.shape == (6, 3) and np.allclose(np.linalg.norm(xyz, axis=1), 1)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["image", "text"]
-    assert len(ax.lines) == 3  # one arc per pair
-    arc = np.stack(ax.lines[0].get_data_3d(), 1)
-    assert np.allclose(np.linalg.norm(arc, axis=1), 1)  # arcs stay on the sphere
-    assert np.allclose(arc[[0, -1]], points[[0, 3]] / np.linalg.norm(points[[0, 3]], axis=1, keepdims=True))
-    assert sorted(t.get_text() for t in ax.texts) == list("abcdef")
-
-
-def test_sphere_points_projects_high_dimensional_points_with_pca():
-    import torch
-
-    x = torch.randn(20, 64)
-    fig = plots.sphere_points(x, title="CLIP embeddings")
-    ax = fig.axes[0]
-    assert "PCA" in ax.get_title() and "64-d" in ax.get_title() and "CLIP embeddings" in ax.get_title()
-    xyz = _offsets(ax)
-    assert xyz.shape == (20, 3) and np.allclose(np.linalg.norm(xyz, axis=1), 1)
-    y = plots.project_to_sphere(x)
-    assert y.shape == (20, 3) and np.allclose(np.linalg.norm(y, axis=1), 1)
-    assert np.allclose(y, xyz)
-    assert np.allclose(plots.project_to_sphere(x.numpy()), y)  # deterministic signs
-    assert plots.project_to_sphere(np.random.default_rng(0).random((2, 10))).shape == (2, 3)  # fewer points than dims
-    with pytest.raises(ValueError, match=r"\(N, 3\)"):
-        plots.sphere_points(np.ones((4, 2)))
-
-
-def test_alignment_matrix_names_both_axes_and_writes_every_score():
-    names = ["dinov2-b", "dinov2-l", "clip-b", "clip-l", "llama-7b"]
-    scores = np.random.default_rng(0).random((5, 5))
-    fig = plots.alignment_matrix(scores, names, title="mutual k-NN", vmin=0, vmax=1,
-                                 groups=["dino", "dino", "clip", "clip", "llama"])
-    ax, colorbar = fig.axes
-    assert [t.get_text() for t in ax.get_xticklabels()] == names
-    assert [t.get_text() for t in ax.get_yticklabels()] == names
-    assert ax.get_title() == "mutual k-NN" and colorbar.get_ylabel() == "alignment"
-    assert len(ax.texts) == 25 and ax.texts[1].get_text() == f"{scores[0, 1]:.2f}"
-    assert ax.images[0].get_clim() == (0, 1)
-    separators = [ln for ln in ax.lines if ln.get_gid() == "family"]
-    assert len(separators) == 4  # two family changes, a horizontal and a vertical line each
-    with pytest.raises(ValueError, match="square"):
-        plots.alignment_matrix(scores[:, :4], names)
-    with pytest.raises(ValueError, match="names"):
-        plots.alignment_matrix(scores, names[:4])
-
-
 def test_figures_take_tensors_with_grad():
     import torch
 
     sim = torch.rand(3, 3, requires_grad=True)
     assert len(plots.similarity_matrix(sim).axes) == 2
-    assert len(plots.alignment_matrix(sim, list("abc")).axes) == 2
-    assert len(plots.sphere_points(torch.randn(4, 3, requires_grad=True)).axes) == 1
     assert len(plots.similarity_matrix(sim.to(torch.bfloat16)).axes) == 2
     assert len(plots.frame_strip(torch.rand(6, 3, 8, 8), n=3).axes) == 3  # (T, C, H, W) video
 
@@ -260,50 +170,15 @@ def test_show_video_takes_greyscale_and_channel_first_tensors():
         assert "image/png" in plots.show_video(video)._repr_mimebundle_()
 
 
-def test_progress_wraps_tqdm_and_honours_tqdm_disable(monkeypatch):
-    monkeypatch.setenv("TQDM_DISABLE", "1")
-    bar = plots.progress(range(3), desc="steps")
-    assert bar.disable and list(bar) == [0, 1, 2]
-    assert not plots.progress(range(3), disable=False, file=__import__("io").StringIO()).disable
-    monkeypatch.delenv("TQDM_DISABLE")
-    bar = plots.progress(range(3), file=__import__("io").StringIO())
-    assert not bar.disable and list(bar) == [0, 1, 2]
-
-
 def test_importing_plots_imports_neither_matplotlib_nor_torch():
     import subprocess
     import sys
 
     code = ("import sys, wmlib.plots; print('matplotlib' in sys.modules); "
-            "wmlib.plots._to_numpy([1.0]); print('torch' in sys.modules)")
+            "wmlib.plots.as_numpy([1.0]); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code],
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
-
-
-def test_cave_explorer_sliders_cover_the_world_and_redraw():
-    import ipywidgets as widgets
-
-    scene = sample_scenes(1, seed=2, n_objects=1)
-    box = plots.cave_explorer(scene, size=32)
-    sliders = [w for row in box.children[0].children for w in row.children]
-    assert [s.description for s in sliders] == ["fire x", "fire height", "object x", "object height", "object depth"]
-    assert isinstance(box.children[1], widgets.Output)
-    from wmlib.world.scene import LIGHT_RANGE
-
-    assert (sliders[0].min, sliders[0].max) == LIGHT_RANGE["x"]  # the fire stays where the world allows
-    for s in sliders:  # every slider redraws without error, at both ends of its range
-        s.value = s.min
-        s.value = s.max
-
-
-def test_fire_sweep_moves_the_shadow_only():
-    scene = sample_scenes(1, seed=2, n_objects=1)
-    fig = plots.fire_sweep(scene, fire_x=(-0.8, 0.8), size=32)
-    walls = [ax.images[0].get_array() for ax in fig.axes[2:]]
-    cameras = [ax.images[0].get_array() for ax in fig.axes[:2]]
-    assert np.abs(np.asarray(walls[0]) - np.asarray(walls[1])).max() > 0.3  # the shadow moved
-    assert len(cameras) == 2 and "fire at x = -0.80" in fig.axes[0].get_title()
 
 
 def test_score_table_annotates_every_cell():
@@ -332,6 +207,20 @@ def test_video_grid_tiles_videos_in_step():
         plots.video_grid(videos[0])
 
 
-def test_progress_show_false_hides_the_bar():
-    bar = plots.progress(range(3), show=False)
-    assert bar.disable and list(bar) == [0, 1, 2]
+@pytest.mark.parametrize("shape, dims, size", [((4, 8, 8, 3), "THWC", None), ((2, 4, 8, 8, 3), "BTHWC", 8),
+                                               ((8, 8, 3), "HWC", None), ((5, 2, 8, 8, 3), "...HWC", None)])
+def test_as_frames_accepts_rgb_frames_laid_out_as_asked(shape, dims, size):
+    frames = plots.as_frames(np.zeros(shape, np.float64), dims, size)
+    assert frames.dtype == np.float32 and frames.shape == shape
+
+
+@pytest.mark.parametrize("shape, dims, size, message", [
+    ((4, 8, 8), "THWC", None, r"\(T, H, W, 3\) \(RGB\), got \(4, 8, 8\)"),
+    ((4, 8, 8, 3), "BTHWC", None, r"\(B, T, H, W, 3\)"),
+    ((2, 4, 8, 8, 3), "BTHWC", 32, r"\(B, T, 32, 32, 3\)"),
+    ((8, 3), "...HWC", None, r"\(\.\.\., H, W, 3\)"),
+])
+def test_as_frames_says_what_shape_it_wanted(shape, dims, size, message):
+    with pytest.raises(ValueError, match=message):
+        plots.as_frames(np.zeros(shape), dims, size)
+

@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import wmlib  # noqa: E402
-from wmlib import env, tiny  # noqa: E402
+from wmlib import env, session, tiny  # noqa: E402
 from wmlib.preflight import Machine  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (this runs the real path on one)")
@@ -34,7 +34,7 @@ def test_the_machine_is_measured(capsys):
     assert here.bf16 == (major >= 8) == env.native_bf16()
     assert env.default_dtype("cuda") == (torch.bfloat16 if major >= 8 else torch.float16)
     assert free - 0.5 <= here.gpu_gb <= total
-    env.report()
+    session.report()
     assert "dtype" in capsys.readouterr().out
 
 
@@ -71,22 +71,22 @@ def test_setup_real_decides_and_load_honours_it():
 
 
 def test_real_clip_on_the_gpu_gets_its_inputs_there(clip_dir):
-    from wmlib import clip
+    from wmlib.clip import contrastive
     from wmlib.frame2frame.scorers import ClipScorer
 
     model, proc = wmlib.load("clip", mode="real", source=clip_dir)
     assert next(model.parameters()).device.type == "cuda" and model.dtype == torch.float16
     images = [np.random.default_rng(i).integers(0, 255, (40, 48, 3), dtype=np.uint8) for i in range(3)]
     texts = ["a red ball", "a blue cube", "a cat"]
-    sim = clip.similarity(model, proc, images, texts)
+    sim = contrastive.similarity(model, proc, images, texts)
     assert sim.shape == (3, 3) and sim.device.type == "cpu" and sim.dtype == torch.float32
     reference_model, _ = tiny.clip()  # the same weights, in float32 on the CPU
-    assert torch.allclose(sim, clip.similarity(reference_model, proc, images, texts), atol=2e-2)
+    assert torch.allclose(sim, contrastive.similarity(reference_model, proc, images, texts), atol=2e-2)
     scorer = ClipScorer(model, proc)
     frames = np.stack(images[:2]).astype(np.float32) / 255
     assert scorer.text_scores(frames, "a red ball").shape == (2,)
     assert scorer.image_similarity(frames, frames[0]).shape == (2,)
-    assert clip.embed(model, proc, texts=texts).device.type == "cpu"
+    assert contrastive.embed(model, proc, texts=texts).device.type == "cpu"
 
 
 def test_text_to_video_loads_on_the_gpu_in_its_dtype_and_generates(t2v_dir):

@@ -42,18 +42,18 @@ def inputs_seen_by(model):
 
 def test_clip_similarity_sends_its_inputs_to_the_models_device():
     """A model on ``meta`` stands in for one on a GPU: a CPU input into it is the bug."""
-    from wmlib import clip
+    from wmlib.clip import contrastive
 
     model, proc = tiny.clip()
     model = model.to("meta")
     seen = inputs_seen_by(model)
     with pytest.raises(Reached):
-        clip.similarity(model, proc, [np.zeros((32, 32, 3), np.uint8)] * 2, ["a red ball", "a cat"])
+        contrastive.similarity(model, proc, [np.zeros((32, 32, 3), np.uint8)] * 2, ["a red ball", "a cat"])
     assert seen and set(seen) == {"meta"}
 
 
 def test_clip_scorer_and_embed_send_their_inputs_to_the_models_device():
-    from wmlib import clip
+    from wmlib.clip import contrastive
     from wmlib.frame2frame.scorers import ClipScorer
 
     model, proc = tiny.clip()
@@ -70,17 +70,17 @@ def test_clip_scorer_and_embed_send_their_inputs_to_the_models_device():
     with pytest.raises(Reached):
         ClipScorer(model, proc).text_scores(np.zeros((1, 32, 32, 3), np.float32), "a red ball")
     with pytest.raises(Reached):
-        clip.embed(model, proc, texts=["a red ball"])
+        contrastive.embed(model, proc, texts=["a red ball"])
     with pytest.raises(Reached):
-        clip.embed(model, proc, images=np.zeros((1, 32, 32, 3), np.uint8))
+        contrastive.embed(model, proc, images=np.zeros((1, 32, 32, 3), np.uint8))
     assert seen and set(seen) == {"meta"}
 
 
 def test_similarity_comes_back_on_the_cpu_in_float32():
-    from wmlib import clip
+    from wmlib.clip import contrastive
 
     model, proc = tiny.clip()
-    sim = clip.similarity(model.half(), proc, [np.zeros((32, 32, 3), np.uint8)] * 3, ["a red ball", "a cat"])
+    sim = contrastive.similarity(model.half(), proc, [np.zeros((32, 32, 3), np.uint8)] * 3, ["a red ball", "a cat"])
     assert sim.shape == (3, 2) and sim.device.type == "cpu" and str(sim.dtype) == "torch.float32"
 
 

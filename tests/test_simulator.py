@@ -14,8 +14,8 @@ from wmlib.simulator import model as M
 from wmlib.simulator import planning as P
 from wmlib.simulator import play
 from wmlib.simulator import train as TR
-from wmlib.video.clips import VIEW_TOP, background, gravity_px
-from wmlib.video.physics import track
+from wmlib.world.studio import VIEW_TOP, background, gravity_px
+from wmlib.world.tracker import track
 from wmlib.world.actions import ACTIONS
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from wmlib.video import benchmark as B
-from wmlib.video.clips import gravity_px, render_clips, sample_clips
+from wmlib.video.clips import render_clips, sample_clips
+from wmlib.world.studio import gravity_px
 
 
 def fake_result(n=100, seed=0):

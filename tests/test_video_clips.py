@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from wmlib.video import clips as C
+from wmlib.world import studio
 
 
 def test_clips_are_deterministic_in_view_and_captioned():
@@ -21,7 +22,7 @@ def test_rendered_object_follows_the_true_track():
     clips = C.sample_clips(10, seed=0)
     video = C.render_clips(clips)
     assert video.shape == (10, C.FRAMES, C.SIZE, C.SIZE, 3) and video.min() >= 0 and video.max() <= 1
-    bg = C.background()
+    bg = studio.background()
     diff = np.abs(video - bg).sum(-1)
     rows, cols = np.mgrid[:C.SIZE, :C.SIZE]
     track = C.true_track(clips)
@@ -44,7 +45,7 @@ def test_gravity_in_pixels_matches_the_true_track():
         if end >= 4:
             t = np.arange(end)
             g = 2 * np.polyfit(t, rows[i, :end], 2)[0]  # rows grow downward
-            assert g == pytest.approx(C.gravity_px(), rel=1e-3)
+            assert g == pytest.approx(studio.gravity_px(), rel=1e-3)
 
 
 def test_tokenize_pads_and_refuses():

@@ -8,12 +8,12 @@ One module per idea of the course (more arrive with each notebook) plus the plum
 - ``wmlib.env``:    device, memory, disk, Colab, model hub, seeds, threads, ``report()``
 - ``wmlib.modes``:  the ``auto`` / ``toy`` / ``real`` switch
 - ``wmlib.load`` / ``wmlib.preflight``: models from the registry (``wmlib.registry``), planned to fit
-- ``wmlib.course``: the map of the notebooks and their Colab setup cell; ``wmlib.build`` runs them
+- ``wmlib.course.contents``: the map of the notebooks and their Colab setup cell; ``wmlib.course.build`` runs them
 
 Importing wmlib is fast: torch, transformers and diffusers are imported only where used.
 """
 
-from wmlib.env import setup
+from wmlib.session import setup
 from wmlib.loading import CannotLoad, load
 from wmlib.modes import MODES, ModeError, get_mode, resolve_mode
 from wmlib.preflight import preflight

@@ -2,7 +2,7 @@
 
 import sys
 
-from wmlib.env import report
+from wmlib.session import report
 from wmlib.modes import ModeError
 
 try:

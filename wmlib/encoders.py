@@ -62,7 +62,7 @@ def _batches(n: int, batch_size: int, progress: bool, desc: str):
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     starts = range(0, n, batch_size)
     if progress:
-        from wmlib.plots import progress as bar
+        from wmlib.progress import progress as bar
 
         return bar(starts, desc=desc, unit="batch", total=len(starts))
     return starts

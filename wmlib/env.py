@@ -1,13 +1,12 @@
 """The machine the course runs on: device, memory, disk, Colab, the model hub, seeds, threads.
 
-Everything here is cheap to import; torch is imported only by the functions that need it.
-``report()`` prints it all as a small table and says which mode ``auto`` resolves to and why.
+Everything here is cheap to import; torch is imported only by the functions that need it. Nothing here
+knows about modes or lessons: ``wmlib.session`` puts these facts together for ``setup()`` and ``report()``.
 """
 
 from __future__ import annotations
 
 import os
-import platform
 import random
 import shutil
 import socket
@@ -235,64 +234,3 @@ def set_threads(n: int | None = None) -> int:
         raise ValueError(f"threads must be at least 1, got {n}")
     torch.set_num_threads(n)
     return n
-
-
-# --- putting it together ---------------------------------------------------------------------
-
-def setup(mode: str | None = None, seed: int = 0, threads: int | None = None) -> str:
-    """Start a notebook: check and resolve the mode, set threads, seed everything.
-
-    ``mode`` is the notebook's ``MODE`` parameter; None reads ``$WMLIB_MODE`` (default ``auto``). The
-    resolved mode becomes this session's: every later ``wmlib.load`` without a ``mode`` honours it, so in
-    ``real`` a model that cannot load here is refused in one sentence instead of replaced by a toy.
-    Prints one line saying what was chosen and why; returns the resolved mode, ``"toy"`` or ``"real"``.
-    """
-    from wmlib import modes
-
-    previous, modes._session = modes._session, None  # a second setup in the same kernel decides afresh
-    try:
-        resolution = modes.resolve_mode(mode)  # raises on an unknown mode before anything else happens
-    except modes.ModeError:
-        modes.decide(previous)  # a refused mode leaves the session's decision as it was
-        raise
-    modes.decide(resolution)
-    n = set_threads(threads)
-    seed_everything(seed)
-    print(f"Mode {resolution}. Seed {seed}, {n} torch thread{'s' if n != 1 else ''}.")
-    return resolution.mode
-
-
-def info(mode: str | None = None) -> dict[str, str]:
-    """Everything ``report()`` shows, as strings keyed by row name."""
-    import torch
-
-    from wmlib import __version__
-    from wmlib.modes import resolve_mode
-
-    dev = device()
-    g = gpu()
-    total, avail = ram_gb()
-    hub = hub_status()
-    return {
-        "Python": f"{platform.python_version()} ({platform.system()} {platform.machine()})",
-        "wmlib": __version__,
-        "torch": torch.__version__,
-        "device": dev,
-        "dtype": str(default_dtype(dev)).replace("torch.", ""),
-        "GPU": g.name if g else "none",
-        "GPU memory": f"{g.total_gb:.1f} GiB total, {g.free_gb:.1f} GiB free" if g else "none",
-        "RAM": f"{total:.1f} GiB total" + (f", {avail:.1f} GiB available" if avail is not None else ""),
-        "free disk": f"{free_disk_gb():.1f} GiB (for the model cache)",
-        "CPU cores": f"{cpu_count()} (torch uses {torch.get_num_threads()} thread"
-                     f"{'s' if torch.get_num_threads() != 1 else ''})",
-        "Colab": "yes" if in_colab() else "no",
-        "model hub": ("reachable" if hub.reachable else "unreachable") + f" ({hub.reason})",
-        "mode": str(resolve_mode(mode, device=dev, hub_reachable=hub.reachable, hub_reason=hub.reason)),
-    }
-
-
-def report(mode: str | None = None) -> None:
-    """Print the environment as a small table, ending with the mode ``auto`` resolves to and why."""
-    rows = info(mode)
-    width = max(map(len, rows))
-    print("\n".join(f"{key:<{width}}  {value}" for key, value in rows.items()))

@@ -33,6 +33,11 @@ def decide(resolution: "Resolution | None") -> None:
     _session = resolution
 
 
+def decided() -> "Resolution | None":
+    """This session's decision (what ``wmlib.setup`` recorded), or None before ``setup`` runs."""
+    return _session
+
+
 def get_mode(mode: str | None = None) -> str:
     """The requested mode: ``mode`` if given, else the mode ``setup`` decided for this session, else
     ``$WMLIB_MODE``, else ``"auto"``.

@@ -176,7 +176,7 @@ HUB: dict[str, HubModel] = {m.name: m for m in [
 
 OFFLINE: dict[str, OfflineModel] = {m.name: m for m in [
     OfflineModel("toy-clip", "clip", "data/models/toy-clip", "a CLIP trained from scratch on the toy world",
-                 loader="wmlib.clip.ToyCLIPModel", processor="transformers.CLIPProcessor"),
+                 loader="wmlib.clip.contrastive.ToyCLIPModel", processor="transformers.CLIPProcessor"),
     OfflineModel("toy-t2v", "text-to-video", "data/models/toy-t2v",
                  "the first text-to-video model of the toy world (its frame autoencoder serves toy-video)",
                  loader="wmlib.video.pipeline.ToyTextToVideoPipeline"),

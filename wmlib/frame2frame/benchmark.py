@@ -62,7 +62,7 @@ def measure(frame: np.ndarray, source: np.ndarray, scorer: ToyScorer, target: st
 def generate(pipe, images, prompts: list[str], batch: int = 40, seed: int = 0, progress: bool = True,
              **kwargs) -> np.ndarray:
     """Videos for many (image, prompt) pairs, ``batch`` at a time (``images`` None: from the prompt alone)."""
-    from wmlib.plots import progress as bar
+    from wmlib.progress import progress as bar
 
     out = []
     for i in bar(range(0, len(prompts), batch), desc="generating", show=progress):

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wmlib.video.clips import DEPTH, FPS, FRAMES, LIGHT, VIEW_TOP, VIEW_X
+from wmlib.world.studio import DEPTH, FPS, FRAMES, LIGHT, VIEW_TOP, VIEW_X
 from wmlib.world.physics import Trajectory, simulate
 from wmlib.world.scene import (COLOUR_NAMES, COLOUR_RGB, FRICTION, GRAVITY, MAX_OBJECTS, RESTITUTION, SHAPES,
                                SIZE_RADIUS, SIZES, Scene)

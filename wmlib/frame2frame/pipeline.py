@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wmlib.video.clips import SIZE
+from wmlib.world.studio import SIZE
 from wmlib.video.pipeline import ToyTextToVideoPipeline
 
 

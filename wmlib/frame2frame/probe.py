@@ -12,53 +12,37 @@ from __future__ import annotations
 
 import numpy as np
 
-from wmlib.video.clips import CAMERA, DEPTH, SIZE, background
+from wmlib.plots import as_frames
 from wmlib.world.scene import COLOUR_RGB, SIZE_RADIUS
-
-THRESHOLD = 0.25   # summed RGB difference from the background that counts as "object" (as in video.physics)
-MIN_PIXELS = 3
+from wmlib.world.studio import CAMERA, DEPTH, SIZE
+from wmlib.world.tracker import THRESHOLD, difference, largest_blob
 
 
 def _check_frames(frames) -> np.ndarray:
     frames = np.asarray(frames, np.float32)
-    if frames.ndim == 3:
-        frames = frames[None]
-    if frames.ndim != 4 or frames.shape[-1] != 3:
-        raise ValueError(f"frames must have shape (T, H, W, 3) or (H, W, 3) (RGB), got {frames.shape}")
-    return frames
+    return as_frames(frames[None] if frames.ndim == 3 else frames, "THWC")
 
 
 def locate(frames, colours: list[int], bg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each object's centre in each frame: ((T, K, 2) (column, row) in pixels, NaN where not found,
     (T, K) bool found). ``colours``: the colour index of each of the K objects to look for."""
-    from scipy.ndimage import label
-
     frames = _check_frames(frames)
-    bg = background() if bg is None else bg
     colours = list(colours)
     if not colours:
         raise ValueError("give the colour of at least one object to look for")
     rgb = COLOUR_RGB[colours]
     rgb = rgb / np.linalg.norm(rgb, axis=1, keepdims=True)
-    diff = np.abs(frames - bg).sum(-1)
+    diff = difference(frames, bg)
     norm = np.linalg.norm(frames, axis=-1, keepdims=True) + 1e-6
     owner = np.argmax((frames / norm) @ rgb.T, axis=-1)  # (T, H, W): the closest colour by angle
-    rows, cols = np.mgrid[:frames.shape[1], :frames.shape[2]]
     xy = np.full((len(frames), len(colours), 2), np.nan)
     found = np.zeros((len(frames), len(colours)), bool)
     for t in range(len(frames)):
         moving = diff[t] > THRESHOLD
         for k in range(len(colours)):
-            blobs, n = label(moving & (owner[t] == k))
-            if n == 0:
-                continue
-            sizes = np.bincount(blobs.ravel())[1:]
-            j = int(np.argmax(sizes)) + 1
-            if sizes[j - 1] < MIN_PIXELS:
-                continue
-            w = np.where(blobs == j, diff[t], 0.0)
-            xy[t, k] = [(w * cols).sum() / w.sum(), (w * rows).sum() / w.sum()]
-            found[t, k] = True
+            centre = largest_blob(moving & (owner[t] == k), diff[t])
+            if centre is not None:
+                xy[t, k], found[t, k] = centre, True
     return xy, found
 
 

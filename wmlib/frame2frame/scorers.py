@@ -84,7 +84,7 @@ class ClipScorer:
     def _images(self, frames):
         import torch
 
-        from wmlib.clip import _tensor
+        from wmlib.clip.contrastive import _tensor
         from wmlib.env import to_model
 
         pixels = self.processor(images=list((_frames(frames) * 255).round().astype(np.uint8)), return_tensors="pt")
@@ -95,7 +95,7 @@ class ClipScorer:
     def text_scores(self, frames, caption: str) -> np.ndarray:
         import torch
 
-        from wmlib.clip import _tensor
+        from wmlib.clip.contrastive import _tensor
         from wmlib.env import to_model
 
         if not isinstance(caption, str) or not caption.strip():

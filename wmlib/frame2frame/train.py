@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     from wmlib.loading import file_records
     from wmlib.video import autoencoder as ae_mod
     from wmlib.video import transformer as tr_mod
-    from wmlib.video.clips import background, build_vocabulary, render_clips, tokenize, words
+    from wmlib.video.clips import build_vocabulary, render_clips, tokenize, words
+    from wmlib.world.studio import background
 
     threads = env.set_threads(args.threads)
     env.seed_everything(args.seed)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wmlib.video.clips import CAMERA, FPS, SIZE, one_object_scenes, render_frames
+from wmlib.world.studio import CAMERA, FPS, SIZE, one_object_scenes, render_frames
 from wmlib.world import render as R
 from wmlib.world.actions import Actions, random_actions, rollout
 from wmlib.world.physics import Trajectory

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from wmlib.simulator.episodes import act, sample_episodes, sample_starts
-from wmlib.video.clips import gravity_px
+from wmlib.world.studio import gravity_px
 from wmlib.world.actions import Actions
 from wmlib.world.scene import RESTITUTION
 
@@ -51,7 +51,7 @@ def position_error(imagined: np.ndarray, frames: np.ndarray) -> dict[str, np.nda
     """Where the model puts the object against where it is: the mean distance (pixels) between the
     tracked centres at each step ahead, over the rollouts where the object was found (for the model
     and for holding the last real frame still)."""
-    from wmlib.video.physics import track
+    from wmlib.world.tracker import track
 
     truth = frames[:, 2:2 + imagined.shape[1]]
     centre = lambda videos: np.stack([track(v)[0] for v in videos])  # noqa: E731  (B, T, 2), NaN if lost
@@ -71,14 +71,16 @@ def throws(n: int = 200, seed: int = SEED + 1):
 
 def gravity(videos: np.ndarray) -> np.ndarray:
     """Gravity (px/frame²) fitted on each video (B, T, H, W, 3); NaN where it cannot be read."""
-    from wmlib.video.physics import fit_gravity, track
+    from wmlib.video.physics import fit_gravity
+    from wmlib.world.tracker import track
 
     return np.array([fit_gravity(*track(v)) for v in videos])
 
 
 def restitution(videos: np.ndarray) -> np.ndarray:
     """The restitution of the first bounce fitted on each video; NaN where there is no measurable bounce."""
-    from wmlib.video.physics import fit_restitution, track
+    from wmlib.video.physics import fit_restitution
+    from wmlib.world.tracker import track
 
     return np.array([fit_restitution(*track(v)) for v in videos])
 
@@ -95,7 +97,8 @@ def permanence(videos: np.ndarray, colour: np.ndarray, judge=None) -> dict[str, 
     named right at each step."""
     import torch
 
-    from wmlib.video.physics import load_judge, track
+    from wmlib.video.physics import load_judge
+    from wmlib.world.tracker import track
 
     judge = load_judge() if judge is None else judge
     found = np.array([track(v)[1].all() for v in videos])

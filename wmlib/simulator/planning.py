@@ -93,7 +93,7 @@ class LearnedWorld:
         ``frames``: the last two real frames (2, H, W, 3); the true ``scene`` is not looked at."""
         import torch
 
-        from wmlib.video.physics import track
+        from wmlib.world.tracker import track
 
         n = len(u)
         with torch.no_grad():
@@ -135,7 +135,7 @@ def cem(world, scene: Scene, frames: np.ndarray, target: float, horizon: int, rn
 
 def run_planner(world, tasks: Tasks, replan: int = 4, seed: int = 0, progress: bool = False, **cem_options) -> dict:
     """Each task played in the true world by an agent planning with ``world``: final x and success."""
-    from wmlib.plots import progress as bar
+    from wmlib.progress import progress as bar
 
     rng = np.random.default_rng(seed)
     final = np.empty(len(tasks))

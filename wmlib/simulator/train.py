@@ -40,7 +40,7 @@ def train_dynamics(model, codes, actions, steps: int = 3000, batch_size: int = 3
     steps, so it rises when the unroll grows). The autoencoder is not touched."""
     import torch
 
-    from wmlib.plots import progress as bar
+    from wmlib.progress import progress as bar
 
     codes, actions = torch.as_tensor(codes), torch.as_tensor(actions)
     N, T = codes.shape[:2]
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     from wmlib.simulator.episodes import sample_episodes
     from wmlib.simulator.model import WorldModel, build
     from wmlib.video import autoencoder as ae_mod
-    from wmlib.video.clips import background
+    from wmlib.world.studio import background
 
     threads = env.set_threads(args.threads)
     if args.score_only:

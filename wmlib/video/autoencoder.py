@@ -89,7 +89,7 @@ def train(model, frames: "torch.Tensor", background: "torch.Tensor", steps: int 
 
     import torch
 
-    from wmlib.plots import progress as bar
+    from wmlib.progress import progress as bar
 
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from wmlib.plots import as_frames
+
 if TYPE_CHECKING:
     import torch
 
@@ -64,9 +66,7 @@ def encode(pipe, videos: np.ndarray) -> "torch.Tensor":
     pipeline's autoencoder, frame by frame, times its ``latent_scale`` (the inverse of ``pipe.decode``)."""
     import torch
 
-    videos = np.asarray(videos, np.float32)
-    if videos.ndim != 5 or videos.shape[-1] != 3:
-        raise ValueError(f"videos must have shape (B, T, H, W, 3), got {videos.shape}")
+    videos = as_frames(videos, "BTHWC")
     B, T = videos.shape[:2]
     x = torch.from_numpy(np.ascontiguousarray(videos)).flatten(0, 1).permute(0, 3, 1, 2)
     with torch.no_grad():

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from wmlib.video.clips import SIZE, Clips, background, render_clips, true_track
+from wmlib.video.clips import Clips, render_clips, true_track
+from wmlib.world.studio import SIZE, background
 
 
 def continue_clips(pipe, clips: Clips, c: int, truth: np.ndarray | None = None, seed: int = 0, batch: int = 64,
@@ -36,7 +37,7 @@ def continue_clips(pipe, clips: Clips, c: int, truth: np.ndarray | None = None, 
 
 def tracks(videos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The tracked object in every frame of every video: (B, T, 2) pixel positions and (B, T) found."""
-    from wmlib.video.physics import track
+    from wmlib.world.tracker import track
 
     bg = background()
     pairs = [track(v, bg) for v in np.asarray(videos, np.float32)]

@@ -1,8 +1,7 @@
 """Has a video model learned the world's physics? Measure its videos the way one measures a real one.
 
-- ``track``: where the object is in every frame (the largest blob that differs from the empty
-  background, its centroid weighted by how much it differs; a bare centroid of bright pixels breaks on
-  a generated video's faint noise, see ``video_feasibility.md``).
+- ``track`` (from ``wmlib.world.tracker``): where the object is in every frame, the largest blob that
+  differs from the empty background.
 - ``fit_gravity``: find the bounces (the height's second difference jumps up) and fit
   ``y = y0 + v t - g t²/2`` on the first bounce-free stretch of at least 5 frames.
 - ``Judge``: a small CNN that names the object's colour, shape and size in a frame, looking at a window
@@ -22,41 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from wmlib.video.clips import SIZE, background, gravity_px
+from wmlib.plots import as_frames
+from wmlib.world.studio import SIZE, background, gravity_px
+from wmlib.world.tracker import THRESHOLD
+from wmlib.world.tracker import track
 from wmlib.world.scene import RESTITUTION
 
-THRESHOLD = 0.25   # summed RGB difference from the background that counts as "object"
-MIN_PIXELS = 3     # a smaller blob is noise
 BOUNCE_KICK = 1.0  # px/frame²: a jump of the height's second difference above this is a bounce
 MIN_SEGMENT = 5    # frames: the shortest bounce-free stretch to fit a parabola on
 TOLERANCE = 0.2    # "gravity right" means within 20% of the truth
-
-
-def track(video: np.ndarray, bg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The object's centre in each frame of ``video`` (T, H, W, 3): (T, 2) (column, row) in pixels, NaN
-    where nothing was found, and (T,) bool ``found``."""
-    from scipy.ndimage import label
-
-    video = np.asarray(video, np.float32)
-    if video.ndim != 4 or video.shape[-1] != 3:
-        raise ValueError(f"a video must have shape (T, H, W, 3), got {video.shape}")
-    bg = background() if bg is None else bg
-    diff = np.abs(video - bg).sum(-1)
-    rows, cols = np.mgrid[:video.shape[1], :video.shape[2]]
-    xy = np.full((len(video), 2), np.nan)
-    found = np.zeros(len(video), bool)
-    for t, d in enumerate(diff):
-        blobs, n = label(d > THRESHOLD)
-        if n == 0:
-            continue
-        sizes = np.bincount(blobs.ravel())[1:]
-        k = int(np.argmax(sizes)) + 1
-        if sizes[k - 1] < MIN_PIXELS:
-            continue
-        w = np.where(blobs == k, d, 0.0)
-        xy[t] = [(w * cols).sum() / w.sum(), (w * rows).sum() / w.sum()]
-        found[t] = True
-    return xy, found
 
 
 def bounce_frames(height: np.ndarray, kick: float = BOUNCE_KICK) -> np.ndarray:
@@ -192,9 +165,7 @@ def round_trip(autoencoder, videos: np.ndarray, chunk: int = 1024) -> np.ndarray
     round trip needs no scale.)"""
     import torch
 
-    videos = np.asarray(videos, np.float32)
-    if videos.ndim < 3 or videos.shape[-1] != 3:
-        raise ValueError(f"frames must have shape (..., H, W, 3), got {videos.shape}")
+    videos = as_frames(videos, "...HWC")
     frames = torch.from_numpy(np.ascontiguousarray(videos.reshape(-1, *videos.shape[-3:]))).permute(0, 3, 1, 2)
     out = []
     with torch.no_grad():
@@ -207,9 +178,7 @@ def shuffle_frames(videos: np.ndarray, seed: int = 0) -> np.ndarray:
     """``videos`` (B, T, H, W, 3) with frames 1 to T-1 of each put in a random order (its own order per
     video, the same for the same seed): the same pictures without the motion, which must fail the
     physics."""
-    videos = np.asarray(videos)
-    if videos.ndim != 5:
-        raise ValueError(f"videos must have shape (B, T, H, W, 3), got {videos.shape}")
+    videos = as_frames(videos, "BTHWC")
     rng = np.random.default_rng(seed)
     order = np.stack([np.r_[0, 1 + rng.permutation(videos.shape[1] - 1)] for _ in range(len(videos))])
     return np.take_along_axis(videos, order[:, :, None, None, None], axis=1)
@@ -228,7 +197,7 @@ def train_judge(n_clips: int = 3000, steps: int = 6000, seed: int = 0, autoencod
     import torch
     import torch.nn.functional as F
 
-    from wmlib.plots import progress as bar
+    from wmlib.progress import progress as bar
     from wmlib.video.clips import render_clips, sample_clips
 
     clips = sample_clips(n_clips, seed=seed + 1000)
@@ -349,9 +318,7 @@ def evaluate(videos: np.ndarray, attributes: dict[str, np.ndarray], judge=None) 
     Returns per-video arrays (``gravity``, ``gravity_ok``, ``restitution``, ``restitution_ok``,
     ``found_all``, ``colour_ok``, ``shape_ok``, ``size_ok``, ``prompt_ok``), their shares (``share_*``),
     medians of the fitted constants, and the true ones (``true_gravity`` in px/frame²)."""
-    videos = np.asarray(videos, np.float32)
-    if videos.ndim != 5 or videos.shape[-1] != 3 or videos.shape[2:4] != (SIZE, SIZE):
-        raise ValueError(f"videos must have shape (B, T, {SIZE}, {SIZE}, 3), got {videos.shape}")
+    videos = as_frames(videos, "BTHWC", SIZE)
     bg = background()
     g_true = gravity_px()
     gravity, restitution, found_all = [], [], []

@@ -16,7 +16,8 @@ import numpy as np
 
 from wmlib.video import autoencoder as ae_mod
 from wmlib.video import transformer as tr_mod
-from wmlib.video.clips import FRAMES, SIZE, known_words, tokenize
+from wmlib.video.clips import known_words, tokenize
+from wmlib.world.studio import FRAMES, SIZE
 
 SCHEDULER = dict(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
                  clip_sample=False)
@@ -160,7 +161,7 @@ class ToyTextToVideoPipeline:
         from and the scheduler's output (``pred_original_sample`` is the clean video predicted there)."""
         import torch
 
-        from wmlib.plots import progress as bar
+        from wmlib.progress import progress as bar
 
         device = self.device
         shape = (len(tokens), self.frames, *self.transformer.latent_shape)

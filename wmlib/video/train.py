@@ -27,7 +27,8 @@ import numpy as np
 
 from wmlib.video import autoencoder as ae_mod
 from wmlib.video import transformer as tr_mod
-from wmlib.video.clips import FRAMES, build_vocabulary, render_clips, sample_clips, tokenize, words
+from wmlib.video.clips import build_vocabulary, render_clips, sample_clips, tokenize, words
+from wmlib.world.studio import FRAMES
 from wmlib.video.pipeline import ToyTextToVideoPipeline, scheduler
 
 TEXT_LENGTH = 32
@@ -39,7 +40,7 @@ def encode_clips(autoencoder, clips, chunk: int = 256, progress: bool = True):
     """Latents (B, T, C, 8, 8) of every clip, rendered and encoded a chunk at a time."""
     import torch
 
-    from wmlib.plots import progress as bar
+    from wmlib.progress import progress as bar
     from wmlib.video.clips import Clips
 
     out = []
@@ -99,7 +100,7 @@ def train_denoiser(model, latents, tokens, steps: int, batch_size: int = 64, lr:
     latents and tokens may already be there)."""
     import torch
 
-    from wmlib.plots import progress as bar
+    from wmlib.progress import progress as bar
 
     ddpm = scheduler("ddpm")
     g = torch.Generator().manual_seed(seed)
@@ -392,7 +393,7 @@ def train_autoencoder(n_clips: int, steps: int, seed: int):
     (its held-out squared error, loss curve and seconds)."""
     import torch
 
-    from wmlib.video.clips import background
+    from wmlib.world.studio import background
 
     start = time.time()
     ae_clips = sample_clips(n_clips, seed=seed + 1)
@@ -442,7 +443,7 @@ def training_latents(autoencoder, n_clips: int, seed: int, workers: int = 0, dev
                                             for v in range(1, CAPTION_VARIANTS)]
     import multiprocessing as mp
 
-    from wmlib.plots import progress as bar
+    from wmlib.progress import progress as bar
 
     jobs = [(k, min(POOL_CHUNK, n_clips - k * POOL_CHUNK), seed) for k in range(-(-n_clips // POOL_CHUNK))]
     latents, wordings = [], [[] for _ in range(CAPTION_VARIANTS)]

@@ -105,7 +105,7 @@ class ImageCaptionDataset:
         self.factors = factor_table(self.scene)
         starts = range(0, n, chunk)
         if progress:
-            from wmlib.plots import progress as bar
+            from wmlib.progress import progress as bar
 
             starts = bar(starts, desc=f"rendering {n} {projection} images", unit="chunk")
         self.images = np.concatenate([_store(project(self.scene[i:i + chunk], projection, size, **camera), projection)
@@ -140,7 +140,7 @@ class VideoCaptionDataset:
         self.fps = fps
         starts = range(0, n, chunk)
         if progress:
-            from wmlib.plots import progress as bar
+            from wmlib.progress import progress as bar
 
             starts = bar(starts, desc=f"rendering {n} videos", unit="chunk")
         self.videos = np.concatenate([

@@ -1,7 +1,7 @@
 """Execute the course's notebooks headless.
 
-    python -m wmlib.build course --out build   # papermill into build/, an HTML copy of each, build/index.html
-    python -m wmlib.build in-place             # re-execute the committed notebooks, outputs kept
+    python -m wmlib.course.build course --out build   # papermill into build/, an HTML copy of each, build/index.html
+    python -m wmlib.course.build in-place             # re-execute the committed notebooks, outputs kept
 
 ``make course`` and ``make notebooks`` call these. Each notebook runs in a fresh kernel, in its own
 folder, top to bottom.
@@ -69,7 +69,7 @@ def html_copy(path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wmlib.build", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m wmlib.course.build", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["course", "in-place"])
     parser.add_argument("--out", type=Path, default=Path("build"), help="output folder for `course`")
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path.name}: {seconds:.1f} s")
         seconds_taken[path.name] = seconds
     if args.what == "course" and seconds_taken:
-        from wmlib.site import write_site
+        from wmlib.course.site import write_site
 
         written = write_site(args.out, seconds_taken, args.figures)
         print(f"Executed notebooks and their HTML copies are in {args.out}/, the landing page is {written[0]}; "

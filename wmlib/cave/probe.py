@@ -152,7 +152,7 @@ def probe_table(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_t
     projections together (row ``"all together"``)."""
     jobs = [(name, {name: x}) for name, x in data.items()] + ([("all together", data)] if combined else [])
     if progress:
-        from wmlib.plots import progress as bar
+        from wmlib.progress import progress as bar
 
         jobs = bar(jobs, desc="training probes")
     return {name: fit_probe(subset, factors, n_train, **fit) for name, subset in jobs}

@@ -1,4 +1,4 @@
-"""wmlib.alignment: each metric against its defining properties and a naive, direct implementation."""
+"""wmlib.prh.alignment: each metric against its defining properties and a naive, direct implementation."""
 
 import itertools
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from wmlib import alignment as al
+from wmlib.prh import alignment as al
 
 ALL = list(al.METRICS)
 SYMMETRIC = ["mutual_knn", "lcs_knn", "edit_distance_knn", "cka", "unbiased_cka", "cknna", "svcca"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from wmlib import probe
+from wmlib.cave import probe
 from wmlib.world import captions, sample_scenes
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import wmlib
-from wmlib import layers
+from wmlib.prh import layers
 from wmlib.loading import CannotLoad
 
 TEXTS = ["a red ball", "héllo wörld, a cube is thrown to the left", "dog", "the small green cat bounces"]
@@ -167,7 +167,7 @@ def test_wit_pairs_say_they_need_the_hub():
 def test_family_alignment_finds_the_layers_that_share_a_kernel():
     import torch
 
-    from wmlib.alignment import best_layer_pair, prepare
+    from wmlib.prh.alignment import best_layer_pair, prepare
 
     torch.manual_seed(0)
     n = 64

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from wmlib import lit
+from wmlib.clip import lit
 
 
 def paired(n=600, seed=0, noise=0.3):

@@ -4,7 +4,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from wmlib import build
+from wmlib.course import build
 
 
 @pytest.fixture

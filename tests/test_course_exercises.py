@@ -1,4 +1,4 @@
-"""Exercises written once (wmlib.exercises): the marker parser, the committed notebooks' markers, and
+"""Exercises written once (wmlib.course.exercises): the marker parser, the committed notebooks' markers, and
 the student and solution copies made from them.
 
 How "every solution passes and every stub fails kindly" is tested, cheaply and for real:
@@ -26,8 +26,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from wmlib import check, exercises
-from wmlib.exercises import ExerciseMarkupError, Region, regions, solution_source, student_source
+from wmlib import check
+from wmlib.course import exercises
+from wmlib.course.exercises import ExerciseMarkupError, Region, regions, solution_source, student_source
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

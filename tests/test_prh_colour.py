@@ -1,10 +1,10 @@
-"""wmlib.colour: CIELAB, pixel PMI, MDS, Kabsch-Umeyama alignment, and the colour experiment end to end."""
+"""wmlib.prh.colour: CIELAB, pixel PMI, MDS, Kabsch-Umeyama alignment, and the colour experiment end to end."""
 
 import matplotlib
 import numpy as np
 import pytest
 
-from wmlib import colour
+from wmlib.prh import colour
 
 matplotlib.use("Agg")
 

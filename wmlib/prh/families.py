@@ -20,7 +20,7 @@ No model ever sees the other modality: whatever alignment between images and cap
 trained for it.
 
 Features follow the paper (App. C.2): every block (images) or layer (text) pooled, and the alignment of
-two models is the best mutual k-NN over all their layer pairs (``wmlib.alignment.best_layer_pair``).
+two models is the best mutual k-NN over all their layer pairs (``wmlib.prh.alignment.best_layer_pair``).
 Capability is one number per model, higher is better: the held-out score of a linear probe of Z's
 factors from the model's features (the paper's VTAB linear probes of Fig. 2 with one task, the same
 for both modalities and every objective). Language models also get ``lm_score`` = 1 - bits per byte on
@@ -37,7 +37,7 @@ contrastive text encoder, whose co-occurring pairs are two descriptions of one s
 Training the whole family takes about 11 minutes on one thread, so its features are shipped in
 ``data/features/prh-toy``; rebuild them with::
 
-    python -m wmlib.prh features --out data/features/prh-toy
+    python -m wmlib.prh.families features --out data/features/prh-toy
 
 ``train_image_encoder`` and ``train_text_model`` train one model in seconds, for a notebook to watch.
 """
@@ -179,7 +179,7 @@ def image_data(n: int, seed: int, n_objects=(1, 3), relit_too: bool = True, prog
     scenes = sample_scenes(n, seed=seed, n_objects=n_objects)
     views = [scenes, relit(scenes, seed)] if relit_too else [scenes]
     if progress:
-        from wmlib.plots import progress as bar
+        from wmlib.progress import progress as bar
 
         views = bar(views, desc=f"rendering {n} scenes" + (" under two fires" if relit_too else ""))
     rendered = [images(v) for v in views]
@@ -193,7 +193,7 @@ def _check_choice(value, allowed: Sequence, what: str) -> None:
 
 @functools.cache
 def _image_model_class():
-    """``ImageModel``, defined on first use so that importing wmlib.prh does not import torch."""
+    """``ImageModel``, defined on first use so that importing wmlib.prh.families does not import torch."""
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -249,7 +249,7 @@ def _image_model_class():
             if self.objective == "autoencoder":
                 return F.mse_loss(torch.sigmoid(self.head(self.maps(x)[-1])), x)
             if self.objective == "contrastive":
-                from wmlib.clip import clip_loss
+                from wmlib.clip.contrastive import clip_loss
 
                 a = F.normalize(self.head(self.maps(x)[-1]), dim=-1)
                 b = F.normalize(self.head(self.maps(other)[-1]), dim=-1)
@@ -306,7 +306,7 @@ def _fit(model, n: int, batch_loss, steps: int, batch_size: int, lr: float, seed
     history, saved, start = [], {}, time.perf_counter()
     steps_iter = range(steps + 1)
     if progress:
-        from wmlib.plots import progress as bar
+        from wmlib.progress import progress as bar
 
         steps_iter = bar(steps_iter, desc=desc, leave=False)
     model.train()
@@ -467,7 +467,7 @@ def encode(texts: Sequence[str], vocabulary: Sequence[str] | None = None) -> tup
 
 @functools.cache
 def _contrastive_text_class():
-    """``ContrastiveTextModel``, defined on first use so that importing wmlib.prh does not import torch."""
+    """``ContrastiveTextModel``, defined on first use so that importing wmlib.prh.families does not import torch."""
     from torch import nn
 
     class ContrastiveTextModel(nn.Module):
@@ -558,7 +558,7 @@ def contrastive_text_loss(model, a: tuple, b: tuple) -> "torch.Tensor":
     import torch
     import torch.nn.functional as F
 
-    from wmlib.clip import clip_loss
+    from wmlib.clip.contrastive import clip_loss
 
     za, zb = (F.normalize(model.embed(*_trim(*x)), dim=-1) for x in (a, b))
     return clip_loss(za, zb, torch.tensor(math.log(1 / CONTRASTIVE_TEMPERATURE)))
@@ -821,7 +821,7 @@ def build_family(image_steps: Sequence[int] = IMAGE_STEPS, text_steps: Sequence[
     def bar(items, **kw):
         if not progress:
             return items
-        from wmlib.plots import progress as tqdm
+        from wmlib.progress import progress as tqdm
 
         return tqdm(items, **kw)
 
@@ -889,7 +889,7 @@ def save_family(family: Family, out: Path, settings: dict, seconds: dict) -> dic
     np.savez_compressed(path, **arrays)
     manifest = {"name": out.name, "description": "features of a family of image and text encoders trained from "
                 "scratch on the toy world, on the same 1000 paired scenes, with each model's capability",
-                "command": f"python -m wmlib.prh features --out {out}"
+                "command": f"python -m wmlib.prh.families features --out {out}"
                            + (f" --seed {settings['seed']}" if settings.get("seed") else ""),
                 "seed": settings.get("seed", 0),
                 "splits": {k: {"n": n, "seed": s, "n_objects": o if np.isscalar(o) else list(o)}
@@ -933,9 +933,9 @@ def load_features(folder: Path | str | None = None) -> Family:
 def alignment_matrix(family: Family, rows: Sequence[str], cols: Sequence[str], k: int = K,
                      progress: bool = False) -> np.ndarray:
     """(len(rows), len(cols)) mutual k-NN alignment between models, each the best over all their
-    layer pairs (the paper's protocol: ``wmlib.alignment.best_layer_pair``). Each model's neighbours
+    layer pairs (the paper's protocol: ``wmlib.prh.alignment.best_layer_pair``). Each model's neighbours
     are found once, not once per pair, so a 30 x 33 matrix takes seconds, not minutes."""
-    from wmlib.alignment import layer_neighbours, neighbour_overlap
+    from wmlib.prh.alignment import layer_neighbours, neighbour_overlap
 
     found = {}
     for name in dict.fromkeys([*rows, *cols]):
@@ -945,7 +945,7 @@ def alignment_matrix(family: Family, rows: Sequence[str], cols: Sequence[str], k
     out = np.zeros((len(rows), len(cols)))
     items = range(len(rows))
     if progress:
-        from wmlib.plots import progress as bar
+        from wmlib.progress import progress as bar
 
         items = bar(items, desc="alignment")
     for i in items:
@@ -966,7 +966,7 @@ def alignment_to_z(family: Family, names: Sequence[str] | None = None, k: int = 
     """Each model's mutual k-NN alignment with the kernel of Z (``family.z``), best over its layers.
     Z's rows are only scaled to unit length: clipping outliers is for the features of trained networks,
     and would squash Z's largest true positions."""
-    from wmlib.alignment import layer_neighbours, neighbour_overlap
+    from wmlib.prh.alignment import layer_neighbours, neighbour_overlap
 
     z = layer_neighbours([family.z], k, q=None)[0]
     names = list(names or family.names())
@@ -992,7 +992,7 @@ def convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.ndarr
     probe for both modalities), and the language models with 1 - bpb as capability instead.
     ``matrix`` (from ``cross_modal_alignment``) and ``to_z`` (``alignment_to_z`` of all models, in
     ``family.names()`` order) are computed when not given."""
-    from wmlib.alignment import spearman
+    from wmlib.prh.alignment import spearman
 
     image, text = family.names("image"), family.names("text")
     cross, z = _per_model(family, matrix, to_z, k)
@@ -1030,7 +1030,7 @@ def plot_convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.
     models. The dotted line is chance, k / (N - 1). Returns the figure."""
     import matplotlib.pyplot as plt
 
-    from wmlib.alignment import chance as alignment_chance
+    from wmlib.prh.alignment import chance as alignment_chance
 
     if x not in ("capability", "lm_score"):
         raise ValueError(f"x must be 'capability' or 'lm_score', got {x!r}")
@@ -1076,7 +1076,7 @@ def plot_convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.
 # --- command line --------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m wmlib.prh",
+    parser = argparse.ArgumentParser(prog="python -m wmlib.prh.families",
                                      description="Train the toy PRH family and save its features.")
     parser.add_argument("what", choices=["features"])
     parser.add_argument("--out", type=Path, default=Path("data/features/prh-toy"))

@@ -7,12 +7,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from wmlib import course
+from wmlib.course import contents
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 IDS = [p.name for p in NOTEBOOKS]
-CATALOGUE = {nb.file: nb for nb in course.NOTEBOOKS}
+CATALOGUE = {nb.file: nb for nb in contents.NOTEBOOKS}
 
 
 def code_cells(path):
@@ -25,14 +25,14 @@ def test_there_are_notebooks():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_is_in_the_map(path):
-    assert path.name in CATALOGUE, f"{path.name} is missing from wmlib.course.NOTEBOOKS"
+    assert path.name in CATALOGUE, f"{path.name} is missing from wmlib.course.contents.NOTEBOOKS"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_first_code_cell_installs_the_course_in_colab(path):
-    expected = course.colab_setup_source()
+    expected = contents.colab_setup_source()
     assert code_cells(path)[0].source == expected, (
-        f"{path.name}: the first code cell must be exactly wmlib.course.colab_setup_source():\n{expected}")
+        f"{path.name}: the first code cell must be exactly wmlib.course.contents.colab_setup_source():\n{expected}")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -64,7 +64,7 @@ def test_committed_notebook_was_executed_top_to_bottom(path):
 
 
 def test_colab_cell_is_valid_python_and_does_nothing_outside_colab():
-    source = course.colab_setup_source("https://github.com/someone/some-course")
+    source = contents.colab_setup_source("https://github.com/someone/some-course")
     assert '"https://github.com/someone/some-course"' in source
     assert 'Path("/content/some-course")' in source
     namespace: dict = {}
@@ -76,19 +76,19 @@ def test_repository_url_comes_from_pyproject():
     import tomllib
 
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
-    assert course.repository_url() == declared
+    assert contents.repository_url() == declared
 
 
 def test_colab_url():
-    url = course.colab_url("02_clip.ipynb", "https://github.com/a/b.git")
+    url = contents.colab_url("02_clip.ipynb", "https://github.com/a/b.git")
     assert url == "https://colab.research.google.com/github/a/b/blob/main/notebooks/02_clip.ipynb"
 
 
 def test_map_lists_every_notebook_with_its_promise_and_time():
-    table = course.notebook_map("https://github.com/a/b")
+    table = contents.notebook_map("https://github.com/a/b")
     rows = table.splitlines()[2:]
-    assert len(rows) == len(course.NOTEBOOKS)
-    for nb, row in zip(course.NOTEBOOKS, rows):
+    assert len(rows) == len(contents.NOTEBOOKS)
+    for nb, row in zip(contents.NOTEBOOKS, rows):
         assert nb.title in row and nb.promise in row and nb.real_hardware in row
         assert "min" in row or "under a minute" in row
         written = (ROOT / "notebooks" / nb.file).exists()
@@ -100,13 +100,13 @@ def test_readme_lists_the_commands_and_every_notebook():
     readme = (ROOT / "README.md").read_text()
     assert readme.index("make lab") < readme.index("make course")
     assert "make test" in readme
-    for nb in course.NOTEBOOKS:
+    for nb in contents.NOTEBOOKS:
         assert nb.file.removesuffix(".ipynb") in readme, f"README does not mention {nb.file}"
 
 
 def test_readme_shows_a_figure_of_every_notebook_written_by_make_course():
     readme = (ROOT / "README.md").read_text()
-    for nb in course.NOTEBOOKS:
+    for nb in contents.NOTEBOOKS:
         figure = ROOT / "docs" / "figures" / f"{nb.file[:2]}.png"
         written = (ROOT / "notebooks" / nb.file).exists()
         assert (f"(docs/figures/{nb.file[:2]}.png)" in readme) == written, nb.file

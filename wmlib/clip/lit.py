@@ -4,7 +4,7 @@ LiT (Zhai et al., "LiT: Zero-Shot Transfer with Locked-image text Tuning", CVPR 
 image encoder *locked* and trains only the text side to meet it in a shared space. On a CPU we go one
 step further and lock both towers: the packaged EfficientNet-Lite0 (ImageNet, ``wmlib.encoders``) for
 images and MiniLM (sentence similarity) for captions stay frozen, and only two linear projections and
-the temperature are trained with the symmetric InfoNCE loss of ``wmlib.clip.clip_loss``.
+the temperature are trained with the symmetric InfoNCE loss of ``wmlib.clip.contrastive.clip_loss``.
 
 Neither encoder has ever seen the toy world, nor a caption paired with an image: whatever the
 projections find, they find in features learned for something else.
@@ -14,7 +14,7 @@ and shipped (``data/features/lit-toy``), reduced by PCA to ``PCA_DIM`` dimension
 linear, so a linear projection of the reduced features is still a linear projection of the frozen
 features. Rebuild them with::
 
-    python -m wmlib.lit features --out data/features/lit-toy
+    python -m wmlib.clip.lit features --out data/features/lit-toy
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def train(features: Features, dim: int = 64, steps: int = 400, batch_size: int =
 
     import torch
 
-    from wmlib.clip import clip_loss
+    from wmlib.clip.contrastive import clip_loss
 
     if len(features) < 2:
         raise ValueError("contrastive training needs at least 2 pairs")
@@ -129,11 +129,11 @@ def train(features: Features, dim: int = 64, steps: int = 400, batch_size: int =
 def zero_shot_accuracy(heads: Projections, image: "torch.Tensor", scenes, prompt_features,
                        ensemble: bool = True) -> dict[str, float]:
     """Zero-shot accuracy on colour, shape and size of the first object of each scene, from the images'
-    frozen features ``image`` and the same prompts as the toy CLIP (``wmlib.clip.class_prompts``);
+    frozen features ``image`` and the same prompts as the toy CLIP (``wmlib.clip.contrastive.class_prompts``);
     ``prompt_features`` turns a list of prompts into text features (MiniLM, then the shipped PCA)."""
     import torch
 
-    from wmlib.clip import FACTORS, class_prompts, classify
+    from wmlib.clip.contrastive import FACTORS, class_prompts, classify
 
     with torch.no_grad():
         embedded = heads.embed_images(image)
@@ -149,7 +149,7 @@ def retrieval(heads: Projections, features: Features, scenes, claims) -> dict[st
     when it is true of the scene (``claims`` of the captions, see ``wmlib.world.captions.truth_matrix``)."""
     import torch
 
-    from wmlib.clip import top1
+    from wmlib.clip.contrastive import top1
     from wmlib.world.captions import truth_matrix
 
     with torch.no_grad():
@@ -194,7 +194,7 @@ def build_features(out: Path, progress: bool = True) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "features.npz", **arrays)
     manifest = {"name": out.name, "description": "frozen EfficientNet-Lite0 and MiniLM features of toy-world "
-                f"images and captions, PCA to {PCA_DIM} dimensions", "command": f"python -m wmlib.lit features --out {out}",
+                f"images and captions, PCA to {PCA_DIM} dimensions", "command": f"python -m wmlib.clip.lit features --out {out}",
                 "splits": {k: {"n": n, "seed": seed, "n_objects": o} for k, (n, seed, o) in SPLITS.items()},
                 "camera_image_px": CAMERA_PX, "encoder_input_px": IMAGE_SIZE, "variance_kept": {k: round(v, 4) for k, v in kept.items()},
                 "seconds": round(time.perf_counter() - start, 1),
@@ -230,7 +230,7 @@ def load_features(folder: Path | None = None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m wmlib.lit", description="Features for locked-image tuning.")
+    parser = argparse.ArgumentParser(prog="python -m wmlib.clip.lit", description="Features for locked-image tuning.")
     parser.add_argument("what", choices=["features"])
     parser.add_argument("--out", type=Path, default=Path("data/features/lit-toy"))
     parser.add_argument("--threads", type=int, default=None)

@@ -1,6 +1,6 @@
 """The course as a readable site: ``build/index.html`` and one figure per notebook.
 
-``make course`` executes every notebook into ``build/`` with an HTML copy of each (``wmlib.build``),
+``make course`` executes every notebook into ``build/`` with an HTML copy of each (``wmlib.course.build``),
 then calls ``write_site``: a landing page that links every notebook's HTML copy with its one-line
 promise, the time it took in that very run, the hardware its ``real`` mode needs and its Colab link;
 and, for the README, one figure of each notebook (``figure_of``: the ``Notebook.figure``-th image the
@@ -46,7 +46,7 @@ def shrink_png(png: bytes, width: int = FIGURE_WIDTH) -> bytes:
 def index_html(seconds: dict[str, float], built: set[str], repo_url: str | None = None) -> str:
     """The landing page: every notebook of the map, linked to its HTML copy where it was built, with
     its promise, the run time measured in this build, the real-mode hardware and a Colab link."""
-    from wmlib.course import NOTEBOOKS, colab_url, repo_root
+    from wmlib.course.contents import NOTEBOOKS, colab_url, repo_root
 
     root = repo_root()
     rows = []
@@ -87,7 +87,7 @@ def write_site(out: Path, seconds: dict[str, float], figures: Path | None = None
                repo_url: str | None = None) -> list[Path]:
     """``out/index.html`` for the notebooks executed into ``out`` (``seconds``: file -> run time), and
     each one's figure as ``figures/NN.png`` (default ``out/figures``). Returns the files written."""
-    from wmlib.course import NOTEBOOKS
+    from wmlib.course.contents import NOTEBOOKS
 
     out = Path(out)
     built = {nb.file for nb in NOTEBOOKS if (out / nb.file.replace(".ipynb", ".html")).exists()}

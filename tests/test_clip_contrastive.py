@@ -3,17 +3,18 @@
 import numpy as np
 import pytest
 
-from wmlib import clip, registry
+from wmlib import registry
+from wmlib.clip import contrastive
 from wmlib.loading import verify_checkpoint
 
 
 @pytest.fixture(scope="module")
 def words():
-    return clip.vocabulary()
+    return contrastive.vocabulary()
 
 
 def test_every_toy_world_word_is_one_token(words):
-    tok = clip.tokenizer(words)
+    tok = contrastive.tokenizer(words)
     assert len(words) > 80
     assert all(len(tok.tokenize(w)) == 1 for w in words)
     ids = tok("a small red ball rests on the ground.")["input_ids"]
@@ -21,7 +22,7 @@ def test_every_toy_world_word_is_one_token(words):
 
 
 def test_the_tokenizer_is_the_same_every_time(words):
-    a, b = clip.tokenizer(words), clip.tokenizer(words)
+    a, b = contrastive.tokenizer(words), contrastive.tokenizer(words)
     assert a.get_vocab() == b.get_vocab()
     text = "two objects: a large cyan tube hangs in mid-air behind a small pink box."
     assert a(text)["input_ids"] == b(text)["input_ids"]
@@ -30,24 +31,24 @@ def test_the_tokenizer_is_the_same_every_time(words):
 def test_fast_pixels_equal_the_processor():
     from wmlib.world import camera_image, sample_scenes
 
-    images = (camera_image(sample_scenes(4, seed=0), size=clip.IMAGE_SIZE) * 255).round().astype(np.uint8)
-    proc = clip.processor()
+    images = (camera_image(sample_scenes(4, seed=0), size=contrastive.IMAGE_SIZE) * 255).round().astype(np.uint8)
+    proc = contrastive.processor()
     slow = proc(images=list(images), return_tensors="pt")["pixel_values"]
-    assert np.allclose(clip.pixel_values(images).numpy(), slow.numpy(), atol=1e-5)
+    assert np.allclose(contrastive.pixel_values(images).numpy(), slow.numpy(), atol=1e-5)
 
 
 def test_the_loss_by_hand_equals_transformers_clip_loss():
     import torch
 
-    model, proc = clip.build(width=32, layers=1, image_size=64, patch=8)
+    model, proc = contrastive.build(width=32, layers=1, image_size=64, patch=8)
     from wmlib.world import captions, sample_scenes
 
     scenes = sample_scenes(6, seed=1)
     tokens = proc.tokenizer(captions(scenes), padding=True, return_tensors="pt")
-    pixels = clip.pixel_values(clip.photos(model, scenes))
+    pixels = contrastive.pixel_values(contrastive.photos(model, scenes))
     with torch.no_grad():
         out = model(**tokens, pixel_values=pixels, return_loss=True)
-        ours = clip.clip_loss(torch.nn.functional.normalize(out.image_embeds, dim=-1),
+        ours = contrastive.clip_loss(torch.nn.functional.normalize(out.image_embeds, dim=-1),
                               torch.nn.functional.normalize(out.text_embeds, dim=-1), model.logit_scale)
     assert abs(ours.item() - out.loss.item()) < 1e-5
     assert abs(model.logit_scale.exp().item() - 1 / 0.07) < 1e-3  # CLIP's initial temperature
@@ -60,26 +61,26 @@ def test_random_embeddings_cost_about_log_n():
     n = 256
     x = torch.nn.functional.normalize(torch.randn(n, 64), dim=-1)
     y = torch.nn.functional.normalize(torch.randn(n, 64), dim=-1)
-    loss = clip.clip_loss(x, y, torch.tensor(0.0)).item()  # temperature 1
+    loss = contrastive.clip_loss(x, y, torch.tensor(0.0)).item()  # temperature 1
     assert abs(loss - np.log(n)) < 0.05
 
 
 def test_a_short_training_run_lowers_the_loss():
-    model, proc = clip.build(width=32, layers=1, seed=0, image_size=64, patch=8)
-    history = clip.train(model, proc, steps=40, batch_size=32, n_scenes=100, lr=3e-3, progress=False, log_every=10)
+    model, proc = contrastive.build(width=32, layers=1, seed=0, image_size=64, patch=8)
+    history = contrastive.train(model, proc, steps=40, batch_size=32, n_scenes=100, lr=3e-3, progress=False, log_every=10)
     assert history[-1]["loss"] < history[0]["loss"] - 0.3
     assert not model.training
     with pytest.raises(ValueError, match="groups of 4"):
-        clip.train(model, proc, steps=1, batch_size=30, n_scenes=10, progress=False)
+        contrastive.train(model, proc, steps=1, batch_size=30, n_scenes=10, progress=False)
 
 
 def test_text_delay_holds_the_text_tower_still_then_lets_it_learn():
     import torch
 
     def run(steps, text_delay):
-        model, proc = clip.build(width=32, layers=1, seed=0, image_size=64, patch=8)
+        model, proc = contrastive.build(width=32, layers=1, seed=0, image_size=64, patch=8)
         start = {n: p.detach().clone() for n, p in model.named_parameters()}
-        clip.train(model, proc, steps=steps, batch_size=8, n_scenes=20, lr=3e-3, text_delay=text_delay, progress=False)
+        contrastive.train(model, proc, steps=steps, batch_size=8, n_scenes=20, lr=3e-3, text_delay=text_delay, progress=False)
         return {part: any(not torch.equal(p, start[n]) for n, p in model.named_parameters() if n.startswith(part))
                 for part in ("vision_model.", "text_model.", "text_projection.")}
 
@@ -91,11 +92,11 @@ def test_text_delay_holds_the_text_tower_still_then_lets_it_learn():
 
 def test_build_refuses_a_partial_patch():
     with pytest.raises(ValueError, match="whole number of patches"):
-        clip.build(image_size=64, patch=12)
+        contrastive.build(image_size=64, patch=12)
 
 
 def test_contrast_scenes_come_in_groups_that_differ_in_one_object():
-    scenes = clip.contrast_scenes(50, seed=3)
+    scenes = contrastive.contrast_scenes(50, seed=3)
     assert len(scenes) == 200
     for g in range(50):
         group = scenes[4 * g:4 * g + 4]
@@ -110,14 +111,14 @@ def test_contrast_scenes_come_in_groups_that_differ_in_one_object():
 
 
 def test_class_prompts_ensemble_templates_and_synonyms():
-    shapes = clip.class_prompts("shape")
+    shapes = contrastive.class_prompts("shape")
     assert len(shapes) == 3 and "a photo of a box." in shapes[1] and "a photo of a block." in shapes[1]
-    assert len(shapes[1]) == len(clip.PROMPTS["shape"]) * 3  # every template with cube, box and block
-    assert clip.class_prompts("shape", ensemble=False) == [["a photo of a sphere."], ["a photo of a cube."],
+    assert len(shapes[1]) == len(contrastive.PROMPTS["shape"]) * 3  # every template with cube, box and block
+    assert contrastive.class_prompts("shape", ensemble=False) == [["a photo of a sphere."], ["a photo of a cube."],
                                                            ["a photo of a cylinder."]]
-    assert len(clip.class_prompts("colour")) == 8
+    assert len(contrastive.class_prompts("colour")) == 8
     with pytest.raises(ValueError, match="unknown factor"):
-        clip.class_prompts("weight")
+        contrastive.class_prompts("weight")
 
 
 def test_classify_picks_the_nearest_class_mean():
@@ -125,26 +126,26 @@ def test_classify_picks_the_nearest_class_mean():
 
     prompts = [torch.tensor([[1.0, 0.0], [0.8, 0.6]]), torch.tensor([[0.0, 1.0]])]
     images = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.866]])
-    assert clip.classify(images, prompts).tolist() == [0, 1, 1]
+    assert contrastive.classify(images, prompts).tolist() == [0, 1, 1]
 
 
 def test_top1_counts_a_true_caption_even_if_it_is_not_the_own_one():
     sim = np.array([[0.9, 0.1, 0.0], [0.8, 0.2, 0.1], [0.0, 0.1, 0.7]])  # image 1 picks caption 0
     truth = np.eye(3, dtype=bool)
-    assert clip.top1(sim, truth) == {"image_to_text": 2 / 3, "text_to_image": 1.0, "image_to_own_caption": 2 / 3}
+    assert contrastive.top1(sim, truth) == {"image_to_text": 2 / 3, "text_to_image": 1.0, "image_to_own_caption": 2 / 3}
     truth[1, 0] = True  # caption 0 is also true of scene 1
-    assert clip.top1(sim, truth)["image_to_text"] == 1.0
+    assert contrastive.top1(sim, truth)["image_to_text"] == 1.0
 
 
 def test_real_photos_and_similarity_through_the_processor():
     """The real-mode cell, on a tiny CLIP built from a config: the same processor path as ViT-B/32."""
     from wmlib import tiny
 
-    names, images, texts = clip.real_photos()
+    names, images, texts = contrastive.real_photos()
     assert names[:2] == ["page", "chelsea"] and len(images) == len(texts) == 8
     assert all(im.mode == "RGB" and min(im.size) > 100 for im in images)
     model, proc = tiny.clip()
-    sim = clip.similarity(model, proc, images, [f"This is {t}" for t in texts])
+    sim = contrastive.similarity(model, proc, images, [f"This is {t}" for t in texts])
     assert sim.shape == (8, 8) and bool(((sim <= 1 + 1e-5) & (sim >= -1 - 1e-5)).all())
 
 
@@ -153,10 +154,10 @@ def test_the_shipped_checkpoint_matches_its_manifest_and_its_scores():
 
     folder = registry.checkpoint_dir(registry.get("toy-clip"))
     manifest = verify_checkpoint(folder)  # sha256 of every file
-    assert manifest["command"].startswith("python -m wmlib.clip train")
+    assert manifest["command"].startswith("python -m wmlib.clip.contrastive train")
     assert sum(f["bytes"] for f in manifest["files"].values()) < 5 * 1024**2
     model, proc = wmlib.load("toy-clip")
-    scores = clip.evaluate(model, proc)
+    scores = contrastive.evaluate(model, proc)
     assert scores == pytest.approx(manifest["scores"], abs=1e-3)  # what it scores is what it says
     # Floors well under what it scores (issue 6 asks for 0.95 on every factor; shape is not there yet).
     assert scores["zero_shot_colour"] >= 0.95 and scores["zero_shot_size"] >= 0.9
@@ -168,22 +169,22 @@ def test_the_conv_stem_makes_the_same_patches_and_survives_save_and_load(tmp_pat
     import torch
     from transformers import CLIPModel
 
-    model, proc = clip.build(width=32, layers=1, image_size=64, patch=8, stem=(8, 8, 16))
+    model, proc = contrastive.build(width=32, layers=1, image_size=64, patch=8, stem=(8, 8, 16))
     assert isinstance(model, CLIPModel)
     stem = model.vision_model.embeddings.patch_embedding
     x = torch.randn(2, 3, 64, 64)
     assert stem(x).shape == (2, 32, 8, 8)  # one 32-d vector per 8x8 patch, as the patchify layer gives
     model.save_pretrained(tmp_path)
-    again = clip.ToyCLIPModel.from_pretrained(tmp_path)
+    again = contrastive.ToyCLIPModel.from_pretrained(tmp_path)
     with torch.no_grad():
-        assert torch.allclose(clip._tensor(model.get_image_features(pixel_values=x)),
-                              clip._tensor(again.get_image_features(pixel_values=x)), atol=1e-6)
-    plain, _ = clip.build(width=32, layers=1, image_size=64, patch=8, stem=None)
+        assert torch.allclose(contrastive._tensor(model.get_image_features(pixel_values=x)),
+                              contrastive._tensor(again.get_image_features(pixel_values=x)), atol=1e-6)
+    plain, _ = contrastive.build(width=32, layers=1, image_size=64, patch=8, stem=None)
     assert isinstance(plain.vision_model.embeddings.patch_embedding, torch.nn.Conv2d)
     with pytest.raises(ValueError, match="patch_size"):
-        clip.build(width=32, layers=1, image_size=64, patch=8, stem=(8, 16))
+        contrastive.build(width=32, layers=1, image_size=64, patch=8, stem=(8, 16))
 
 
 def test_toy_clip_class_is_one_class():
-    model, _ = clip.build(width=32, layers=1, image_size=64, patch=8)
-    assert type(model) is clip.ToyCLIPModel  # isinstance checks hold across builds and loads
+    model, _ = contrastive.build(width=32, layers=1, image_size=64, patch=8)
+    assert type(model) is contrastive.ToyCLIPModel  # isinstance checks hold across builds and loads

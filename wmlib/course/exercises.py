@@ -23,8 +23,8 @@ docstring stay, so the learner sees the signature); a prediction wraps the assig
 
 Command line (``make student`` and ``make solutions``)::
 
-    python -m wmlib.exercises student --out build/student      # stubs, no outputs
-    python -m wmlib.exercises solutions --out build/solutions  # solutions, committed outputs kept
+    python -m wmlib.course.exercises student --out build/student      # stubs, no outputs
+    python -m wmlib.course.exercises solutions --out build/solutions  # solutions, committed outputs kept
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def write_copies(kind: str, out_dir: Path, notebooks: Path = Path("notebooks"),
     """Write the ``"student"`` or ``"solutions"`` copy of every course notebook into ``out_dir``."""
     import nbformat
 
-    from wmlib.build import notebook_paths
+    from wmlib.course.build import notebook_paths
 
     make = {"student": student_notebook, "solutions": solution_notebook}[kind]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -195,7 +195,7 @@ def write_copies(kind: str, out_dir: Path, notebooks: Path = Path("notebooks"),
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wmlib.exercises", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m wmlib.course.exercises", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kind", choices=["student", "solutions"])
     parser.add_argument("--out", type=Path, help="output folder (default: build/<kind>)")

@@ -1,4 +1,4 @@
-"""wmlib.site: the landing page of `make course` and the README figures."""
+"""wmlib.course.site: the landing page of `make course` and the README figures."""
 
 import base64
 import io
@@ -10,7 +10,7 @@ import numpy as np
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from PIL import Image
 
-from wmlib import course, site
+from wmlib.course import contents, site
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,21 +43,21 @@ def test_shrink_png_only_shrinks_and_keeps_the_aspect():
 
 
 def test_index_links_what_was_built_with_its_time_and_hardware():
-    first, second = course.NOTEBOOKS[0], course.NOTEBOOKS[1]
+    first, second = contents.NOTEBOOKS[0], contents.NOTEBOOKS[1]
     page = site.index_html({first.file: 42.4}, {first.file}, repo_url="https://github.com/o/r")
     stem = first.file.removesuffix(".ipynb")
     assert f'<a href="{stem}.html">' in page and "42 s" in page
     assert "(not built)" in page and f'href="{second.file.removesuffix(".ipynb")}.html"' not in page
-    unwritten = [nb for nb in course.NOTEBOOKS if not (ROOT / "notebooks" / nb.file).exists()]
+    unwritten = [nb for nb in contents.NOTEBOOKS if not (ROOT / "notebooks" / nb.file).exists()]
     assert page.count("(being written)") == len(unwritten)
-    for nb in course.NOTEBOOKS:  # every notebook of the map is listed, with its promise and its Colab link
+    for nb in contents.NOTEBOOKS:  # every notebook of the map is listed, with its promise and its Colab link
         assert nb.promise.replace("'", "&#x27;") in page
         assert f"https://colab.research.google.com/github/o/r/blob/main/notebooks/{nb.file}" in page
     assert first.real_hardware in page
 
 
 def test_write_site_writes_the_page_and_the_figures_of_this_build(tmp_path):
-    a, b = course.NOTEBOOKS[0], course.NOTEBOOKS[1]
+    a, b = contents.NOTEBOOKS[0], contents.NOTEBOOKS[1]
     for nb in (a, b):
         executed(tmp_path / nb.file, *[png(900 + 10 * k, 300) for k in range(nb.figure + 1)])
         (tmp_path / nb.file.replace(".ipynb", ".html")).write_text("<html></html>")

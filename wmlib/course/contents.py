@@ -18,7 +18,7 @@ class Notebook:
     toy_minutes: float  # expected run time in the default mode on a 2-core CPU
     real_hardware: str  # what `real` mode needs
     gpu: bool           # benefits from a GPU: carries Colab's GPU metadata
-    figure: int = 0     # which image of the executed notebook stands for it in the README (wmlib.site)
+    figure: int = 0     # which image of the executed notebook stands for it in the README (wmlib.course.site)
 
 
 # CogVideoX's memory figures are those wmlib.registry derives (preflight plans with them): the weights,

@@ -28,7 +28,7 @@ was 16 times larger.
 
 Example::
 
-    from wmlib.colour import (colour_words, language_layout, photos, pixel_pmi, plot_colour_layouts,
+    from wmlib.prh.colour import (colour_words, language_layout, photos, pixel_pmi, plot_colour_layouts,
                               srgb_to_lab, vision_layout)
     from wmlib.encoders import text_encoder
 
@@ -409,7 +409,7 @@ def distance_agreement(a: np.ndarray, b: np.ndarray, method: str = "spearman") -
     upper = np.triu_indices(len(a), 1)
     da, db = _pairwise(a)[upper], _pairwise(b)[upper]
     if method == "spearman":
-        from wmlib.alignment import spearman
+        from wmlib.prh.alignment import spearman
 
         return spearman(da, db)
     return float(np.corrcoef(da, db)[0, 1])

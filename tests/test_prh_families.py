@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
-from wmlib import prh
+from wmlib.prh import families
 from wmlib.world import make_scene, sample_scenes
 
 OBJECTS = [dict(shape="cube", colour="red", size="large", position=(-1.0, 1.0)),
@@ -15,7 +15,7 @@ OBJECTS = [dict(shape="cube", colour="red", size="large", position=(-1.0, 1.0)),
 
 def test_z_features_give_each_object_a_slot_left_to_right():
     scenes = sample_scenes(200, seed=0)
-    z = prh.z_features(scenes)
+    z = families.z_features(scenes)
     assert z.shape == (200, 3 * 16) and z.dtype == np.float32
     slots = z.reshape(200, 3, 16)
     present = np.arange(3)[None, :] < scenes.n_objects[:, None]  # objects fill the first slots
@@ -28,133 +28,133 @@ def test_z_features_give_each_object_a_slot_left_to_right():
 
 
 def test_z_features_do_not_depend_on_the_order_objects_are_listed_in():
-    z = prh.z_features(make_scene(OBJECTS))
-    assert np.array_equal(z, prh.z_features(make_scene(OBJECTS[::-1])))
-    assert np.array_equal(z, prh.z_features(make_scene([OBJECTS[1], OBJECTS[0], OBJECTS[2]])))
+    z = families.z_features(make_scene(OBJECTS))
+    assert np.array_equal(z, families.z_features(make_scene(OBJECTS[::-1])))
+    assert np.array_equal(z, families.z_features(make_scene([OBJECTS[1], OBJECTS[0], OBJECTS[2]])))
     changed = [dict(OBJECTS[0], colour="pink"), *OBJECTS[1:]]
-    assert not np.array_equal(z, prh.z_features(make_scene(changed)))
+    assert not np.array_equal(z, families.z_features(make_scene(changed)))
 
 
 @pytest.fixture(scope="module")
 def small_images():
-    return prh.image_data(1000, seed=11), prh.image_data(300, seed=12)
+    return families.image_data(1000, seed=11), families.image_data(300, seed=12)
 
 
 def test_image_training_lowers_the_held_out_loss_and_raises_capability(small_images):
     train, held_out = small_images
-    model, history, saved = prh.train_image_encoder("classifier", 8, 150, train, snapshots=(0, 150))
+    model, history, saved = families.train_image_encoder("classifier", 8, 150, train, snapshots=(0, 150))
     assert [h["step"] for h in history][-1] == 150 and history[-1]["seconds"] > 0
-    trained = prh.image_loss(model, held_out)
+    trained = families.image_loss(model, held_out)
 
     def capability(state):
         model.load_state_dict(state)
-        layers = prh.image_features(model, held_out.images)
-        return prh.best_probe([x[:200] for x in layers], held_out.scenes[:200], [x[200:] for x in layers],
+        layers = families.image_features(model, held_out.images)
+        return families.best_probe([x[:200] for x in layers], held_out.scenes[:200], [x[200:] for x in layers],
                               held_out.scenes[200:])
 
     after = capability(saved[150])
     before = capability(saved[0])
-    assert trained < prh.image_loss(model, held_out) - 0.3  # the model now holds the step-0 weights
+    assert trained < families.image_loss(model, held_out) - 0.3  # the model now holds the step-0 weights
     assert after > before + 0.02
 
 
 @pytest.mark.parametrize("objective", ["autoencoder", "contrastive"])
 def test_the_other_image_objectives_learn(small_images, objective):
     train, held_out = small_images
-    model, _, saved = prh.train_image_encoder(objective, 8, 40, train, snapshots=(0,))
-    trained = prh.image_loss(model, held_out)
+    model, _, saved = families.train_image_encoder(objective, 8, 40, train, snapshots=(0,))
+    trained = families.image_loss(model, held_out)
     model.load_state_dict(saved[0])
-    assert trained < 0.8 * prh.image_loss(model, held_out)
+    assert trained < 0.8 * families.image_loss(model, held_out)
 
 
-@pytest.mark.parametrize("objective", prh.TEXT_OBJECTIVES)
+@pytest.mark.parametrize("objective", families.TEXT_OBJECTIVES)
 def test_text_training_lowers_the_held_out_loss(objective):
-    data, held_out = prh.text_data(300, seed=21), prh.text_data(40, seed=22)
-    model, _, saved = prh.train_text_model(objective, 16, 60, data, snapshots=(0,))
-    trained = prh.text_loss(model, held_out)
+    data, held_out = families.text_data(300, seed=21), families.text_data(40, seed=22)
+    model, _, saved = families.train_text_model(objective, 16, 60, data, snapshots=(0,))
+    trained = families.text_loss(model, held_out)
     model.load_state_dict(saved[0])
-    assert trained < 0.9 * prh.text_loss(model, held_out)
+    assert trained < 0.9 * families.text_loss(model, held_out)
 
 
 def test_every_objective_starts_from_the_same_encoder():
-    a, b = prh.build_image_encoder("autoencoder", 8), prh.build_image_encoder("contrastive", 8)
+    a, b = families.build_image_encoder("autoencoder", 8), families.build_image_encoder("contrastive", 8)
     assert all(np.array_equal(x, y) for x, y in zip(a.blocks.state_dict().values(), b.blocks.state_dict().values()))
-    masked, contrastive = prh.build_text_model("masked", 16), prh.build_text_model("contrastive", 16)
+    masked, contrastive = families.build_text_model("masked", 16), families.build_text_model("contrastive", 16)
     pairs = zip(masked.bert.state_dict().values(), contrastive.bert.state_dict().values())
     assert all(np.array_equal(x, y) for x, y in pairs)
 
 
 def test_features_have_one_array_per_block_or_layer():
-    model = prh.build_image_encoder("classifier", 8)
-    layers = prh.image_features(model, prh.images(sample_scenes(5, seed=0)))
+    model = families.build_image_encoder("classifier", 8)
+    layers = families.image_features(model, families.images(sample_scenes(5, seed=0)))
     assert [x.shape for x in layers] == [(5, 32), (5, 64), (5, 128)]  # 2 x 2 grid of 8, 16, 32 channels
-    for objective in prh.TEXT_OBJECTIVES:
-        text = prh.build_text_model(objective, 32)
-        layers = prh.text_features(text, ["we see a small red ball.", "two objects: a large blue box and a tube."])
-        assert [x.shape for x in layers] == [(2, 32)] * prh.TEXT_LAYERS
+    for objective in families.TEXT_OBJECTIVES:
+        text = families.build_text_model(objective, 32)
+        layers = families.text_features(text, ["we see a small red ball.", "two objects: a large blue box and a tube."])
+        assert [x.shape for x in layers] == [(2, 32)] * families.TEXT_LAYERS
 
 
 def test_bad_choices_are_refused():
     with pytest.raises(ValueError, match="allowed: autoencoder, classifier, contrastive"):
-        prh.build_image_encoder("gan", 8)
+        families.build_image_encoder("gan", 8)
     with pytest.raises(ValueError, match="multiple of 16"):
-        prh.build_text_model("masked", 20)
+        families.build_text_model("masked", 20)
     with pytest.raises(ValueError, match="needs a language model"):
-        prh.bits_per_byte(prh.build_text_model("contrastive", 16), ["a red ball."])
+        families.bits_per_byte(families.build_text_model("contrastive", 16), ["a red ball."])
     with pytest.raises(ValueError, match="between 0 and steps=10"):
-        prh.train_text_model("next-token", 16, 10, snapshots=(20,))
+        families.train_text_model("next-token", 16, 10, snapshots=(20,))
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    return prh.load_features()
+    return families.load_features()
 
 
 def test_the_shipped_family_has_every_model_promised(shipped):
     image, text = shipped.names("image"), shipped.names("text")
-    trained = len(prh.IMAGE_STEPS) - 1
-    assert len(image) == len(prh.IMAGE_WIDTHS) * (1 + len(prh.IMAGE_OBJECTIVES) * trained)
-    assert len(text) == len(prh.TEXT_WIDTHS) * (2 + len(prh.TEXT_OBJECTIVES) * (len(prh.TEXT_STEPS) - 1))
-    n = prh.SPLITS["eval"][0]
+    trained = len(families.IMAGE_STEPS) - 1
+    assert len(image) == len(families.IMAGE_WIDTHS) * (1 + len(families.IMAGE_OBJECTIVES) * trained)
+    assert len(text) == len(families.TEXT_WIDTHS) * (2 + len(families.TEXT_OBJECTIVES) * (len(families.TEXT_STEPS) - 1))
+    n = families.SPLITS["eval"][0]
     for m in shipped.models:
         layers = shipped.layers[m["name"]]
-        assert len(layers) == 3 and all(x.shape[0] == n and x.shape[1] <= prh.FEATURE_DIM for x in layers)
+        assert len(layers) == 3 and all(x.shape[0] == n and x.shape[1] <= families.FEATURE_DIM for x in layers)
         assert np.isfinite(np.stack([x.sum(1) for x in layers])).all()
         assert 0 <= m["capability"] <= 1 and m["parameters"] > 0 and m["train_seconds"] is not None
         assert (m["lm_score"] is None) == (m["modality"] == "image" or m["objective"] == "contrastive")
-    scenes, _, _ = prh.eval_set()
-    assert np.array_equal(shipped.z, prh.z_features(scenes))
+    scenes, _, _ = families.eval_set()
+    assert np.array_equal(shipped.z, families.z_features(scenes))
 
 
 def test_the_shipped_untrained_models_are_what_the_code_builds_today(shipped):
     """A change to the renderer, the captions, the models or the seeds would make the shipped family stale."""
-    _, images, texts = prh.eval_set()
-    fresh = prh._reduce(prh.image_features(prh.build_image_encoder("classifier", 8), images)[2], prh.FEATURE_DIM)[:100]
+    _, images, texts = families.eval_set()
+    fresh = families._reduce(families.image_features(families.build_image_encoder("classifier", 8), images)[2], families.FEATURE_DIM)[:100]
     stored = shipped.layers["image/untrained/w8/0"][2][:100]
     assert np.allclose(fresh @ fresh.T, stored @ stored.T, rtol=1e-2, atol=1e-2 * np.abs(fresh @ fresh.T).max())
-    fresh = prh.text_features(prh.build_text_model("next-token", 16), texts)[0]
+    fresh = families.text_features(families.build_text_model("next-token", 16), texts)[0]
     assert np.allclose(fresh, shipped.layers["text/untrained-gpt2/w16/0"][0], atol=1e-2, rtol=1e-2)
 
 
 def test_the_loader_refuses_a_tampered_file(shipped, tmp_path):
     from wmlib.loading import ChecksumError
 
-    shutil.copytree(prh.features_path(), tmp_path / "prh-toy")
-    assert len(prh.load_features(tmp_path / "prh-toy").models) == len(shipped.models)
+    shutil.copytree(families.features_path(), tmp_path / "prh-toy")
+    assert len(families.load_features(tmp_path / "prh-toy").models) == len(shipped.models)
     path = tmp_path / "prh-toy" / "features.npz"
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     with pytest.raises(ChecksumError, match="does not match its manifest"):
-        prh.load_features(tmp_path / "prh-toy")
+        families.load_features(tmp_path / "prh-toy")
 
 
 def test_alignment_tables_agree_with_wmlib_alignment(shipped):
-    from wmlib.alignment import best_layer_pair, mutual_knn, prepare_layers
+    from wmlib.prh.alignment import best_layer_pair, mutual_knn, prepare_layers
 
     image, text = shipped.names("image")[-1], shipped.names("text")[-1]
-    fast = prh.alignment_matrix(shipped, [image], [text])[0, 0]
+    fast = families.alignment_matrix(shipped, [image], [text])[0, 0]
     assert fast == pytest.approx(best_layer_pair(shipped.layers[image], shipped.layers[text])[0])
-    to_z = prh.alignment_to_z(shipped, [image])[0]
+    to_z = families.alignment_to_z(shipped, [image])[0]
     prepared = prepare_layers(shipped.layers[image])  # one clipping threshold for all of a model's layers
     assert to_z == pytest.approx(max(mutual_knn(x, shipped.z) for x in prepared))

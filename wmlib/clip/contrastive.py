@@ -9,7 +9,7 @@ and its scale is clipped at 100, as in the paper.
 
 Reproduce the shipped checkpoint with::
 
-    python -m wmlib.clip train --out data/models/toy-clip --seed 0
+    python -m wmlib.clip.contrastive train --out data/models/toy-clip --seed 0
 
 (the exact command, with every setting, is in the checkpoint's ``manifest.json``).
 """
@@ -69,7 +69,7 @@ def processor(tok=None, image_size: int = IMAGE_SIZE):
 
 @functools.cache
 def _conv_stem_class():
-    """``ConvStem``, defined on first use so that importing wmlib.clip does not import torch."""
+    """``ConvStem``, defined on first use so that importing wmlib.clip.contrastive does not import torch."""
     import torch
     from torch import nn
 
@@ -120,8 +120,8 @@ def _toy_clip_class():
 
 
 def __getattr__(name: str):
-    # ``wmlib.clip.ToyCLIPModel`` (what the registry names to load the shipped checkpoint) is built on
-    # first access, so that importing wmlib.clip stays free of torch and transformers.
+    # ``wmlib.clip.contrastive.ToyCLIPModel`` (what the registry names to load the shipped checkpoint) is built on
+    # first access, so that importing wmlib.clip.contrastive stays free of torch and transformers.
     if name == "ToyCLIPModel":
         return _toy_clip_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -423,7 +423,7 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
     history, order, epoch = [], torch.empty(0, dtype=torch.long), -1
     steps_iter = range(steps)
     if progress:
-        from wmlib.plots import progress as bar
+        from wmlib.progress import progress as bar
 
         steps_iter = bar(steps_iter, desc="training the toy CLIP")
     model.train()
@@ -454,7 +454,7 @@ def _render(model, scenes, progress: bool, chunk: int = 1024) -> np.ndarray:
     """The camera images of all ``scenes`` at the model's size, uint8, rendered ``chunk`` at a time."""
     starts = range(0, len(scenes), chunk)
     if progress:
-        from wmlib.plots import progress as bar
+        from wmlib.progress import progress as bar
 
         starts = bar(starts, desc=f"rendering {len(scenes)} images", unit="chunk")
     return np.concatenate([photos(model, scenes[i:i + chunk]) for i in starts])
@@ -484,7 +484,7 @@ def save(model, proc, out: Path, command: str, seed: int, history: list[dict], s
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m wmlib.clip", description="Train the toy CLIP.")
+    parser = argparse.ArgumentParser(prog="python -m wmlib.clip.contrastive", description="Train the toy CLIP.")
     parser.add_argument("what", choices=["train"])
     parser.add_argument("--out", type=Path, default=Path("data/models/toy-clip"))
     parser.add_argument("--steps", type=int, default=2500)
@@ -504,7 +504,7 @@ def main(argv: list[str] | None = None) -> None:
     history = train(model, proc, steps=args.steps, batch_size=args.batch_size, lr=args.lr, n_scenes=args.scenes,
                     seed=args.seed, text_delay=args.text_delay)
     scores = evaluate(model, proc)
-    command = (f"python -m wmlib.clip train --out {args.out} --steps {args.steps} --batch-size {args.batch_size} "
+    command = (f"python -m wmlib.clip.contrastive train --out {args.out} --steps {args.steps} --batch-size {args.batch_size} "
                f"--lr {args.lr:g} --scenes {args.scenes} --text-delay {args.text_delay} --seed {args.seed}")
     settings = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "scenes": args.scenes,
                 "hard_negatives": True, "text_delay": args.text_delay, "image_size": image_size(model),

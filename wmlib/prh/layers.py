@@ -11,14 +11,14 @@ The protocol is the paper's (App. C.2) as its repository ``minyoungg/platonic-re
   language-modelling score, 1 - bits per byte, the paper's measure of how good the model is;
 - alignment: clip each model's features above the 95th percentile of their magnitude, L2-normalise,
   score every (vision layer, language layer) pair with mutual k-NN (k = 10) and keep the best
-  (``family_alignment``; the metrics are in ``wmlib.alignment``).
+  (``family_alignment``; the metrics are in ``wmlib.prh.alignment``).
 
 Everything runs on whatever device the model is on; the results come back as float32 on the CPU.
 
 Example (``real`` mode: a GPU and the model hub)::
 
     import wmlib
-    from wmlib.layers import family_alignment, language_layer_features, vision_layer_features, wit_pairs
+    from wmlib.prh.layers import family_alignment, language_layer_features, vision_layer_features, wit_pairs
 
     images, captions = wit_pairs()
     vision = {n: vision_layer_features(*wmlib.load(n, mode="real"), images) for n in ("dinov2-small", "dinov2-base")}
@@ -264,8 +264,8 @@ def family_alignment(vision_feats: dict[str, torch.Tensor], language_feats: dict
 
     As the paper: each model's features are clipped at the ``q`` quantile of their magnitude, one
     threshold over all its layers ("emergent outliers"), then L2-normalised
-    (``wmlib.alignment.prepare_layers``); then the max over layer pairs, as
-    ``wmlib.alignment.best_layer_pair``, with ``k`` neighbours.
+    (``wmlib.prh.alignment.prepare_layers``); then the max over layer pairs, as
+    ``wmlib.prh.alignment.best_layer_pair``, with ``k`` neighbours.
     """
     import itertools
 
@@ -282,7 +282,7 @@ def family_alignment(vision_feats: dict[str, torch.Tensor], language_feats: dict
     if len(set(counts.values())) > 1:
         raise ValueError(f"every model must see the same N pairs; N per model: {counts}")
 
-    from wmlib.alignment import layer_neighbours, neighbour_overlap, prepare_layers, score
+    from wmlib.prh.alignment import layer_neighbours, neighbour_overlap, prepare_layers, score
 
     # Prepare (and for mutual k-NN, find the neighbours of) each model once, not once per model pair.
     if metric == "mutual_knn":
@@ -297,7 +297,7 @@ def family_alignment(vision_feats: dict[str, torch.Tensor], language_feats: dict
     layers = np.zeros((len(vision), len(language), 2), dtype=int)
     pairs = list(itertools.product(range(len(vision)), range(len(language))))
     if progress:
-        from wmlib.plots import progress as bar
+        from wmlib.progress import progress as bar
 
         pairs = bar(pairs, desc=f"{metric} over layer pairs", unit="model pair")
     for i, j in pairs:
