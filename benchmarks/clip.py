@@ -42,12 +42,12 @@ def main() -> None:
     args = parser.parse_args()
 
     import wmlib
-    from wmlib import env, registry
+    from wmlib import checkpoints, env, registry
     from wmlib.clip import contrastive
 
     env.set_threads(2)
     model, proc = wmlib.load("toy-clip", mode="toy")
-    manifest = registry.read_manifest(registry.checkpoint_dir(registry.get("toy-clip")))
+    manifest = checkpoints.read_manifest(registry.checkpoint_dir(registry.get("toy-clip")))
     start = time.perf_counter()
     scores = contrastive.evaluate(model, proc)
     print(f"toy-clip: {manifest['parameters']:,} parameters; evaluated in {time.perf_counter() - start:.0f} s")
@@ -62,7 +62,7 @@ def main() -> None:
         start = time.perf_counter()
         contrastive.main([*argv, "--threads", "2"])
         print(f"retrained in {(time.perf_counter() - start) / 60:.1f} min (wall clock, with evaluation)")
-        fresh = registry.read_manifest(out)
+        fresh = checkpoints.read_manifest(out)
         print("the same weights as shipped:", fresh["files"]["model.safetensors"]["sha256"]
               == manifest["files"]["model.safetensors"]["sha256"])
 

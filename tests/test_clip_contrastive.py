@@ -5,7 +5,7 @@ import pytest
 
 from wmlib import registry
 from wmlib.clip import contrastive
-from wmlib.loading import verify_checkpoint
+from wmlib.checkpoints import verify_checkpoint
 
 
 @pytest.fixture(scope="module")

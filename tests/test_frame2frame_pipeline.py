@@ -87,7 +87,8 @@ def test_training_learns_to_use_the_start_frame():
 def test_the_shipped_model_loads_verified_and_starts_from_its_image():
     import wmlib
     from wmlib.frame2frame.edits import sample_edits
-    from wmlib.registry import checkpoint_dir, get, read_manifest
+    from wmlib.registry import checkpoint_dir, get
+    from wmlib.checkpoints import read_manifest
     from wmlib.video.clips import render_clips
 
     pipe = wmlib.load("toy-i2v")

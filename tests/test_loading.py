@@ -1,6 +1,5 @@
 """wmlib.load through the real code path, on tiny models saved to a folder as if they came from the hub."""
 
-import json
 import re
 import time
 
@@ -8,9 +7,10 @@ import numpy as np
 import pytest
 
 import wmlib
-from wmlib import loading, registry
+from wmlib import checkpoints, loading, registry
 from wmlib.generation import OutOfMemory, generate
-from wmlib.loading import CannotLoad, ChecksumError
+from wmlib.loading import CannotLoad
+from wmlib.checkpoints import ChecksumError
 
 
 
@@ -148,11 +148,9 @@ def make_toy_checkpoint(data_root, model_dir):
 
     folder = data_root / "models" / "toy-clip"
     shutil.copytree(model_dir, folder, dirs_exist_ok=True)
-    files = {p.name: {"sha256": loading.sha256(p), "bytes": p.stat().st_size} for p in folder.iterdir()
-             if p.is_file() and p.name != "manifest.json"}
     manifest = {"name": "toy-clip", "command": "python -m wmlib.train toy-clip --seed 0", "seed": 0,
-                "files": files, "scores": {}}
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+                "files": checkpoints.file_records(folder), "scores": {}}
+    checkpoints.write_manifest(folder, manifest)
     return folder
 
 
@@ -164,15 +162,6 @@ def test_model_families_fall_back_to_the_packaged_encoders(monkeypatch, capsys):
     assert "auto: efficientnet-lite0 instead of dinov2-large" in said and "auto: minilm-l6 instead of pythia-410m" in said
     assert vision.embed(np.zeros((2, 64, 64, 3), np.uint8)).shape == (2, vision.dim)
     assert language.embed(["a small red ball."]).shape == (1, language.dim)
-
-
-def test_file_records_list_every_file_but_the_manifest(tmp_path):
-    from wmlib.loading import file_records, sha256
-
-    (tmp_path / "a.bin").write_bytes(b"abc")
-    (tmp_path / "manifest.json").write_text("{}")
-    records = file_records(tmp_path)
-    assert records == {"a.bin": {"sha256": sha256(tmp_path / "a.bin"), "bytes": 3}}
 
 
 def test_a_download_the_disk_cannot_hold_is_refused_before_it_starts(monkeypatch, tmp_path):

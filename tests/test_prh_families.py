@@ -137,7 +137,7 @@ def test_the_shipped_untrained_models_are_what_the_code_builds_today(shipped):
 
 
 def test_the_loader_refuses_a_tampered_file(shipped, tmp_path):
-    from wmlib.loading import ChecksumError
+    from wmlib.checkpoints import ChecksumError
 
     shutil.copytree(families.features_path(), tmp_path / "prh-toy")
     assert len(families.load_features(tmp_path / "prh-toy").models) == len(shipped.models)

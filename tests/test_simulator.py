@@ -402,7 +402,8 @@ def test_the_unroll_starts_at_one_step_and_grows_to_its_maximum():
 
 def test_the_shipped_world_model_loads_verified_and_beats_holding_still():
     import wmlib
-    from wmlib.registry import checkpoint_dir, get, read_manifest
+    from wmlib.registry import checkpoint_dir, get
+    from wmlib.checkpoints import read_manifest
 
     model = wmlib.load("toy-world-model")
     manifest = read_manifest(checkpoint_dir(get("toy-world-model")))

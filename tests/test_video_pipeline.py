@@ -107,7 +107,8 @@ def test_autoencoder_training_lowers_the_loss():
 
 def test_the_shipped_model_loads_verified_and_generates():
     import wmlib
-    from wmlib.registry import checkpoint_dir, get, read_manifest
+    from wmlib.registry import checkpoint_dir, get
+    from wmlib.checkpoints import read_manifest
 
     pipe = wmlib.load("toy-t2v")
     videos = pipe(PROMPTS, num_inference_steps=5)

@@ -16,22 +16,18 @@ checkpoints are verified against the sha256 in their manifest first.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from dataclasses import replace
 from pathlib import Path
 
 from wmlib.modes import get_mode, resolve_mode
 from wmlib.preflight import OPTIONS, Machine, Plan, note_loaded, preflight
-from wmlib.registry import HubModel, OfflineModel, checkpoint_dir, get, read_manifest
+from wmlib.checkpoints import verify_checkpoint
+from wmlib.registry import HubModel, OfflineModel, checkpoint_dir, get
 
 
 class CannotLoad(RuntimeError):
     """A model cannot be loaded here; the message says why and what to use instead."""
-
-
-class ChecksumError(ValueError):
-    """A shipped checkpoint does not match the sha256 recorded in its manifest."""
 
 
 def load(name: str, mode: str | None = None, *, source: str | Path | None = None,
@@ -159,36 +155,6 @@ def _dtype_keyword(loader: str) -> str:
     library = loader.split(".")[0]
     renamed_in = {"transformers": "4.56", "diffusers": "0.42"}[library]
     return "dtype" if Version(version(library)) >= Version(renamed_in) else "torch_dtype"
-
-
-def sha256(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def file_records(folder: Path) -> dict[str, dict]:
-    """``{name: {"sha256", "bytes"}}`` of every file in ``folder`` but ``manifest.json``: what a manifest
-    lists, and ``verify_checkpoint`` checks."""
-    return {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
-            for p in sorted(Path(folder).iterdir()) if p.is_file() and p.name != "manifest.json"}
-
-
-def verify_checkpoint(folder: Path) -> dict:
-    """Check every file listed in ``folder/manifest.json`` against its sha256; returns the manifest."""
-    manifest = read_manifest(folder)
-    for rel, meta in manifest["files"].items():
-        path = Path(folder) / rel
-        if not path.exists():
-            raise ChecksumError(f"{path} is missing; rebuild it with: {manifest['command']}")
-        found = sha256(path)
-        if found != meta["sha256"]:
-            raise ChecksumError(f"{path} does not match its manifest (sha256 {found[:12]}…, expected "
-                                f"{meta['sha256'][:12]}…): the file changed or is damaged. Rebuild it with: "
-                                f"{manifest['command']}")
-    return manifest
 
 
 def load_offline(entry: OfflineModel):

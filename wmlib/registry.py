@@ -16,7 +16,6 @@ Every hub model names its offline counterpart, which ``wmlib.load`` falls back t
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,11 +220,3 @@ def data_dir() -> Path:
 
 def checkpoint_dir(entry: OfflineModel) -> Path:
     return data_dir() / entry.origin.removeprefix("data/")
-
-
-def read_manifest(folder: Path) -> dict:
-    """The manifest of a shipped checkpoint: command, seed, files with sha256 and bytes, scores."""
-    path = Path(folder) / "manifest.json"
-    if not path.exists():
-        raise FileNotFoundError(f"{folder} has no manifest.json")
-    return json.loads(path.read_text())

@@ -465,7 +465,7 @@ def save(model, proc, out: Path, command: str, seed: int, history: list[dict], s
     import torch
     import transformers
 
-    from wmlib.loading import file_records
+    from wmlib.checkpoints import file_records, write_manifest
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -479,7 +479,7 @@ def save(model, proc, out: Path, command: str, seed: int, history: list[dict], s
                 "parameters": sum(p.numel() for p in model.parameters()),
                 "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
                 "files": files}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_manifest(out, manifest)
     return manifest
 
 

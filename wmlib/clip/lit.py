@@ -173,7 +173,7 @@ def build_features(out: Path, progress: bool = True) -> dict:
 
     import transformers
     from wmlib.encoders import image_encoder, text_encoder
-    from wmlib.loading import sha256
+    from wmlib.checkpoints import sha256, write_manifest
     from wmlib.world import camera_image, sample_scenes
     from wmlib.world.captions import captions
 
@@ -201,7 +201,7 @@ def build_features(out: Path, progress: bool = True) -> dict:
                 "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
                 "files": {"features.npz": {"sha256": sha256(out / "features.npz"),
                                            "bytes": (out / "features.npz").stat().st_size}}}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_manifest(out, manifest)
     return manifest
 
 
@@ -217,7 +217,7 @@ def load_features(folder: Path | None = None) -> dict:
     and ``reduce_text``, which maps new MiniLM features (prompts) into the same reduced space."""
     import torch
 
-    from wmlib.loading import verify_checkpoint
+    from wmlib.checkpoints import verify_checkpoint
 
     folder = Path(folder or features_path())
     verify_checkpoint(folder)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from wmlib.checkpoints import write_manifest
 from wmlib.frame2frame.edits import sample_edits
 from wmlib.video.train import TEXT_LENGTH, encode_clips, train_denoiser
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     from wmlib import env
     from wmlib.frame2frame.edits import _temporal
     from wmlib.frame2frame.pipeline import ToyImageToVideoPipeline
-    from wmlib.loading import file_records
+    from wmlib.checkpoints import file_records
     from wmlib.video import autoencoder as ae_mod
     from wmlib.video import transformer as tr_mod
     from wmlib.video.clips import build_vocabulary, render_clips, tokenize, words
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         manifest = json.loads((out / "manifest.json").read_text())
         manifest["scores"] = manifest_scores(ToyImageToVideoPipeline.from_pretrained(out))
         manifest["files"] = file_records(out)
-        (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        write_manifest(out, manifest)
         print(json.dumps(manifest["scores"], indent=1))
         return
 
@@ -135,9 +136,9 @@ def main(argv: list[str] | None = None) -> None:
                        "autoencoder": sum(p.numel() for p in autoencoder.parameters())},
         "versions": {"torch": torch.__version__, "diffusers": __import__("diffusers").__version__},
         "files": file_records(out)}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")  # saved before scoring
+    write_manifest(out, manifest)  # saved before scoring
     manifest["scores"] = manifest_scores(pipe)
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    write_manifest(out, manifest)
     print(json.dumps({k: manifest[k] for k in ("scores", "train_seconds", "parameters")}, indent=1))
 
 

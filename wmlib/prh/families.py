@@ -876,7 +876,7 @@ def save_family(family: Family, out: Path, settings: dict, seconds: dict) -> dic
     import torch
     import transformers
 
-    from wmlib.loading import sha256
+    from wmlib.checkpoints import sha256, write_manifest
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -898,7 +898,7 @@ def save_family(family: Family, out: Path, settings: dict, seconds: dict) -> dic
                 "train_seconds": {m["name"]: m.get("train_seconds") for m in family.models},
                 "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
                 "files": {path.name: {"sha256": sha256(path), "bytes": path.stat().st_size}}}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_manifest(out, manifest)
     return manifest
 
 
@@ -913,7 +913,7 @@ def load_features(folder: Path | str | None = None) -> Family:
     """The shipped family (``data/features/prh-toy``, or ``folder``), checked against the sha256 in its
     manifest first: a ``Family`` with each model's metadata (training seconds from the manifest), its
     stored features per layer (float32) and ``z``."""
-    from wmlib.loading import verify_checkpoint
+    from wmlib.checkpoints import verify_checkpoint
 
     folder = Path(folder or features_path())
     manifest = verify_checkpoint(folder)

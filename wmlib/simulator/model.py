@@ -80,25 +80,16 @@ def _classes():
         @classmethod
         def from_pretrained(cls, folder):
             """The model saved in ``folder`` by ``save_pretrained`` (``config.json``, ``model.safetensors``)."""
-            import json
-            from pathlib import Path
+            from wmlib.checkpoints import load_weights, read_config
 
-            from safetensors.torch import load_file
-
-            model = cls(**json.loads((Path(folder) / "config.json").read_text()))
-            model.load_state_dict(load_file(str(Path(folder) / "model.safetensors")))
+            model = cls(**read_config(folder))
+            model.load_state_dict(load_weights(folder))
             return model.eval()
 
         def save_pretrained(self, folder) -> None:
-            import json
-            from pathlib import Path
+            from wmlib.checkpoints import save_weights
 
-            from safetensors.torch import save_file
-
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            (Path(folder) / "config.json").write_text(json.dumps(self.config, indent=1) + "\n")
-            weights = {k: v.contiguous() for k, v in self.state_dict().items()}
-            save_file(weights, str(Path(folder) / "model.safetensors"))
+            save_weights(folder, self.state_dict(), config=self.config)
 
         def encode(self, frames):
             """(..., H, W, 3) frames -> (..., C, 8, 8) codes."""

@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from wmlib import env
-    from wmlib.loading import file_records
+    from wmlib.checkpoints import file_records, write_manifest
     from wmlib.simulator import evaluate
     from wmlib.simulator.episodes import sample_episodes
     from wmlib.simulator.model import WorldModel, build
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
         model = WorldModel.from_pretrained(args.out)
         manifest = json.loads((args.out / "manifest.json").read_text())
         manifest["scores"] = evaluate.manifest_scores(model)
-        (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        write_manifest(args.out, manifest)
         print(json.dumps(manifest["scores"], indent=1))
         return
 
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         "versions": {"torch": torch.__version__},
         "files": file_records(args.out),
     }
-    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    write_manifest(args.out, manifest)
     print(json.dumps(scores, indent=1))
 
 

@@ -15,12 +15,12 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from wmlib.checkpoints import write_manifest
 from wmlib.plots import as_frames
 from wmlib.world.studio import SIZE, background, gravity_px
 from wmlib.world.tracker import THRESHOLD
@@ -246,33 +246,27 @@ def judge_accuracy(judge, videos: np.ndarray, attributes: dict[str, np.ndarray])
 def save_judge(judge, folder: Path, command: str, seed: int, scores: dict, seconds: float, **extra) -> dict:
     """Save the judge's weights and a manifest (command, seed, scores, sha256 and size of the file, and
     any ``extra`` fields)."""
-    from safetensors.torch import save_file
-
-    from wmlib.loading import file_records
+    from wmlib.checkpoints import file_records, save_weights
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in judge.state_dict().items()}, str(folder / "model.safetensors"))
+    save_weights(folder, judge.state_dict())
     manifest = {"name": folder.name, "description": "the judge: a CNN trained on true frames of the toy videos and "
                 "their round trips through the toy-t2v frame autoencoder, to name the object's colour, shape and size",
                 "command": command, "seed": seed, "scores": scores, "train_seconds": round(seconds, 1), **extra,
                 "files": file_records(folder)}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_manifest(folder, manifest)
     return manifest
 
 
 def load_judge(folder: Path | None = None):
     """The shipped judge, ``data/models/toy-video-judge`` (checked against its manifest's sha256)."""
-    from safetensors.torch import load_file
-
-    from wmlib.loading import verify_checkpoint
-
+    from wmlib.checkpoints import load_weights, verify_checkpoint
     from wmlib.registry import data_dir
 
     folder = data_dir() / "models" / "toy-video-judge" if folder is None else Path(folder)
     verify_checkpoint(folder)
     judge = _judge_class()()
-    judge.load_state_dict(load_file(str(folder / "model.safetensors")))  # the background comes with the weights
+    judge.load_state_dict(load_weights(folder))  # the background comes with the weights
     return judge.eval()
 
 

@@ -9,7 +9,6 @@ one without it, as CogVideoX does (guidance 6 there).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +34,9 @@ def scheduler(kind: str = "ddim"):
     raise ValueError(f"unknown scheduler kind {kind!r}; allowed: ddpm, ddim")
 
 
-def _part(state: dict, prefix: str) -> dict:
-    """The entries of one model in a state dict that holds several, with their prefix taken off."""
-    return {k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
+def _part(state: dict, prefix: str, keep_prefix: bool = False) -> dict:
+    """The entries of one model in a state dict that holds several, with their prefix taken off (or kept)."""
+    return {k if keep_prefix else k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
 
 
 class ToyTextToVideoPipeline:
@@ -76,34 +75,27 @@ class ToyTextToVideoPipeline:
         """Write ``config.json`` and the weights (transformer and autoencoder in one safetensors file;
         ``half``: in float16, half the size; ``autoencoder=False``: the transformer alone, for a snapshot
         that shares the autoencoder of ``model.safetensors`` beside it)."""
-        from safetensors.torch import save_file
+        from wmlib.checkpoints import save_weights
 
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "config.json").write_text(json.dumps(self.config(), indent=1) + "\n")
-        state = {f"transformer.{k}": v.contiguous() for k, v in self.transformer.state_dict().items()}
+        state = {f"transformer.{k}": v for k, v in self.transformer.state_dict().items()}
         if autoencoder:
-            state |= {f"autoencoder.{k}": v.contiguous() for k, v in self.autoencoder.state_dict().items()}
-        save_file({k: v.half() if half else v for k, v in state.items()}, str(folder / weights))
+            state |= {f"autoencoder.{k}": v for k, v in self.autoencoder.state_dict().items()}
+        save_weights(folder, state, weights, config=self.config(), half=half)
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, weights: str = "model.safetensors") -> "ToyTextToVideoPipeline":
         """Load a saved pipeline; ``weights`` picks the file (``control.safetensors``: the undertrained
         snapshot the shipped checkpoint keeps as a control)."""
-        from safetensors.torch import load_file
+        from wmlib.checkpoints import load_weights, read_config
 
-        folder = Path(folder)
-        if not (folder / "config.json").exists():
-            raise FileNotFoundError(f"{folder} has no config.json: not a saved toy text-to-video pipeline")
-        config = json.loads((folder / "config.json").read_text())
+        config = read_config(folder)
         tc = dict(config["transformer"])
         transformer = tr_mod.build(tc.pop("vocab_size"), **tc)
         autoencoder = ae_mod.build(**config["autoencoder"])
-        state = {k: v.float() for k, v in load_file(str(folder / weights)).items()}
+        state = load_weights(folder, weights)
         if not any(k.startswith("autoencoder.") for k in state):
             # a control snapshot ships its transformer alone: the frozen autoencoder is the model's
-            state |= {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()
-                      if k.startswith("autoencoder.")}
+            state |= _part(load_weights(folder), "autoencoder.", keep_prefix=True)
         transformer.load_state_dict(_part(state, "transformer."))
         autoencoder.load_state_dict(_part(state, "autoencoder."))
         extra = {"first_frames": config["first_frames"]} if "first_frames" in config else {}

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from wmlib.checkpoints import write_manifest
 from wmlib.video import autoencoder as ae_mod
 from wmlib.video import transformer as tr_mod
 from wmlib.video.clips import build_vocabulary, render_clips, sample_clips, tokenize, words
@@ -199,7 +200,7 @@ def train_and_ship_judge(out: Path, seed: int, threads: int, start: float) -> di
     trips, and ship it to ``out``; returns its manifest."""
     import torch
 
-    from wmlib.loading import file_records
+    from wmlib.checkpoints import file_records
     from wmlib.registry import checkpoint_dir, get
     from wmlib.video import physics
 
@@ -293,7 +294,7 @@ def ship(args: argparse.Namespace, autoencoder, ae_report: dict, latents, wordin
     the pipeline and its control to ``args.out``, score both and write the manifest; returns it."""
     import torch
 
-    from wmlib.loading import file_records
+    from wmlib.checkpoints import file_records
     from wmlib.video import physics
 
     out = args.out or Path("data/models/toy-t2v")
@@ -383,7 +384,7 @@ def ship(args: argparse.Namespace, autoencoder, ae_report: dict, latents, wordin
                        "autoencoder": sum(p.numel() for p in autoencoder.parameters())},
         "versions": {"torch": torch.__version__, "diffusers": __import__("diffusers").__version__},
         "files": files}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    write_manifest(out, manifest)
     print(json.dumps({k: manifest[k] for k in ("scores", "train_seconds", "parameters")}))
     return manifest
 
