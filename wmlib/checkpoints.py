@@ -50,6 +50,16 @@ def read_manifest(folder: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def rescore(folder: Path, scores: dict) -> dict:
+    """Replace the scores in ``folder``'s manifest (a training command's ``--score-only``), with the file
+    records brought up to date; returns the manifest."""
+    manifest = read_manifest(folder)
+    manifest["scores"] = scores
+    manifest["files"] = file_records(folder)
+    write_manifest(folder, manifest)
+    return manifest
+
+
 def verify_checkpoint(folder: Path) -> dict:
     """Check every file listed in ``folder/manifest.json`` against its sha256; returns the manifest."""
     manifest = read_manifest(folder)

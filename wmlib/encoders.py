@@ -56,7 +56,13 @@ def _missing(what: str, packages: str, error: ImportError) -> ImportError:
                        f"Install them with:\n    pip install {packages}\n(original error: {error})")
 
 
-def _batches(n: int, batch_size: int, progress: bool, desc: str):
+def pooled(output):
+    """The pooled features of a ``get_image_features`` / ``get_text_features`` call: a tensor in transformers 4,
+    a ModelOutput (its ``pooler_output``) in 5."""
+    return output if hasattr(output, "shape") else output.pooler_output
+
+
+def batches(n: int, batch_size: int, progress: bool, desc: str):
     """Start indices of the batches, wrapped in a progress bar when asked for."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -137,7 +143,7 @@ class ImageEncoder:
         pils = _as_pil_list(images)  # check everything before the (slow) model runs
         outs: list[list[torch.Tensor]] = []
         with torch.inference_mode():
-            for i in _batches(len(pils), batch_size, progress, self.name):
+            for i in batches(len(pils), batch_size, progress, self.name):
                 x = self.preprocess(pils[i:i + batch_size]).to(self.device)
                 outs.append(self._pooled_stages(x))
         per_layer = [_finish(torch.cat(parts), normalize) for parts in zip(*outs)]
@@ -276,7 +282,7 @@ class TextEncoder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         outs: list[tuple[torch.Tensor, ...]] = []
         with torch.inference_mode():
-            for i in _batches(len(texts), batch_size, progress, self.name):
+            for i in batches(len(texts), batch_size, progress, self.name):
                 batch = [texts[j] for j in order[i:i + batch_size]]
                 enc = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
                                      return_tensors="pt").to(self.device)

@@ -10,7 +10,6 @@ through a small MLP over word counts. Classes are scored by accuracy, positions 
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 
@@ -50,7 +49,9 @@ def inputs(scene, projection: str, texts: list[str] | None = None) -> np.ndarray
 
 def bag_of_words(texts: list[str], vocabulary: list[str] | None = None) -> np.ndarray:
     """Word counts per text over ``vocabulary`` (default: every word of ``texts``, sorted)."""
-    tokens = [re.findall(r"[a-z]+", t.lower()) for t in texts]
+    from wmlib.world.captions import words
+
+    tokens = [words(t) for t in texts]
     vocabulary = vocabulary or sorted({w for ts in tokens for w in ts})
     index = {w: i for i, w in enumerate(vocabulary)}
     out = np.zeros((len(texts), len(vocabulary)), np.float32)

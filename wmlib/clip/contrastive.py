@@ -20,7 +20,6 @@ import argparse
 import functools
 import json
 import math
-import re
 import time
 from pathlib import Path
 
@@ -41,13 +40,11 @@ PROMPTS = {  # zero-shot templates, one slot for the class name
 
 def vocabulary() -> list[str]:
     """Every word the toy world's captions and prompts use, sorted (the same list on every machine)."""
-    from wmlib.world import captions, sample_scenes
+    from wmlib.world.captions import caption_vocabulary, words
     from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZES
 
-    scenes = sample_scenes(3000, seed=12345)
-    texts = [t for seed in range(3) for t in captions(scenes, seed=seed)]
-    texts += [p.format(w) for templates in PROMPTS.values() for p in templates for w in (*COLOUR_NAMES, *SHAPES, *SIZES)]
-    return sorted({w for t in texts for w in re.findall(r"[a-z]+", t)})
+    prompts = [p.format(w) for templates in PROMPTS.values() for p in templates for w in (*COLOUR_NAMES, *SHAPES, *SIZES)]
+    return sorted(set(caption_vocabulary()) | {w for t in prompts for w in words(t)})
 
 
 def tokenizer(words: list[str] | None = None):
@@ -183,6 +180,7 @@ def embed(model, proc, images: np.ndarray | None = None, texts: list[str] | None
     gradients, on whatever device the model is."""
     import torch
 
+    from wmlib.encoders import pooled
     from wmlib.env import to_model
 
     out = []
@@ -190,19 +188,14 @@ def embed(model, proc, images: np.ndarray | None = None, texts: list[str] | None
         if images is not None:
             chunks = [model.get_image_features(pixel_values=to_model(model, pixel_values(images[i:i + batch_size])))
                       for i in range(0, len(images), batch_size)]
-            out.append(torch.nn.functional.normalize(torch.cat([_tensor(c).float().cpu() for c in chunks]), dim=-1))
+            out.append(torch.nn.functional.normalize(torch.cat([pooled(c).float().cpu() for c in chunks]), dim=-1))
         if texts is not None:
             chunks = []
             for i in range(0, len(texts), batch_size):
                 tokens = proc.tokenizer(texts[i:i + batch_size], padding=True, truncation=True, return_tensors="pt")
-                chunks.append(_tensor(model.get_text_features(**to_model(model, tokens))).float().cpu())
+                chunks.append(pooled(model.get_text_features(**to_model(model, tokens))).float().cpu())
             out.append(torch.nn.functional.normalize(torch.cat(chunks), dim=-1))
     return out[0] if len(out) == 1 else tuple(out)
-
-
-def _tensor(output):
-    """``get_*_features`` return a tensor in transformers 4 and a ModelOutput in 5."""
-    return output if hasattr(output, "shape") else output.pooler_output
 
 
 def classify(image_embeds, prompt_embeds: list) -> np.ndarray:
@@ -413,10 +406,12 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
     for name, q in model.named_parameters():
         (text if name.startswith(("text_model.", "text_projection.")) else rest).append(q)
     optimiser = torch.optim.AdamW([{"params": rest}, {"params": text}], lr=lr, weight_decay=0.1)
+    from wmlib.training import warmup_cosine
+
     warmup = max(1, min(200, steps // 10))
 
     def cosine(s: int) -> float:
-        return min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
+        return warmup_cosine(min(s, steps), steps, warmup)
 
     # A learning rate of 0 also stops AdamW's weight decay, so the text tower really stays where it started.
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, [cosine, lambda s: cosine(s) if s >= text_delay else 0.0])

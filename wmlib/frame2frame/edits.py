@@ -184,10 +184,10 @@ def temporal_caption(scene: Scene, i: int, target: str, rng: np.random.Generator
     """Frame2Frame's step 1, offline: a one-sentence description of the motion that turns scene ``i``
     into the ``target`` caption's state (the first wording, or one drawn with ``rng``)."""
     edit = parse_target(scene, i, target)
-    return _temporal(scene, i, edit, rng)
+    return describe_motion(scene, i, edit, rng)
 
 
-def _temporal(scene: Scene, i: int, edit: Edit, rng: np.random.Generator | None) -> str:
+def describe_motion(scene: Scene, i: int, edit: Edit, rng: np.random.Generator | None) -> str:
     forms = _TEMPORAL[edit.kind]
     form = forms[0] if rng is None else forms[rng.integers(len(forms))]
     b = describe(scene, i, edit.partner) if edit.partner >= 0 else ""
@@ -345,5 +345,5 @@ def sample_edits(n: int, seed: int = 0, kinds: tuple[str, ...] = KINDS) -> EditC
     trajectory = Trajectory.concat(trajectories)
     caption_rng = np.random.default_rng([seed, 6])
     targets = [target_caption(scene, i, e) for i, e in enumerate(edits)]
-    captions = [_temporal(scene, i, e, caption_rng) for i, e in enumerate(edits)]
+    captions = [describe_motion(scene, i, e, caption_rng) for i, e in enumerate(edits)]
     return EditClips(scene, trajectory, edits, targets, captions)

@@ -84,25 +84,25 @@ class ClipScorer:
     def _images(self, frames):
         import torch
 
-        from wmlib.clip.contrastive import _tensor
+        from wmlib.encoders import pooled
         from wmlib.env import to_model
 
         pixels = self.processor(images=list((_frames(frames) * 255).round().astype(np.uint8)), return_tensors="pt")
         with torch.no_grad():
-            z = _tensor(self.model.get_image_features(pixel_values=to_model(self.model, pixels["pixel_values"])))
+            z = pooled(self.model.get_image_features(pixel_values=to_model(self.model, pixels["pixel_values"])))
         return torch.nn.functional.normalize(z.float(), dim=-1)
 
     def text_scores(self, frames, caption: str) -> np.ndarray:
         import torch
 
-        from wmlib.clip.contrastive import _tensor
+        from wmlib.encoders import pooled
         from wmlib.env import to_model
 
         if not isinstance(caption, str) or not caption.strip():
             raise ValueError("the caption must be a non-empty string")
         text = self.processor(text=[caption], return_tensors="pt", padding=True)
         with torch.no_grad():
-            t = _tensor(self.model.get_text_features(**to_model(self.model, text)))
+            t = pooled(self.model.get_text_features(**to_model(self.model, text)))
         t = torch.nn.functional.normalize(t.float(), dim=-1)
         return (self._images(frames) @ t.T)[:, 0].cpu().numpy()
 

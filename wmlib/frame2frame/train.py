@@ -10,7 +10,6 @@ Frame2Frame benchmark on held-out edits). ``--score-only`` re-scores a saved mod
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -34,29 +33,24 @@ def manifest_scores(pipe, n: int = 120) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m wmlib.frame2frame.train",
-                                     description="Train the toy image-to-video model and ship it.")
-    parser.add_argument("--out", type=Path, default=Path("data/models/toy-i2v"))
+    from wmlib import training
+
+    parser = training.parser("python -m wmlib.frame2frame.train", "Train the toy image-to-video model and ship it.",
+                             out=Path("data/models/toy-i2v"), steps=6000, lr=1e-3)
     parser.add_argument("--clips", type=int, default=8000)
     parser.add_argument("--ae-clips", type=int, default=3000)
     parser.add_argument("--ae-steps", type=int, default=3000)
-    parser.add_argument("--steps", type=int, default=6000)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--depth", type=int, default=6)
     parser.add_argument("--patch", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--score-only", action="store_true", help="re-score the model saved in --out")
     args = parser.parse_args(argv)
 
     import torch
 
     from wmlib import env
-    from wmlib.frame2frame.edits import _temporal
+    from wmlib.frame2frame.edits import describe_motion
     from wmlib.frame2frame.pipeline import ToyImageToVideoPipeline
-    from wmlib.checkpoints import file_records
+    from wmlib.checkpoints import file_records, rescore
     from wmlib.video import autoencoder as ae_mod
     from wmlib.video import transformer as tr_mod
     from wmlib.video.clips import build_vocabulary, render_clips, tokenize, words
@@ -66,11 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     env.seed_everything(args.seed)
     out = args.out
     if args.score_only:
-        manifest = json.loads((out / "manifest.json").read_text())
-        manifest["scores"] = manifest_scores(ToyImageToVideoPipeline.from_pretrained(out))
-        manifest["files"] = file_records(out)
-        write_manifest(out, manifest)
-        print(json.dumps(manifest["scores"], indent=1))
+        scores = manifest_scores(ToyImageToVideoPipeline.from_pretrained(out))
+        print(json.dumps(rescore(out, scores)["scores"], indent=1))
         return
 
     start = time.time()
@@ -82,12 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     # background (its "plate") and spends all of its capacity on the objects.
     autoencoder = ae_mod.build(seed=args.seed, plate=True)
     autoencoder.background.copy_(bg)
-    ae_history = ae_mod.train(autoencoder, frames, bg, steps=args.ae_steps, seed=args.seed)
-    with torch.no_grad():
-        test = frames[::97][:2000]
-        ae_mse = float(torch.nn.functional.mse_loss(autoencoder(test).clamp(0, 1), test))
+    ae_report = ae_mod.fit(autoencoder, frames, bg, args.ae_steps, args.seed)
     del frames
-    ae_seconds = time.time() - start
 
     # Stage 2: latents of the training clips, and several wordings of each temporal caption.
     clips = sample_edits(args.clips, seed=args.seed + 2)
@@ -95,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     latent_scale = float(1 / latents.std())
     latents = latents * latent_scale
     wordings = [clips.captions] + [
-        [_temporal(clips.scene, i, e, np.random.default_rng([args.seed, v, 7])) for i, e in enumerate(clips.edits)]
+        [describe_motion(clips.scene, i, e, np.random.default_rng([args.seed, v, 7])) for i, e in enumerate(clips.edits)]
         for v in range(1, CAPTION_VARIANTS)]
     from wmlib.frame2frame.benchmark import SEED as BENCHMARK_SEED
 
@@ -128,8 +115,7 @@ def main(argv: list[str] | None = None) -> None:
             "schedule": "cosine, 1000 steps, v-prediction",
             "evaluation": f"the Frame2Frame benchmark: 120 held-out edits (seed {BENCHMARK_SEED}), 25 DDIM steps, guidance 4"},
         "scores": None,
-        "autoencoder": {"mse": round(ae_mse, 5), "loss_every_100_steps": [round(v, 5) for v in ae_history],
-                        "seconds": round(ae_seconds, 1)},
+        "autoencoder": ae_report,
         "loss_history": history, "denoiser_seconds": round(denoiser_seconds, 1),
         "train_seconds": round(time.time() - start, 1),
         "parameters": {"transformer": sum(p.numel() for p in ema.parameters()),

@@ -445,11 +445,9 @@ def text_vocabulary() -> tuple[str, ...]:
     """The special tokens, the punctuation marks and every word of the toy world's captions, sorted (one
     token per word: the captions use few words, so a learned sub-word tokenizer would add nothing).
     The words are collected from three paraphrases of 3000 scenes; a word never seen there is [UNK]."""
-    from wmlib.world import captions, sample_scenes
+    from wmlib.world.captions import caption_vocabulary
 
-    scenes = sample_scenes(3000, seed=12345)
-    words = {w for seed in range(3) for t in captions(scenes, seed=seed) for w in re.findall(r"[a-z]+", t)}
-    return (*SPECIAL_TOKENS, ".", ",", ":", ";", "-", *sorted(words))
+    return (*SPECIAL_TOKENS, ".", ",", ":", ";", "-", *caption_vocabulary())
 
 
 def encode(texts: Sequence[str], vocabulary: Sequence[str] | None = None) -> tuple["torch.Tensor", "torch.Tensor"]:

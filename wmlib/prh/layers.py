@@ -34,7 +34,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from wmlib.encoders import _batches  # a light import: the encoders load torch only when they run
+from wmlib.encoders import batches  # a light import: the encoders load torch only when they run
 
 if TYPE_CHECKING:  # only for the type hints: importing these at run time would make the import slow
     import numpy as np
@@ -74,7 +74,7 @@ def vision_layer_features(model: Any, processor: Any, images: Sequence[Image.Ima
     device, dtype = _device_and_dtype(model)
     per_batch = []
     with torch.inference_mode():
-        for i in _batches(len(images), batch_size, progress, "vision layers"):
+        for i in batches(len(images), batch_size, progress, "vision layers"):
             pixels = processor(images=images[i:i + batch_size], return_tensors="pt")["pixel_values"]
             hidden = model(pixel_values=pixels.to(device, dtype), output_hidden_states=True).hidden_states
             per_batch.append(torch.stack([h[:, 0] for h in hidden[1:]]).float().cpu())  # (L, B, D)
@@ -121,7 +121,7 @@ def language_layer_features(model: Any, tokenizer: Any, texts: Sequence[str], ba
 
     features, bits_per_byte = [], []
     with torch.inference_mode():
-        for i in _batches(len(texts), batch_size, progress, "language layers"):
+        for i in batches(len(texts), batch_size, progress, "language layers"):
             input_ids, mask = left_pad(ids[i:i + batch_size], pad_id)
             input_ids, mask = input_ids.to(device), mask.to(device)
             extra = {"position_ids": (mask.cumsum(-1) - 1).clamp(min=0)} if takes_positions else {}

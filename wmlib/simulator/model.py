@@ -28,7 +28,7 @@ def _classes():
     import torch
     import torch.nn as nn
 
-    from wmlib.video.autoencoder import _class as autoencoder_class
+    from wmlib.video.autoencoder import FrameAutoencoder as autoencoder_class
 
     class Block(nn.Module):
         """Two 3x3 convolutions with a residual connection, modulated by the action (FiLM)."""

@@ -15,9 +15,7 @@ settings, sha256 of every file, loss curves and the evaluation of ``wmlib.simula
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import time
 from pathlib import Path
 
@@ -41,6 +39,7 @@ def train_dynamics(model, codes, actions, steps: int = 3000, batch_size: int = 3
     import torch
 
     from wmlib.progress import progress as bar
+    from wmlib.training import set_learning_rate, warmup_cosine
 
     codes, actions = torch.as_tensor(codes), torch.as_tensor(actions)
     N, T = codes.shape[:2]
@@ -55,8 +54,7 @@ def train_dynamics(model, codes, actions, steps: int = 3000, batch_size: int = 3
     model.dynamics.train()
     history, running, start = [], 0.0, time.perf_counter()
     for step in bar(range(steps), desc="world model", show=progress):
-        for group in opt.param_groups:
-            group["lr"] = lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        set_learning_rate(opt, warmup_cosine(step, steps, 100, lr))
         k = unroll_at(step, steps, unroll, one_step)
         i = torch.randint(0, N, (batch_size,), generator=g)
         t = torch.randint(1, T - k, (batch_size,), generator=g)
@@ -86,28 +84,23 @@ def encode_all(model, frames: np.ndarray, batch_size: int = 2048):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m wmlib.simulator.train",
-                                     description="Train the toy world model and ship it.")
-    parser.add_argument("--out", type=Path, default=Path("data/models/toy-world-model"))
+    from wmlib import training
+
+    parser = training.parser("python -m wmlib.simulator.train", "Train the toy world model and ship it.",
+                             out=Path("data/models/toy-world-model"), steps=8000, lr=2e-3)
     parser.add_argument("--episodes", type=int, default=8000)
     parser.add_argument("--ae-episodes", type=int, default=1500)
     parser.add_argument("--ae-steps", type=int, default=1500)
-    parser.add_argument("--steps", type=int, default=8000)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--unroll", type=int, default=8)
     parser.add_argument("--one-step", type=float, default=0.5, help="share of training one step ahead")
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--blocks", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--score-only", action="store_true", help="re-score the model saved in --out")
     args = parser.parse_args(argv)
 
     import torch
 
     from wmlib import env
-    from wmlib.checkpoints import file_records, write_manifest
+    from wmlib.checkpoints import file_records, rescore, write_manifest
     from wmlib.simulator import evaluate
     from wmlib.simulator.episodes import sample_episodes
     from wmlib.simulator.model import WorldModel, build
@@ -117,10 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     threads = env.set_threads(args.threads)
     if args.score_only:
         model = WorldModel.from_pretrained(args.out)
-        manifest = json.loads((args.out / "manifest.json").read_text())
-        manifest["scores"] = evaluate.manifest_scores(model)
-        write_manifest(args.out, manifest)
-        print(json.dumps(manifest["scores"], indent=1))
+        print(json.dumps(rescore(args.out, evaluate.manifest_scores(model))["scores"], indent=1))
         return
 
     start = time.perf_counter()
@@ -128,11 +118,8 @@ def main(argv: list[str] | None = None) -> None:
     model.autoencoder.background.copy_(torch.as_tensor(background()).permute(2, 0, 1))
     data = sample_episodes(args.episodes, seed=args.seed)
     frames = data.render()
-    t0 = time.perf_counter()
     ae_frames = torch.as_tensor(frames[:args.ae_episodes].reshape(-1, *frames.shape[2:])).permute(0, 3, 1, 2)
-    ae_history = ae_mod.train(model.autoencoder, ae_frames, model.autoencoder.background, steps=args.ae_steps,
-                              seed=args.seed)
-    ae_seconds = time.perf_counter() - t0
+    ae_report = ae_mod.fit(model.autoencoder, ae_frames, model.autoencoder.background, args.ae_steps, args.seed)
     for p in model.autoencoder.parameters():
         p.requires_grad_(False)
     codes = encode_all(model, frames)
@@ -153,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
                         if k not in ("score_only", "out")}, "threads": threads, "history": 2,
                      "episode_steps": int(data.actions.steps)},
         "scores": scores,
-        "autoencoder": {"loss_every_100_steps": [round(x, 5) for x in ae_history], "seconds": round(ae_seconds, 1)},
+        "autoencoder": ae_report,
         "loss_history": history, "train_seconds": round(train_seconds, 1),
         "parameters": {"dynamics": sum(p.numel() for p in model.dynamics.parameters()),
                        "autoencoder": sum(p.numel() for p in model.autoencoder.parameters())},

@@ -85,19 +85,17 @@ def train(model, frames: "torch.Tensor", background: "torch.Tensor", steps: int 
 
     AdamW with 100 warm-up steps and cosine decay; the loss is the object-weighted squared error plus a
     small penalty on the latent's size, which keeps its scale tame for the diffusion model."""
-    import math
-
     import torch
 
     from wmlib.progress import progress as bar
+    from wmlib.training import set_learning_rate, warmup_cosine
 
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     history, running = [], 0.0
     model.train()
     for step in bar(range(steps), desc="frame autoencoder", show=progress):
-        for group in opt.param_groups:
-            group["lr"] = lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        set_learning_rate(opt, warmup_cosine(step, steps, 100, lr))
         x = frames[torch.randint(0, len(frames), (batch_size,), generator=g)]
         z = model.encode(x)
         loss = (object_weight(x, background) * (model.decode(z) - x) ** 2).mean() + 1e-4 * (z**2).mean()
@@ -110,6 +108,23 @@ def train(model, frames: "torch.Tensor", background: "torch.Tensor", steps: int 
             running = 0.0
     model.eval()
     return history
+
+
+def fit(model, frames: "torch.Tensor", background: "torch.Tensor", steps: int, seed: int = 0) -> dict:
+    """Stage 1 of every toy video model (04's text-to-video, 05's image-to-video, 06's world model): train
+    the frame autoencoder ``model`` on ``frames`` (N, 3, H, W) with ``train``; returns a report for the
+    manifest: its squared error on every 97th frame (up to 2,000), the loss curve and the seconds taken."""
+    import time
+
+    import torch
+
+    start = time.time()
+    history = train(model, frames, background, steps=steps, seed=seed)
+    with torch.no_grad():
+        test = frames[::97][:2000]
+        mse = float(torch.nn.functional.mse_loss(model(test).clamp(0, 1), test))
+    return {"mse": round(mse, 5), "loss_every_100_steps": [round(v, 5) for v in history],
+            "seconds": round(time.time() - start, 1)}
 
 
 def __getattr__(name: str):

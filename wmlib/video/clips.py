@@ -10,11 +10,11 @@ every clip therefore has a bounce-free stretch long enough to read gravity back 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from wmlib.world.captions import words as caption_words
 from wmlib.world.physics import Trajectory, simulate
 from wmlib.world.scene import (COLOUR_NAMES, SHAPES, SIZE_RADIUS,
                                SIZES, Scene)
@@ -114,8 +114,8 @@ PAD, UNKNOWN = "<pad>", "<unk>"
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words and punctuation marks: the toy model's tokens."""
-    return re.findall(r"[a-z]+|[.,;]", text.lower())
+    """Lower-case words and punctuation marks: the toy model's tokens (``wmlib.world.captions.words``)."""
+    return caption_words(text, punctuation=True)
 
 
 def build_vocabulary(captions: list[str]) -> list[str]:

@@ -192,12 +192,11 @@ def train_judge(n_clips: int = 3000, steps: int = 6000, seed: int = 0, autoencod
     with the same labels: still only true content, but also seen through the blur that every video of a
     model drawing through that autoencoder has, so that the judge does not blame the generator for what
     the autoencoder loses. Adam, batch 64, the learning rate decaying to 0 along a cosine."""
-    import math
-
     import torch
     import torch.nn.functional as F
 
     from wmlib.progress import progress as bar
+    from wmlib.training import set_learning_rate, warmup_cosine
     from wmlib.video.clips import render_clips, sample_clips
 
     clips = sample_clips(n_clips, seed=seed + 1000)
@@ -213,8 +212,7 @@ def train_judge(n_clips: int = 3000, steps: int = 6000, seed: int = 0, autoencod
     opt = torch.optim.Adam(judge.parameters(), lr=lr)
     judge.train()
     for step in bar(range(steps), desc="judge", show=progress):
-        for group in opt.param_groups:
-            group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
+        set_learning_rate(opt, warmup_cosine(step, steps, 1, lr))
         i = torch.randint(0, len(frames), (64,), generator=g)
         out = judge(frames[i])
         loss = sum(F.cross_entropy(out[k], labels[k][i]) for k in FACTORS)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import math
 import time
 from pathlib import Path
 
@@ -102,6 +101,7 @@ def train_denoiser(model, latents, tokens, steps: int, batch_size: int = 64, lr:
     import torch
 
     from wmlib.progress import progress as bar
+    from wmlib.training import set_learning_rate, warmup_cosine
 
     ddpm = scheduler("ddpm")
     g = torch.Generator().manual_seed(seed)
@@ -115,8 +115,7 @@ def train_denoiser(model, latents, tokens, steps: int, batch_size: int = 64, lr:
     history, running, snapshot, start = [], torch.zeros((), device=device), None, time.time()
     model.train()
     for step in bar(range(steps), desc="denoiser", show=progress):
-        for group in opt.param_groups:
-            group["lr"] = lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        set_learning_rate(opt, warmup_cosine(step, steps, warmup, lr))
         i = torch.randint(0, len(latents), (batch_size,), generator=g)
         variant = torch.randint(0, tokens.shape[1], (batch_size,), generator=g)
         tok = tokens[i.to(tokens.device), variant.to(tokens.device)].to(device)
@@ -233,22 +232,18 @@ def parse_first_frames(text: str) -> tuple[int, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m wmlib.video.train``."""
-    parser = argparse.ArgumentParser(prog="python -m wmlib.video.train",
-                                     description="Train the toy text-to-video model (or its judge) and ship it.")
+    from wmlib import training
+
+    parser = training.parser("python -m wmlib.video.train", "Train the toy text-to-video model (or its judge) and ship it.",
+                             out=None, steps=9000, lr=1e-3, score_only=False)
     parser.add_argument("what", nargs="?", choices=["model", "judge"], default="model")
-    parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--clips", type=int, default=12000)
     parser.add_argument("--ae-clips", type=int, default=4000)
     parser.add_argument("--ae-steps", type=int, default=2500)
-    parser.add_argument("--steps", type=int, default=9000)
     parser.add_argument("--control-step", type=int, default=400)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--depth", type=int, default=6)
     parser.add_argument("--patch", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--autoencoder", type=Path, default=None,
                         help="take the frame autoencoder of this saved pipeline instead of training one")
     parser.add_argument("--first-frames", default="",
@@ -396,17 +391,11 @@ def train_autoencoder(n_clips: int, steps: int, seed: int):
 
     from wmlib.world.studio import background
 
-    start = time.time()
     ae_clips = sample_clips(n_clips, seed=seed + 1)
     frames = torch.from_numpy(render_clips(ae_clips)).flatten(0, 1).permute(0, 3, 1, 2).contiguous()
     bg = torch.from_numpy(background()).permute(2, 0, 1)
     autoencoder = ae_mod.build(seed=seed)
-    history = ae_mod.train(autoencoder, frames, bg, steps=steps, seed=seed)
-    with torch.no_grad():
-        test = frames[::97][:2000]
-        mse = float(torch.nn.functional.mse_loss(autoencoder(test).clamp(0, 1), test))
-    return autoencoder, {"mse": round(mse, 5), "loss_every_100_steps": [round(v, 5) for v in history],
-                         "seconds": round(time.time() - start, 1)}
+    return autoencoder, ae_mod.fit(autoencoder, frames, bg, steps, seed)
 
 
 POOL_CHUNK = 1000  # clips a worker renders at a time; chunk k is sample_clips(POOL_CHUNK, seed=POOL_SEED + k)

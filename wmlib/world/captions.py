@@ -22,7 +22,9 @@ The same seed gives the same captions.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
@@ -358,6 +360,28 @@ def captions(scene: Scene, seed: int = 0) -> list[str]:
     the first scenes do not change when the batch grows.
     """
     return [caption(scene, i, np.random.default_rng([seed, i])) for i in range(len(scene))]
+
+
+def words(text: str, punctuation: bool = False) -> list[str]:
+    """The lower-case words of ``text`` (with ``punctuation``, its marks ``. , ;`` too, each one a word): how
+    every toy text model of the course reads a caption.
+
+    >>> words("A small red ball. It falls!")
+    ['a', 'small', 'red', 'ball', 'it', 'falls']
+    >>> words("A ball, falling.", punctuation=True)
+    ['a', 'ball', ',', 'falling', '.']
+    """
+    return re.findall(r"[a-z]+|[.,;]" if punctuation else r"[a-z]+", text.lower())
+
+
+@functools.cache
+def caption_vocabulary(n_scenes: int = 3000, seed: int = 12345, paraphrases: int = 3) -> tuple[str, ...]:
+    """Every word of the captions of ``n_scenes`` sampled scenes in ``paraphrases`` wordings each, sorted (the
+    same list on every machine): the words the toy text models know; any other is unknown to them."""
+    from wmlib.world.scene import sample_scenes
+
+    scenes = sample_scenes(n_scenes, seed=seed)
+    return tuple(sorted({w for s in range(paraphrases) for t in captions(scenes, seed=s) for w in words(t)}))
 
 
 def captions_with_claims(scene: Scene, seed: int = 0) -> tuple[list[str], list["Claims"]]:
