@@ -4,8 +4,8 @@ Each lesson trains its own model (``python -m wmlib.video.train``, ``wmlib.frame
 ``wmlib.simulator.train``, ...) but they warm up and decay the learning rate the same way, and take the
 same core options, so that a manifest's ``command`` reads alike in every model folder.
 
->>> [round(warmup_cosine(s, steps=100, warmup=10), 2) for s in (0, 9, 50, 99)]
-[0.1, 1.0, 0.5, 0.0]
+>>> [round(warmup_cosine(s, steps=100, warmup=10), 2) for s in (0, 4, 9, 50, 99)]  # up for 10 steps, then down
+[0.1, 0.5, 0.98, 0.5, 0.0]
 """
 
 from __future__ import annotations

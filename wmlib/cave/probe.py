@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from wmlib.world.scene import CLASSES as SCENE_CLASSES
+
 FACTORS = ("shape", "colour", "size", "x", "y", "z")
-CLASSES = {"shape": 3, "colour": 8, "size": 2}
+CLASSES = {k: SCENE_CLASSES[k] for k in ("shape", "colour", "size")}
 COORDINATES = ("x", "y", "z")
 PROJECTIONS = ("camera", "shadow", "depth", "occupancy", "lidar", "caption")
 

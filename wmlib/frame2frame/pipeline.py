@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wmlib.world.studio import SIZE
+from wmlib.world.studio import FRAMES, SIZE
 from wmlib.video.pipeline import ToyTextToVideoPipeline
 
 
@@ -48,7 +48,7 @@ class ToyImageToVideoPipeline(ToyTextToVideoPipeline):
     """Generate toy-world videos that start from an image. Load the shipped one with
     ``wmlib.load("toy-i2v")`` or ``ToyImageToVideoPipeline.from_pretrained("data/models/toy-i2v")``."""
 
-    def __init__(self, transformer, autoencoder, vocabulary, latent_scale, text_length, frames=16):
+    def __init__(self, transformer, autoencoder, vocabulary, latent_scale, text_length, frames=FRAMES):
         if not getattr(transformer, "condition_channels", 0):
             raise ValueError("an image-to-video pipeline needs a transformer built with condition_channels")
         super().__init__(transformer, autoencoder, vocabulary, latent_scale, text_length, frames)

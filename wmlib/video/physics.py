@@ -22,6 +22,7 @@ import numpy as np
 
 from wmlib.checkpoints import write_manifest
 from wmlib.plots import as_frames
+from wmlib.world.scene import CLASSES
 from wmlib.world.studio import SIZE, background, gravity_px
 from wmlib.world.tracker import THRESHOLD
 from wmlib.world.tracker import track
@@ -86,7 +87,7 @@ def fit_restitution(xy: np.ndarray, found: np.ndarray, min_after: int = 3) -> fl
 
 # --- the judge of colour, shape and size -------------------------------------------------------
 
-FACTORS = {"colour": 8, "shape": 3, "size": 2}
+FACTORS = CLASSES  # what the judge names, and how many values each takes
 CROP = 16  # px: the judge looks at a window this size around the object (the largest object is about 10 px)
 
 

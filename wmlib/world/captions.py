@@ -330,7 +330,12 @@ def _t_list_relations(w: _Writer, things: list[_Thing], relations: list[_Relatio
 
 def caption(scene: Scene, i: int = 0, rng: np.random.Generator | None = None) -> str:
     """A true caption of scene ``i``; the words are drawn with ``rng`` (default: the same as
-    ``captions(scene, seed=0)[i]``)."""
+    ``captions(scene, seed=0)[i]``).
+
+    >>> from wmlib.world.scene import make_scene
+    >>> caption(make_scene([dict(shape="sphere", colour="red", size="small", position=(0, 1.5))]))
+    'just one object: a small red ball in the middle.'
+    """
     return _compose(scene, i, rng)[0]
 
 

@@ -37,6 +37,12 @@ def z_kernel(a: Scene, b: Scene | None = None, sigma: float = 0.5, chunk: int = 
     kernel sums over all pairs of objects and normalises to 1 on the diagonal (a normalised mean-map set
     kernel). Sums and products of kernels are kernels, so the matrix is positive semi-definite, as CKA
     expects, and independent of the order of objects.
+
+    >>> from wmlib.world.scene import make_scene
+    >>> ball = make_scene([dict(shape="sphere", colour="red", size="small", position=(0, 1.5))])
+    >>> cube = make_scene([dict(shape="cube", colour="red", size="small", position=(0, 1.5))])
+    >>> z_kernel(ball, ball).item(), z_kernel(ball, cube).item()  # all four factors agree; then three of four
+    (1.0, 0.75)
     """
     if not sigma > 0:
         raise ValueError(f"sigma must be positive (metres), got {sigma!r}")

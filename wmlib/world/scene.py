@@ -32,6 +32,7 @@ COLOURS = {
 }
 COLOUR_NAMES = tuple(COLOURS)
 COLOUR_RGB = np.array(list(COLOURS.values()), dtype=np.float32)
+CLASSES = {"colour": len(COLOUR_NAMES), "shape": len(SHAPES), "size": len(SIZES)}  # the values each category takes
 
 WALL_Z = 4.0          # the cave wall
 X_RANGE = (-1.2, 1.2)  # where objects are placed
@@ -115,7 +116,9 @@ def make_scene(objects: Iterable[Mapping], light: Sequence[float] = (0.0, 0.25, 
     """One scene from a list of objects, each a dict with ``shape``, ``colour``, ``size`` and
     ``position`` (x, z, or x, y, z; y defaults to resting on the ground) and optionally ``velocity``.
 
-    >>> make_scene([dict(shape="sphere", colour="red", size="small", position=(0, 1.5))])
+    >>> ball = make_scene([dict(shape="sphere", colour="red", size="small", position=(0, 1.5))])
+    >>> len(ball), ball.position[0, 0].tolist()  # one scene; the ball rests on the ground, its radius up
+    (1, [0.0, 0.20000000298023224, 1.5])
     """
     objects = list(objects)
     check_count(len(objects), low=1)
