@@ -28,7 +28,7 @@ def _classes():
     import torch
     import torch.nn as nn
 
-    from wmlib.video.autoencoder import FrameAutoencoder as autoencoder_class
+    from wmlib.video.autoencoder import FrameAutoencoder
 
     class Block(nn.Module):
         """Two 3x3 convolutions with a residual connection, modulated by the action (FiLM)."""
@@ -74,7 +74,7 @@ def _classes():
             super().__init__()
             self.config = {"latent_channels": latent_channels, "ae_width": ae_width, "width": width,
                            "blocks": blocks}
-            self.autoencoder = autoencoder_class()(latent_channels, ae_width, plate=True)
+            self.autoencoder = FrameAutoencoder(latent_channels, ae_width, plate=True)
             self.dynamics = Dynamics(latent_channels, width, blocks)
 
         @classmethod

@@ -15,78 +15,64 @@ error) and on the background (0.035 to 0.016).
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import torch
+import torch
+import torch.nn as nn
 
 
-@lru_cache(maxsize=None)
-def _class():
-    import torch
-    import torch.nn as nn
+class FrameAutoencoder(nn.Module):
+    """``encode``: (N, 3, 32, 32) in [0, 1] -> (N, C, 8, 8); ``decode``: the way back."""
 
-    class FrameAutoencoder(nn.Module):
-        """``encode``: (N, 3, 32, 32) in [0, 1] -> (N, C, 8, 8); ``decode``: the way back."""
+    def __init__(self, latent_channels: int = 4, width: int = 64, plate: bool = False):
+        super().__init__()
+        self.latent_channels = latent_channels
+        self.width = width
+        self.plate = plate
+        if plate:  # the empty background, set before training and saved with the weights
+            self.register_buffer("background", torch.zeros(3, 32, 32))
+        self.encoder = nn.Sequential(
+            nn.Conv2d(3, width // 2, 3, padding=1), nn.SiLU(),
+            nn.Conv2d(width // 2, 3 * width // 4, 4, 2, 1), nn.SiLU(),  # 16x16
+            nn.Conv2d(3 * width // 4, width, 4, 2, 1), nn.SiLU(),        # 8x8
+            nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
+            nn.Conv2d(width, latent_channels, 1))
+        self.decoder = nn.Sequential(
+            nn.Conv2d(latent_channels, width, 3, padding=1), nn.SiLU(),
+            nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
+            nn.ConvTranspose2d(width, 3 * width // 4, 4, 2, 1), nn.SiLU(),  # 16x16
+            nn.ConvTranspose2d(3 * width // 4, width // 2, 4, 2, 1), nn.SiLU(),  # 32x32
+            nn.Conv2d(width // 2, 3, 3, padding=1))
 
-        def __init__(self, latent_channels: int = 4, width: int = 64, plate: bool = False):
-            super().__init__()
-            self.latent_channels = latent_channels
-            self.width = width
-            self.plate = plate
-            if plate:  # the empty background, set before training and saved with the weights
-                self.register_buffer("background", torch.zeros(3, 32, 32))
-            self.encoder = nn.Sequential(
-                nn.Conv2d(3, width // 2, 3, padding=1), nn.SiLU(),
-                nn.Conv2d(width // 2, 3 * width // 4, 4, 2, 1), nn.SiLU(),  # 16x16
-                nn.Conv2d(3 * width // 4, width, 4, 2, 1), nn.SiLU(),        # 8x8
-                nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
-                nn.Conv2d(width, latent_channels, 1))
-            self.decoder = nn.Sequential(
-                nn.Conv2d(latent_channels, width, 3, padding=1), nn.SiLU(),
-                nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
-                nn.ConvTranspose2d(width, 3 * width // 4, 4, 2, 1), nn.SiLU(),  # 16x16
-                nn.ConvTranspose2d(3 * width // 4, width // 2, 4, 2, 1), nn.SiLU(),  # 32x32
-                nn.Conv2d(width // 2, 3, 3, padding=1))
+    def encode(self, x):
+        return self.encoder(x - self.background if self.plate else x)
 
-        def encode(self, x):
-            return self.encoder(x - self.background if self.plate else x)
+    def decode(self, z):
+        out = self.decoder(z)
+        return out + self.background if self.plate else out
 
-        def decode(self, z):
-            out = self.decoder(z)
-            return out + self.background if self.plate else out
-
-        def forward(self, x):
-            return self.decode(self.encode(x))
-
-    return FrameAutoencoder
+    def forward(self, x):
+        return self.decode(self.encode(x))
 
 
 def build(latent_channels: int = 4, width: int = 64, seed: int = 0, plate: bool = False):
     """A fresh ``FrameAutoencoder`` with seeded weights; ``plate``: it codes only what differs from the
     empty background, which it keeps in its ``background`` buffer (set it before training)."""
-    import torch
-
     torch.manual_seed(seed)
-    return _class()(latent_channels, width, plate)
+    return FrameAutoencoder(latent_channels, width, plate)
 
 
-def object_weight(frames: "torch.Tensor", background: "torch.Tensor", weight: float = 10.0,
-                  threshold: float = 0.1) -> "torch.Tensor":
+def object_weight(frames: torch.Tensor, background: torch.Tensor, weight: float = 10.0,
+                  threshold: float = 0.1) -> torch.Tensor:
     """Per-pixel loss weights (N, 1, H, W): ``1 + weight`` where a frame differs from the empty
     background by more than ``threshold`` (summed over RGB), 1 elsewhere."""
     return 1 + weight * ((frames - background).abs().sum(1, keepdim=True) > threshold).float()
 
 
-def train(model, frames: "torch.Tensor", background: "torch.Tensor", steps: int = 3000, batch_size: int = 64,
+def train(model, frames: torch.Tensor, background: torch.Tensor, steps: int = 3000, batch_size: int = 64,
           lr: float = 2e-3, seed: int = 0, progress: bool = True) -> list[float]:
     """Train ``model`` to reconstruct ``frames`` (N, 3, 32, 32); returns the loss every 100 steps.
 
     AdamW with 100 warm-up steps and cosine decay; the loss is the object-weighted squared error plus a
     small penalty on the latent's size, which keeps its scale tame for the diffusion model."""
-    import torch
-
     from wmlib.progress import progress as bar
     from wmlib.training import set_learning_rate, warmup_cosine
 
@@ -110,13 +96,11 @@ def train(model, frames: "torch.Tensor", background: "torch.Tensor", steps: int 
     return history
 
 
-def fit(model, frames: "torch.Tensor", background: "torch.Tensor", steps: int, seed: int = 0) -> dict:
+def fit(model, frames: torch.Tensor, background: torch.Tensor, steps: int, seed: int = 0) -> dict:
     """Stage 1 of every toy video model (04's text-to-video, 05's image-to-video, 06's world model): train
     the frame autoencoder ``model`` on ``frames`` (N, 3, H, W) with ``train``; returns a report for the
     manifest: its squared error on every 97th frame (up to 2,000), the loss curve and the seconds taken."""
     import time
-
-    import torch
 
     start = time.time()
     history = train(model, frames, background, steps=steps, seed=seed)
@@ -125,10 +109,3 @@ def fit(model, frames: "torch.Tensor", background: "torch.Tensor", steps: int, s
         mse = float(torch.nn.functional.mse_loss(model(test).clamp(0, 1), test))
     return {"mse": round(mse, 5), "loss_every_100_steps": [round(v, 5) for v in history],
             "seconds": round(time.time() - start, 1)}
-
-
-def __getattr__(name: str):
-    # ``FrameAutoencoder`` is built on first use, so importing this module does not import torch.
-    if name == "FrameAutoencoder":
-        return _class()
-    raise AttributeError(name)

@@ -15,18 +15,17 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import torch
+import torch.nn as nn
 
 from wmlib.checkpoints import write_manifest
 from wmlib.plots import as_frames
-from wmlib.world.scene import CLASSES
+from wmlib.world.scene import CLASSES, RESTITUTION
 from wmlib.world.studio import SIZE, background, gravity_px
-from wmlib.world.tracker import THRESHOLD
-from wmlib.world.tracker import track
-from wmlib.world.scene import RESTITUTION
+from wmlib.world.tracker import THRESHOLD, track
 
 BOUNCE_KICK = 1.0  # px/frame²: a jump of the height's second difference above this is a bounce
 MIN_SEGMENT = 5    # frames: the shortest bounce-free stretch to fit a parabola on
@@ -91,69 +90,60 @@ FACTORS = CLASSES  # what the judge names, and how many values each takes
 CROP = 16  # px: the judge looks at a window this size around the object (the largest object is about 10 px)
 
 
-@lru_cache(maxsize=None)
-def _judge_class():
-    import torch
-    import torch.nn as nn
+class Judge(nn.Module):
+    """Frames (N, 3, 32, 32) to logits for colour (8), shape (3) and size (2).
 
-    class Judge(nn.Module):
-        """Frames (N, 3, 32, 32) to logits for colour (8), shape (3) and size (2).
+    It finds the object first (where the frame differs most from the empty ``background``, kept with
+    the weights) and looks only at a ``CROP`` x ``CROP`` window around it, the frame and its difference
+    from the background: an object's shape, after an autoencoder's blur, is in the layout of a few
+    pixels (a cube's corners, a cylinder's rounded top), which a network that pools the whole frame
+    loses."""
 
-        It finds the object first (where the frame differs most from the empty ``background``, kept with
-        the weights) and looks only at a ``CROP`` x ``CROP`` window around it, the frame and its difference
-        from the background: an object's shape, after an autoencoder's blur, is in the layout of a few
-        pixels (a cube's corners, a cylinder's rounded top), which a network that pools the whole frame
-        loses."""
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("background", torch.zeros(3, SIZE, SIZE))
+        self.net = nn.Sequential(
+            nn.Conv2d(6, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(64 * (CROP // 4) ** 2, 128), nn.ReLU(), nn.Linear(128, sum(FACTORS.values())))
 
-        def __init__(self):
-            super().__init__()
-            self.register_buffer("background", torch.zeros(3, SIZE, SIZE))
-            self.net = nn.Sequential(
-                nn.Conv2d(6, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                nn.Linear(64 * (CROP // 4) ** 2, 128), nn.ReLU(), nn.Linear(128, sum(FACTORS.values())))
+    def crop(self, x):
+        """(N, 6, CROP, CROP): the frame and its difference from the background around the object: the
+        weighted centre of the pixels that differ, within 5 px of the densest 5x5 patch of them."""
+        import torch.nn.functional as F
 
-        def crop(self, x):
-            """(N, 6, CROP, CROP): the frame and its difference from the background around the object: the
-            weighted centre of the pixels that differ, within 5 px of the densest 5x5 patch of them."""
-            import torch.nn.functional as F
+        diff = x - self.background
+        w = diff.abs().sum(1)
+        w = torch.where(w > THRESHOLD, w, torch.zeros_like(w))
+        n, height, width = w.shape
+        peak = F.avg_pool2d(w[:, None], 5, 1, 2)[:, 0].flatten(1).argmax(1)
+        rows, cols = torch.arange(height), torch.arange(width)
+        near = ((rows[None, :, None] - (peak // width)[:, None, None]).abs() <= 5) & \
+               ((cols[None, None, :] - (peak % width)[:, None, None]).abs() <= 5)
+        w = w * near
+        total = w.sum((1, 2)).clamp_min(1e-6)
+        r = ((w.sum(2) * rows).sum(1) / total).round().long()
+        c = ((w.sum(1) * cols).sum(1) / total).round().long()
+        half = CROP // 2
+        padded = F.pad(torch.cat([x, diff], 1), (half, half, half, half)).permute(0, 2, 3, 1)
+        window = torch.arange(CROP)
+        out = padded[torch.arange(n)[:, None, None], (r[:, None] + window)[:, :, None],
+                     (c[:, None] + window)[:, None, :]]
+        return out.permute(0, 3, 1, 2)
 
-            diff = x - self.background
-            w = diff.abs().sum(1)
-            w = torch.where(w > THRESHOLD, w, torch.zeros_like(w))
-            n, height, width = w.shape
-            peak = F.avg_pool2d(w[:, None], 5, 1, 2)[:, 0].flatten(1).argmax(1)
-            rows, cols = torch.arange(height), torch.arange(width)
-            near = ((rows[None, :, None] - (peak // width)[:, None, None]).abs() <= 5) & \
-                   ((cols[None, None, :] - (peak % width)[:, None, None]).abs() <= 5)
-            w = w * near
-            total = w.sum((1, 2)).clamp_min(1e-6)
-            r = ((w.sum(2) * rows).sum(1) / total).round().long()
-            c = ((w.sum(1) * cols).sum(1) / total).round().long()
-            half = CROP // 2
-            padded = F.pad(torch.cat([x, diff], 1), (half, half, half, half)).permute(0, 2, 3, 1)
-            window = torch.arange(CROP)
-            out = padded[torch.arange(n)[:, None, None], (r[:, None] + window)[:, :, None],
-                         (c[:, None] + window)[:, None, :]]
-            return out.permute(0, 3, 1, 2)
-
-        def forward(self, x):
-            out, start = {}, 0
-            logits = self.net(self.crop(x))
-            for name, k in FACTORS.items():
-                out[name] = logits[:, start:start + k]
-                start += k
-            return out
-
-    return Judge
+    def forward(self, x):
+        out, start = {}, 0
+        logits = self.net(self.crop(x))
+        for name, k in FACTORS.items():
+            out[name] = logits[:, start:start + k]
+            start += k
+        return out
 
 
 def new_judge(seed: int = 0):
     """An untrained judge with seeded weights and the toy camera's empty background."""
-    import torch
-
     torch.manual_seed(seed)
-    judge = _judge_class()()
+    judge = Judge()
     judge.background.copy_(torch.from_numpy(background()).permute(2, 0, 1))
     return judge
 
@@ -164,8 +154,6 @@ def round_trip(autoencoder, videos: np.ndarray, chunk: int = 1024) -> np.ndarray
 
     (The pipeline scales latents by ``latent_scale`` before the denoiser and back before decoding, so a
     round trip needs no scale.)"""
-    import torch
-
     videos = as_frames(videos, "...HWC")
     frames = torch.from_numpy(np.ascontiguousarray(videos.reshape(-1, *videos.shape[-3:]))).permute(0, 3, 1, 2)
     out = []
@@ -193,7 +181,6 @@ def train_judge(n_clips: int = 3000, steps: int = 6000, seed: int = 0, autoencod
     with the same labels: still only true content, but also seen through the blur that every video of a
     model drawing through that autoencoder has, so that the judge does not blame the generator for what
     the autoencoder loses. Adam, batch 64, the learning rate decaying to 0 along a cosine."""
-    import torch
     import torch.nn.functional as F
 
     from wmlib.progress import progress as bar
@@ -227,8 +214,6 @@ def judge_videos(judge, videos: np.ndarray) -> dict[str, np.ndarray]:
     """Each video's colour, shape and size: for each factor, the value most likely over all its frames
     together (the sum of the per-frame log-probabilities, so that frames the judge is sure of weigh
     more than a vote each): {factor: (B,) int}."""
-    import torch
-
     B, T = videos.shape[:2]
     x = torch.from_numpy(np.ascontiguousarray(videos, np.float32)).flatten(0, 1).permute(0, 3, 1, 2)
     with torch.no_grad():
@@ -264,7 +249,7 @@ def load_judge(folder: Path | None = None):
 
     folder = data_dir() / "models" / "toy-video-judge" if folder is None else Path(folder)
     verify_checkpoint(folder)
-    judge = _judge_class()()
+    judge = Judge()
     judge.load_state_dict(load_weights(folder))  # the background comes with the weights
     return judge.eval()
 
