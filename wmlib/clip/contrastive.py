@@ -17,13 +17,15 @@ Reproduce the shipped checkpoint with::
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import math
 import time
 from pathlib import Path
 
 import numpy as np
+import torch
+from torch import nn
+from transformers import CLIPModel
 
 IMAGE_SIZE = 64  # the camera images the toy CLIP sees
 PATCH = 8  # 8 x 8 patches, as ViT-B/32 sees 224 px as 7 x 7
@@ -64,64 +66,44 @@ def processor(tok=None, image_size: int = IMAGE_SIZE):
     return CLIPProcessor(image_processor=images, tokenizer=tok or tokenizer())
 
 
-@functools.cache
-def _conv_stem_class():
-    """``ConvStem``, defined on first use so that importing wmlib.clip.contrastive does not import torch."""
-    import torch
-    from torch import nn
 
-    class ConvStem(nn.Module):
-        """A convolutional stem in place of ViT's patchify layer (Xiao et al., 2021, "Early convolutions help
-        transformers see better"): stride-2 3x3 convolutions, each halving the image, then a 1x1
-        convolution to the transformer's width. Same output as the patchify layer: one vector per patch."""
+class ConvStem(nn.Module):
+    """A convolutional stem in place of ViT's patchify layer (Xiao et al., 2021, "Early convolutions help
+    transformers see better"): stride-2 3x3 convolutions, each halving the image, then a 1x1
+    convolution to the transformer's width. Same output as the patchify layer: one vector per patch."""
 
-        def __init__(self, channels: list[int], in_channels: int, width: int):
-            super().__init__()
-            layers, c_in = [], in_channels
-            for c in channels:
-                layers += [nn.Conv2d(c_in, c, 3, stride=2, padding=1), nn.GELU()]
-                c_in = c
-            layers.append(nn.Conv2d(c_in, width, 1))
-            self.layers = nn.Sequential(*layers)
-            # CLIPVisionEmbeddings reads ``patch_embedding.weight.dtype`` (and initialises ``weight``):
-            # an empty tensor answers the first and makes the second a no-op.
-            self.register_buffer("weight", torch.empty(0), persistent=False)
+    def __init__(self, channels: list[int], in_channels: int, width: int):
+        super().__init__()
+        layers, c_in = [], in_channels
+        for c in channels:
+            layers += [nn.Conv2d(c_in, c, 3, stride=2, padding=1), nn.GELU()]
+            c_in = c
+        layers.append(nn.Conv2d(c_in, width, 1))
+        self.layers = nn.Sequential(*layers)
+        # CLIPVisionEmbeddings reads ``patch_embedding.weight.dtype`` (and initialises ``weight``):
+        # an empty tensor answers the first and makes the second a no-op.
+        self.register_buffer("weight", torch.empty(0), persistent=False)
 
-        def forward(self, x):
-            return self.layers(x)
-
-    return ConvStem
+    def forward(self, x):
+        return self.layers(x)
 
 
-@functools.cache
-def _toy_clip_class():
-    """``ToyCLIPModel``, defined once, on first use (it subclasses transformers' ``CLIPModel``)."""
-    from transformers import CLIPModel
 
-    class ToyCLIPModel(CLIPModel):
-        """``CLIPModel`` whose vision transformer starts with a convolutional stem when the vision config
-        says ``conv_stem`` (a list of channels); everything else, the loss included, is ``CLIPModel``'s."""
+class ToyCLIPModel(CLIPModel):
+    """``CLIPModel`` whose vision transformer starts with a convolutional stem when the vision config
+    says ``conv_stem`` (a list of channels); everything else, the loss included, is ``CLIPModel``'s."""
 
-        def __init__(self, config):
-            super().__init__(config)
-            vision = config.vision_config
-            stem = getattr(vision, "conv_stem", None)
-            if stem:
-                if 2 ** len(stem) != vision.patch_size:
-                    raise ValueError(f"{len(stem)} stride-2 convolutions make {2 ** len(stem)}-pixel patches, "
-                                     f"but the config's patch_size is {vision.patch_size}")
-                self.vision_model.embeddings.patch_embedding = _conv_stem_class()(list(stem), vision.num_channels,
-                                                                                  vision.hidden_size)
+    def __init__(self, config):
+        super().__init__(config)
+        vision = config.vision_config
+        stem = getattr(vision, "conv_stem", None)
+        if stem:
+            if 2 ** len(stem) != vision.patch_size:
+                raise ValueError(f"{len(stem)} stride-2 convolutions make {2 ** len(stem)}-pixel patches, "
+                                 f"but the config's patch_size is {vision.patch_size}")
+            self.vision_model.embeddings.patch_embedding = ConvStem(list(stem), vision.num_channels,
+                                                                              vision.hidden_size)
 
-    return ToyCLIPModel
-
-
-def __getattr__(name: str):
-    # ``wmlib.clip.contrastive.ToyCLIPModel`` (what the registry names to load the shipped checkpoint) is built on
-    # first access, so that importing wmlib.clip.contrastive stays free of torch and transformers.
-    if name == "ToyCLIPModel":
-        return _toy_clip_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32, patch: int = PATCH,
@@ -131,7 +113,6 @@ def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32, 
     convolutional stem (one stride-2 convolution per halving of the patch), or None for ViT's plain
     patchify layer. ``temperature``: the initial one (CLIP's 0.07 suits many dimensions; in 3, random
     cosines are large and 0.07 makes the first logits huge)."""
-    import torch
     from transformers import CLIPConfig
 
     if image_size % patch:
@@ -148,7 +129,7 @@ def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32, 
                          eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id),
         vision_config=vision, projection_dim=embed_dim, logit_scale_init_value=math.log(1 / temperature))
     torch.manual_seed(seed)
-    model = _toy_clip_class()(config)
+    model = ToyCLIPModel(config)
     model.config.architectures = ["ToyCLIPModel"]
     return model, proc
 
@@ -156,8 +137,6 @@ def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32, 
 def pixel_values(images: np.ndarray):
     """(N, 3, H, W) normalised tensor from (N, H, W, 3) images (uint8, or float in [0, 1]); the same as
     the processor's output for images already at the model's size, without a trip through PIL."""
-    import torch
-
     x = torch.as_tensor(np.asarray(images))
     x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
     x = (x - torch.tensor(MEAN)) / torch.tensor(STD)
@@ -167,7 +146,6 @@ def pixel_values(images: np.ndarray):
 def clip_loss(image_embeds, text_embeds, logit_scale):
     """Symmetric InfoNCE on L2-normalised embeddings: mean of the image->text and text->image
     cross-entropies over the batch's similarity matrix."""
-    import torch
     import torch.nn.functional as F
 
     logits = logit_scale.exp() * image_embeds @ text_embeds.T
@@ -178,8 +156,6 @@ def clip_loss(image_embeds, text_embeds, logit_scale):
 def embed(model, proc, images: np.ndarray | None = None, texts: list[str] | None = None, batch_size: int = 256):
     """L2-normalised image and/or text embeddings (float32 torch tensors on the CPU), in batches, without
     gradients, on whatever device the model is."""
-    import torch
-
     from wmlib.encoders import pooled
     from wmlib.env import to_model
 
@@ -203,8 +179,6 @@ def classify(image_embeds, prompt_embeds: list) -> np.ndarray:
     ``prompt_embeds[c]`` holds the (unit-length) embeddings of class ``c``'s prompts; their mean,
     renormalised, is the class embedding (prompt ensembling in embedding space, Radford et al., 2021,
     section 3.1.4)."""
-    import torch
-
     classes = torch.stack([torch.nn.functional.normalize(e.mean(0), dim=0) for e in prompt_embeds])
     return (image_embeds @ classes.T).argmax(1).numpy()
 
@@ -264,8 +238,6 @@ def similarity(model, proc, images: list, texts: list[str]):
     normalise the images, tokenize the texts, then compare unit-length embeddings (as the openai
     notebook does). Works for the real CLIPs and the toy one alike, on any device; the result is a
     float32 tensor on the CPU."""
-    import torch
-
     from wmlib.env import to_model
 
     inputs = proc(text=texts, images=images, return_tensors="pt", padding=True, truncation=True)
@@ -388,8 +360,6 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
     nothing to tell apart. Held still, the random text tower keeps the captions apart while the image
     tower learns to see.
     """
-    import torch
-
     from wmlib.world.captions import caption
     from wmlib.world.scene import sample_scenes
 
@@ -457,7 +427,6 @@ def _render(model, scenes, progress: bool, chunk: int = 1024) -> np.ndarray:
 
 def save(model, proc, out: Path, command: str, seed: int, history: list[dict], scores: dict, settings: dict) -> dict:
     """Save weights, processor and a manifest (command, seed, settings, sha256 and size of every file, scores)."""
-    import torch
     import transformers
 
     from wmlib.checkpoints import file_records, write_manifest

@@ -15,119 +15,112 @@ predictions, which is what an agent that plans with it does (and where errors co
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
+import torch
+import torch.nn as nn
+
+from wmlib.video.autoencoder import FrameAutoencoder
 
 HISTORY = 2      # codes the dynamics network sees
 ACTION_DIM = 2   # (horizontal push, upward push) in m/s
 
 
-@lru_cache(maxsize=None)
-def _classes():
-    import torch
-    import torch.nn as nn
+class Block(nn.Module):
+    """Two 3x3 convolutions with a residual connection, modulated by the action (FiLM)."""
 
-    from wmlib.video.autoencoder import FrameAutoencoder
+    def __init__(self, width: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(width, width, 3, padding=1)
+        self.conv2 = nn.Conv2d(width, width, 3, padding=1)
+        self.film = nn.Linear(ACTION_DIM, 2 * width)
+        nn.init.zeros_(self.film.weight), nn.init.zeros_(self.film.bias)
 
-    class Block(nn.Module):
-        """Two 3x3 convolutions with a residual connection, modulated by the action (FiLM)."""
+    def forward(self, h, action):
+        scale, shift = self.film(action)[:, :, None, None].chunk(2, dim=1)
+        y = self.conv1(nn.functional.silu(h)) * (1 + scale) + shift
+        return h + self.conv2(nn.functional.silu(y))
 
-        def __init__(self, width: int):
-            super().__init__()
-            self.conv1 = nn.Conv2d(width, width, 3, padding=1)
-            self.conv2 = nn.Conv2d(width, width, 3, padding=1)
-            self.film = nn.Linear(ACTION_DIM, 2 * width)
-            nn.init.zeros_(self.film.weight), nn.init.zeros_(self.film.bias)
+class Dynamics(nn.Module):
+    """(z_{t-1}, z_t, a_t) -> z_{t+1}; codes (B, C, 8, 8), actions (B, 2)."""
 
-        def forward(self, h, action):
-            scale, shift = self.film(action)[:, :, None, None].chunk(2, dim=1)
-            y = self.conv1(nn.functional.silu(h)) * (1 + scale) + shift
-            return h + self.conv2(nn.functional.silu(y))
+    def __init__(self, latent_channels: int = 4, width: int = 64, blocks: int = 3):
+        super().__init__()
+        self.width, self.blocks = width, blocks
+        # two coordinate planes let it know where the walls and the ground are
+        self.stem = nn.Conv2d(HISTORY * latent_channels + ACTION_DIM + 2, width, 3, padding=1)
+        self.body = nn.ModuleList(Block(width) for _ in range(blocks))
+        self.head = nn.Conv2d(width, latent_channels, 3, padding=1)
+        nn.init.zeros_(self.head.weight), nn.init.zeros_(self.head.bias)  # starts by predicting "no change"
 
-    class Dynamics(nn.Module):
-        """(z_{t-1}, z_t, a_t) -> z_{t+1}; codes (B, C, 8, 8), actions (B, 2)."""
+    def forward(self, z_prev, z, action):
+        B, _, H, W = z.shape
+        ys, xs = torch.meshgrid(torch.linspace(-1, 1, H), torch.linspace(-1, 1, W), indexing="ij")
+        planes = [z_prev, z, action[:, :, None, None].expand(B, ACTION_DIM, H, W),
+                  xs.expand(B, 1, H, W), ys.expand(B, 1, H, W)]
+        h = self.stem(torch.cat(planes, 1))
+        for block in self.body:
+            h = block(h, action)
+        return z + self.head(nn.functional.silu(h))
 
-        def __init__(self, latent_channels: int = 4, width: int = 64, blocks: int = 3):
-            super().__init__()
-            self.width, self.blocks = width, blocks
-            # two coordinate planes let it know where the walls and the ground are
-            self.stem = nn.Conv2d(HISTORY * latent_channels + ACTION_DIM + 2, width, 3, padding=1)
-            self.body = nn.ModuleList(Block(width) for _ in range(blocks))
-            self.head = nn.Conv2d(width, latent_channels, 3, padding=1)
-            nn.init.zeros_(self.head.weight), nn.init.zeros_(self.head.bias)  # starts by predicting "no change"
+class WorldModel(nn.Module):
+    """A frame autoencoder and a latent dynamics network; frames are (B, H, W, 3) floats in [0, 1]."""
 
-        def forward(self, z_prev, z, action):
-            B, _, H, W = z.shape
-            ys, xs = torch.meshgrid(torch.linspace(-1, 1, H), torch.linspace(-1, 1, W), indexing="ij")
-            planes = [z_prev, z, action[:, :, None, None].expand(B, ACTION_DIM, H, W),
-                      xs.expand(B, 1, H, W), ys.expand(B, 1, H, W)]
-            h = self.stem(torch.cat(planes, 1))
-            for block in self.body:
-                h = block(h, action)
-            return z + self.head(nn.functional.silu(h))
+    def __init__(self, latent_channels: int = 4, ae_width: int = 64, width: int = 64, blocks: int = 3):
+        super().__init__()
+        self.config = {"latent_channels": latent_channels, "ae_width": ae_width, "width": width,
+                       "blocks": blocks}
+        self.autoencoder = FrameAutoencoder(latent_channels, ae_width, plate=True)
+        self.dynamics = Dynamics(latent_channels, width, blocks)
 
-    class WorldModel(nn.Module):
-        """A frame autoencoder and a latent dynamics network; frames are (B, H, W, 3) floats in [0, 1]."""
+    @classmethod
+    def from_pretrained(cls, folder):
+        """The model saved in ``folder`` by ``save_pretrained`` (``config.json``, ``model.safetensors``)."""
+        from wmlib.checkpoints import load_weights, read_config
 
-        def __init__(self, latent_channels: int = 4, ae_width: int = 64, width: int = 64, blocks: int = 3):
-            super().__init__()
-            self.config = {"latent_channels": latent_channels, "ae_width": ae_width, "width": width,
-                           "blocks": blocks}
-            self.autoencoder = FrameAutoencoder(latent_channels, ae_width, plate=True)
-            self.dynamics = Dynamics(latent_channels, width, blocks)
+        model = cls(**read_config(folder))
+        model.load_state_dict(load_weights(folder))
+        return model.eval()
 
-        @classmethod
-        def from_pretrained(cls, folder):
-            """The model saved in ``folder`` by ``save_pretrained`` (``config.json``, ``model.safetensors``)."""
-            from wmlib.checkpoints import load_weights, read_config
+    def save_pretrained(self, folder) -> None:
+        from wmlib.checkpoints import save_weights
 
-            model = cls(**read_config(folder))
-            model.load_state_dict(load_weights(folder))
-            return model.eval()
+        save_weights(folder, self.state_dict(), config=self.config)
 
-        def save_pretrained(self, folder) -> None:
-            from wmlib.checkpoints import save_weights
+    def encode(self, frames):
+        """(..., H, W, 3) frames -> (..., C, 8, 8) codes."""
+        x = torch.as_tensor(np.asarray(frames, np.float32))
+        lead = x.shape[:-3]
+        z = self.autoencoder.encode(x.reshape(-1, *x.shape[-3:]).permute(0, 3, 1, 2))
+        return z.reshape(*lead, *z.shape[1:])
 
-            save_weights(folder, self.state_dict(), config=self.config)
+    def decode(self, z):
+        """(..., C, 8, 8) codes -> (..., H, W, 3) frames, clipped to [0, 1]."""
+        lead = z.shape[:-3]
+        x = self.autoencoder.decode(z.reshape(-1, *z.shape[-3:])).clamp(0, 1).permute(0, 2, 3, 1)
+        return x.reshape(*lead, *x.shape[1:])
 
-        def encode(self, frames):
-            """(..., H, W, 3) frames -> (..., C, 8, 8) codes."""
-            x = torch.as_tensor(np.asarray(frames, np.float32))
-            lead = x.shape[:-3]
-            z = self.autoencoder.encode(x.reshape(-1, *x.shape[-3:]).permute(0, 3, 1, 2))
-            return z.reshape(*lead, *z.shape[1:])
+    def rollout_codes(self, z_prev, z, actions):
+        """Codes (B, T, C, 8, 8) of the T frames after (z_prev, z) under actions (B, T, 2), each step
+        fed the model's own previous predictions."""
+        out = []
+        for t in range(actions.shape[1]):
+            z_prev, z = z, self.dynamics(z_prev, z, actions[:, t])
+            out.append(z)
+        return torch.stack(out, 1)
 
-        def decode(self, z):
-            """(..., C, 8, 8) codes -> (..., H, W, 3) frames, clipped to [0, 1]."""
-            lead = z.shape[:-3]
-            x = self.autoencoder.decode(z.reshape(-1, *z.shape[-3:])).clamp(0, 1).permute(0, 2, 3, 1)
-            return x.reshape(*lead, *x.shape[1:])
-
-        def rollout_codes(self, z_prev, z, actions):
-            """Codes (B, T, C, 8, 8) of the T frames after (z_prev, z) under actions (B, T, 2), each step
-            fed the model's own previous predictions."""
-            out = []
-            for t in range(actions.shape[1]):
-                z_prev, z = z, self.dynamics(z_prev, z, actions[:, t])
-                out.append(z)
-            return torch.stack(out, 1)
-
-        @torch.no_grad()
-        def imagine(self, context: np.ndarray, actions: np.ndarray, batch_size: int = 512) -> np.ndarray:
-            """Dream: from ``context`` (B, 2, H, W, 3), the two frames seen last, and ``actions``
-            (B, T, 2), the (B, T, H, W, 3) frames the model expects next."""
-            context, actions = np.asarray(context, np.float32), np.asarray(actions, np.float32)
-            check_inputs(context, actions)
-            self.eval()
-            out = []
-            for i in range(0, len(context), batch_size):
-                z = self.encode(context[i:i + batch_size])
-                codes = self.rollout_codes(z[:, 0], z[:, 1], torch.as_tensor(actions[i:i + batch_size]))
-                out.append(self.decode(codes).numpy())
-            return np.concatenate(out)
-
-    return WorldModel
+    @torch.no_grad()
+    def imagine(self, context: np.ndarray, actions: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        """Dream: from ``context`` (B, 2, H, W, 3), the two frames seen last, and ``actions``
+        (B, T, 2), the (B, T, H, W, 3) frames the model expects next."""
+        context, actions = np.asarray(context, np.float32), np.asarray(actions, np.float32)
+        check_inputs(context, actions)
+        self.eval()
+        out = []
+        for i in range(0, len(context), batch_size):
+            z = self.encode(context[i:i + batch_size])
+            codes = self.rollout_codes(z[:, 0], z[:, 1], torch.as_tensor(actions[i:i + batch_size]))
+            out.append(self.decode(codes).numpy())
+        return np.concatenate(out)
 
 
 def check_inputs(context: np.ndarray, actions: np.ndarray) -> None:
@@ -144,14 +137,5 @@ def check_inputs(context: np.ndarray, actions: np.ndarray) -> None:
 
 def build(latent_channels: int = 4, ae_width: int = 64, width: int = 64, blocks: int = 3, seed: int = 0):
     """A fresh ``WorldModel`` with seeded weights."""
-    import torch
-
     torch.manual_seed(seed)
-    return _classes()(latent_channels, ae_width, width, blocks)
-
-
-def __getattr__(name: str):
-    # Built on first use, so importing this module does not import torch.
-    if name == "WorldModel":
-        return _classes()
-    raise AttributeError(name)
+    return WorldModel(latent_channels, ae_width, width, blocks)
