@@ -25,6 +25,18 @@ def test_frame_strip_picks_evenly_spaced_frames():
     assert [ax.get_title() for ax in fig.axes] == ["t = 0", "t = 5", "t = 10", "t = 15"]
 
 
+def test_frame_strip_draws_small_frames_large_enough_to_read_and_wraps_wide_ones():
+    dpi = 72
+    fig = plots.frame_strip(np.zeros((16, 32, 32, 3)), n=8, dpi=dpi)
+    box = fig.axes[0].get_window_extent()
+    assert box.height >= 80  # a 32-pixel frame drawn about 96 pixels tall, not 65 or less
+    grid = np.zeros((16, 65, 263, 3))  # a tiled grid of 16 videos, 2 rows of 8
+    fig = plots.frame_strip(grid, n=8, max_width_px=1200, dpi=dpi)
+    drawn = [ax for ax in fig.axes if ax.images]
+    assert len(drawn) == 8 and fig.get_size_inches()[0] * dpi <= 1250
+    assert len({round(ax.get_position().y0, 3) for ax in drawn}) > 1  # wrapped into several rows
+
+
 # --- figures for the representation notebooks -------------------------------------------------------------
 
 
@@ -108,7 +120,7 @@ def test_figures_take_tensors_with_grad():
     sim = torch.rand(3, 3, requires_grad=True)
     assert len(plots.similarity_matrix(sim).axes) == 2
     assert len(plots.similarity_matrix(sim.to(torch.bfloat16)).axes) == 2
-    assert len(plots.frame_strip(torch.rand(6, 3, 8, 8), n=3).axes) == 3  # (T, C, H, W) video
+    assert len([ax for ax in plots.frame_strip(torch.rand(6, 3, 8, 8), n=3).axes if ax.images]) == 3  # (T, C, H, W)
 
 
 # --- videos that show everywhere, and progress bars -------------------------------------------------------

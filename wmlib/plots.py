@@ -78,17 +78,27 @@ def video_grid(videos, ncols: int = 8, gap: int = 1, fill: float = 1.0) -> np.nd
     return out
 
 
-def frame_strip(video: np.ndarray, n: int = 8, title: str | None = None):
-    """``n`` evenly spaced frames of a video (T, H, W[, 3]) side by side."""
+def frame_strip(video: np.ndarray, n: int = 8, title: str | None = None, min_px: int = 96,
+                max_width_px: int = 1200, dpi: int = 72):
+    """``n`` evenly spaced frames of a video (T, H, W[, 3]) side by side, each drawn at least ``min_px``
+    pixels tall (a 32-pixel frame, or a grid of several videos, stays readable in a static copy), wrapped
+    into rows so that a row is at most ``max_width_px`` wide."""
     import matplotlib.pyplot as plt
 
     frames = _to_uint8(video)
     picks = np.linspace(0, len(frames) - 1, min(n, len(frames))).round().astype(int)
-    fig, axes = plt.subplots(1, len(picks), figsize=(1.6 * len(picks), 1.9))
-    for ax, t in zip(np.atleast_1d(axes), picks):
-        ax.imshow(frames[t])
-        ax.set_title(f"t = {t}", fontsize=8)
+    h, w = frames.shape[1:3]
+    scale = max(1.0, min_px / h)
+    per_row = int(np.clip(max_width_px // (w * scale + 8), 1, len(picks)))
+    rows = -(-len(picks) // per_row)
+    panel_w, panel_h = w * scale / dpi, h * scale / dpi + 0.25  # room for the frame's title
+    fig, axes = plt.subplots(rows, per_row, figsize=(panel_w * per_row + 0.2, panel_h * rows + (0.3 if title else 0.1)),
+                             squeeze=False, dpi=dpi)
+    for k, ax in enumerate(axes.flat):
         ax.axis("off")
+        if k < len(picks):
+            ax.imshow(frames[picks[k]], interpolation="nearest")
+            ax.set_title(f"t = {picks[k]}", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()

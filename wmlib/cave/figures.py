@@ -10,7 +10,8 @@ import numpy as np
 
 
 def show_projections(scene, i: int = 0, size: int = 64, caption: str | None = None):
-    """One scene in all its projections side by side: camera, wall shadow, depth, occupancy, LiDAR."""
+    """One scene in all its projections side by side: camera, wall shadow, depth, occupancy, LiDAR; the depth
+    and LiDAR panels carry colour bars in metres."""
     import matplotlib.pyplot as plt
 
     from wmlib.world import render as R
@@ -21,14 +22,15 @@ def show_projections(scene, i: int = 0, size: int = 64, caption: str | None = No
     wall = R.shadow(one, size)
     grid = R.occupancy(one)[0]
     ranges, points = R.lidar(one)
-    fig, axes = plt.subplots(1, 6, figsize=(15, 2.9))
+    fig, axes = plt.subplots(1, 6, figsize=(17, 3.1))
     axes[0].imshow(image[0])
     axes[0].set_title("camera image")
     axes[1].imshow(wall[0], cmap="gray", vmin=0, vmax=1, extent=(R.WALL_WINDOW[0], R.WALL_WINDOW[1], R.WALL_WINDOW[2], R.WALL_WINDOW[3]))
     axes[1].set_title("shadow on the wall")
     finite = np.where(np.isfinite(depth[0]), depth[0], np.nan)
-    axes[2].imshow(finite, cmap="magma_r")
+    shown = axes[2].imshow(finite, cmap="magma_r")
     axes[2].set_title("depth")
+    fig.colorbar(shown, ax=axes[2], fraction=0.046, pad=0.02, label="distance from the camera (m)")
     # Occupancy seen from above: the highest occupied voxel of each column, coloured by object.
     top = np.zeros(grid.shape[::2], int)
     for y in range(grid.shape[1]):
@@ -39,14 +41,20 @@ def show_projections(scene, i: int = 0, size: int = 64, caption: str | None = No
     axes[3].set_title("occupancy (from above)")
     axes[3].set_xlabel("x")
     axes[3].set_ylabel("z")
-    axes[4].imshow(np.where(ranges[0] > 0, ranges[0], np.nan), cmap="viridis", aspect="auto")
+    shown = axes[4].imshow(np.where(ranges[0] > 0, ranges[0], np.nan), cmap="viridis", aspect="auto")
     axes[4].set_title("LiDAR range image")
+    axes[4].set_xlabel("beam direction (azimuth)", fontsize=8)
+    axes[4].set_ylabel("beam elevation", fontsize=8)
+    fig.colorbar(shown, ax=axes[4], fraction=0.046, pad=0.02, label="range (m)")
     pts = points[0][~np.isnan(points[0][:, 0])]
-    axes[5].scatter(pts[:, 0], pts[:, 2], s=2, c=pts[:, 1], cmap="viridis", vmin=0, vmax=1)
+    shown = axes[5].scatter(pts[:, 0], pts[:, 2], s=2, c=pts[:, 1], cmap="viridis", vmin=0, vmax=1)
     axes[5].set_xlim(-4, 4)
     axes[5].set_ylim(-3, 5)
     axes[5].set_aspect("equal")
     axes[5].set_title("LiDAR points (from above)")
+    axes[5].set_xlabel("x (m)", fontsize=8)
+    axes[5].set_ylabel("z (m)", fontsize=8)
+    fig.colorbar(shown, ax=axes[5], fraction=0.046, pad=0.02, label="height (m)")
     for ax in axes[[0, 1, 2, 4]]:
         ax.set_xticks([])
         ax.set_yticks([])
