@@ -279,6 +279,49 @@ def test_random_agent_is_reproducible_and_worse_than_planning():
     assert np.array_equal(a["success"], np.abs(a["final_x"] - tasks.target) <= P.TOLERANCE)
 
 
+def test_the_analytic_push_slides_the_object_to_the_target():
+    for x0, target in ((0.0, 0.5), (0.3, -0.2), (-0.6, -0.1)):
+        scene = at_rest(x0)
+        push = P.analytic_push(x0, 0.0, target)
+        assert abs(push) <= P.MAX_PUSH
+        x = P.TrueWorld().final_x(scene, None, np.array([[push] + [0.0] * 11]))[0]
+        assert x == pytest.approx(target, abs=0.01)  # the friction law s²/(2 mu g) is the world's
+    assert P.MU_G == pytest.approx(0.4 * 9.81)
+    assert P.analytic_push(0.0, 0.0, 5.0) == P.MAX_PUSH  # beyond one push: the strongest, toward it
+
+
+def test_the_physics_free_world_never_slows_and_overshoots_the_truth():
+    scene = at_rest(-0.5)
+    frames = np.repeat(E.render_scene(scene), 2, axis=0)
+    u = np.array([[1.0, 0, 0, 0, 0, 0], [0.0] * 6])
+    x = P.PhysicsFreeWorld().final_x(scene, frames, u)
+    x0, v0 = P.observe(frames)
+    assert abs(v0) < 1e-6 and x0 == pytest.approx(-0.5, abs=0.02)
+    assert x[0] == pytest.approx(x0 + 1.0 * 6 / 12, abs=1e-6) and x[1] == pytest.approx(x0)
+    assert x[0] > P.TrueWorld().final_x(scene, None, u)[0] + 0.2  # friction stops the real one sooner
+
+
+def test_closed_loop_agents_see_the_frames_and_are_reproducible():
+    tasks = P.sample_tasks(20, seed=P.SEED)
+    a, b = P.analytic_agent(tasks), P.analytic_agent(tasks)
+    assert np.array_equal(a["final_x"], b["final_x"])
+    assert a["success"].mean() > P.random_agent(tasks)["success"].mean()
+    assert np.allclose(a["distance"], np.abs(a["final_x"] - tasks.target))
+    steps = []
+    P.run_agent(lambda scene, frames, target, left, rng: steps.append(left) or [0.0], P.subset(tasks, 2))
+    assert steps == list(range(P.STEPS, 0, -1)) * 2  # one push at a time, STEPS of them per task
+    first = P.subset(tasks, 3)
+    assert np.array_equal(first.target, tasks.target[:3]) and len(first) == 3
+
+
+def test_summaries_carry_intervals():
+    r = {"x": P.outcome(np.array([0.0, 0.1, 0.3, 1.0]), P.Tasks(E.sample_starts(4, 0, 1.0), np.zeros(4)))}
+    s = P.summarise(r)["x"]
+    assert s["success"] == 0.25 and s["tasks"] == 4 and s["distance"] == [0.0, 0.1, 0.3, 1.0]
+    assert s["success ci"][0] <= 0.25 <= s["success ci"][1]
+    assert s["median distance"] == pytest.approx(0.2)
+
+
 # --- evaluation ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -334,6 +377,26 @@ def test_permanence_of_true_frames(thrown):
     empty = np.broadcast_to(background(), frames[:4].shape)
     gone = V.permanence(empty, colour[:4])
     assert gone["present"] == 0.0 and gone["permanent"] == 0.0
+
+
+def test_fall_gravity_is_fitted_on_the_true_fall_only():
+    t = np.arange(16.0)
+    g = gravity_px()
+    fall = 20 - 0.5 * g * t**2
+    height = np.where(t < 7, fall, 0.0)          # lands at frame 7 and stays
+    frames = V.fall_frames(height)
+    assert frames is not None and frames[0] == 0 and frames[-1] < 7 and len(frames) >= 5
+    assert V.fit_on(height, frames) == pytest.approx(g, rel=1e-6)
+    assert V.fall_frames(np.where(t < 3, fall, 0.0)) is None  # too short a fall to fit
+    assert np.isnan(V.fit_on(np.full(16, np.nan), frames))
+
+
+def test_round_trip_and_landing_of_true_throws(tiny, thrown):
+    episodes, frames = thrown
+    same = V.round_trip(tiny, frames[:2])
+    assert same.shape == frames[:2].shape
+    first, after = V.landing(frames)
+    assert np.isfinite(first).mean() >= 0.8 and np.all(first[np.isfinite(first)] >= 1)
 
 
 # --- play ----------------------------------------------------------------------------------------
@@ -412,3 +475,32 @@ def test_the_shipped_world_model_loads_verified_and_beats_holding_still():
     place = V.position_error(V.dream(model, episodes, frames), frames)
     assert place["model"][0] < place["last frame held"][0]
     assert place["model"][7] < place["last frame held"][7]
+
+
+def test_with_dynamics_swaps_only_the_memory_network(tiny, tmp_path):
+    from safetensors.torch import save_file
+
+    other = M.build(width=16, blocks=1, seed=3)
+    save_file({k: v.contiguous() for k, v in other.dynamics.state_dict().items()}, str(tmp_path / "d.safetensors"))
+    swapped = V.with_dynamics(tiny, tmp_path / "d.safetensors")
+    for k, v in other.dynamics.state_dict().items():
+        assert torch.equal(swapped.dynamics.state_dict()[k], v)
+    for k, v in tiny.autoencoder.state_dict().items():
+        assert torch.equal(swapped.autoencoder.state_dict()[k], v)
+    assert not torch.equal(tiny.dynamics.stem.weight, other.dynamics.stem.weight)  # the original is untouched
+
+
+def test_the_shipped_one_step_control_is_verified_and_drifts_further():
+    import wmlib
+
+    model = wmlib.load("toy-world-model")
+    one_step = V.one_step_model(model)
+    episodes, frames = V.held_out_episodes(40, seed=6)
+    drift = V.position_error(V.dream(one_step, episodes, frames), frames)["model"]
+    assert drift[0] < 1.0 and drift[15] > V.position_error(V.dream(model, episodes, frames), frames)["model"][15]
+
+
+def test_agrees_widens_the_benchmark_interval_to_the_live_sample():
+    figure = {"mean": 1.0, "ci": [0.9, 1.1], "n": 500}
+    assert V.agrees(1.2, figure, 100) and not V.agrees(1.3, figure, 100) and not V.agrees(1.2, figure, 500)
+    assert V.fmt({"share": 0.5, "ci": [0.4, 0.6]}, "share", pct=True) == "50% [40%, 60%]"

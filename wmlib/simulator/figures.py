@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 MODEL, TRUE, BASELINE = "#264653", "#2a9d8f", "#e76f51"
+CONTROL, ANALYTIC = "#e9c46a", "#8d99ae"
+COLOURS = {"model": MODEL, "one-step model": CONTROL, "last frame held": BASELINE, "round trip": TRUE}
+LABELS = {"model": "world model", "one-step model": "trained one step ahead only",
+          "round trip": "true frames, autoencoder round trip"}
 
 
 def plot_training(manifest: dict):
@@ -28,17 +32,18 @@ def plot_training(manifest: dict):
 
 def plot_compounding(pixel: dict[str, np.ndarray], position: dict[str, np.ndarray]):
     """Error against the horizon: mean |pixel error| (left) and distance of the object from its true
-    place (right), for the model and for holding the last frame still."""
+    place (right), for every curve given (the model, its one-step control, holding the last frame still,
+    the autoencoder's round trip of the true frames)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 2.9))
     for ax, errors, label in ((axes[0], pixel, "mean |pixel error|"), (axes[1], position, "object off by (pixels)")):
-        for name, colour in (("model", MODEL), ("last frame held", BASELINE)):
-            steps = np.arange(1, len(errors[name]) + 1)
-            ax.plot(steps, errors[name], "-o", ms=3, color=colour, label=name if name != "model" else "world model")
+        for name, values in errors.items():
+            steps = np.arange(1, len(values) + 1)
+            ax.plot(steps, values, "-o", ms=3, color=COLOURS.get(name, "0.5"), label=LABELS.get(name, name))
         ax.set_xlabel("steps ahead (dreamed on its own predictions)"), ax.set_ylabel(label)
         ax.set_ylim(bottom=0)
-    axes[0].legend(fontsize=8)
+    axes[1].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -61,17 +66,23 @@ def plot_gravity(model_g: np.ndarray, true_g: np.ndarray, truth: float, toleranc
     return fig
 
 
-def plot_planning(rates: dict[str, float], n: int):
-    """Success rate of each agent."""
+def plot_planning(summary: dict):
+    """Share of the tasks solved (left) and median final distance to the target (right) of each agent,
+    with their 95% intervals (``planning.summarise``)."""
     import matplotlib.pyplot as plt
 
-    names = list(rates)
-    colours = [MODEL if "learned" in k else TRUE if "true" in k else BASELINE for k in names]
-    fig, ax = plt.subplots(figsize=(6, 2.2))
-    ax.barh(names[::-1], [rates[k] for k in names][::-1], color=colours[::-1])
-    for i, k in enumerate(names[::-1]):
-        ax.text(rates[k] + 0.01, i, f"{rates[k]:.0%}", va="center", fontsize=8)
-    ax.set_xlim(0, 1.1), ax.set_xlabel(f"share of the {n} tasks solved")
+    names = list(summary)[::-1]
+    colours = [MODEL if "learned" in k else TRUE if "true" in k else ANALYTIC if "analytic" in k
+               else CONTROL if "free" in k else BASELINE for k in names]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 2.4), sharey=True)
+    for ax, key, label in ((axes[0], "success", "share of the tasks solved"),
+                           (axes[1], "median distance", "median final distance (m)")):
+        values = np.array([summary[k][key] for k in names])
+        low, high = np.array([summary[k][key + " ci"] for k in names]).T
+        ax.barh(names, values, color=colours, xerr=[values - low, high - values], capsize=3)
+        ax.set_xlabel(label + ", 95% interval")
+    n = {summary[k]["tasks"] for k in names}
+    fig.suptitle(f"{'/'.join(map(str, sorted(n)))} tasks", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -12,7 +12,12 @@ world, look again, and plan the rest. One iteration of CEM is plain random shoot
 
 What the planner imagines with is interchangeable (``LearnedWorld``: the world model, reading the
 object's place off its dreamed frames with the tracker of notebook 04; ``TrueWorld``: the true
-simulator, the best any model could do), and so is the agent (``random_agent``: pushes at random).
+simulator, the best any model could do; ``PhysicsFreeWorld``: a model with no physics at all, in which
+the object keeps the speed the pushes give it and never slows), and so is the agent
+(``analytic_agent``: no planning, the friction law s²/(2μg) solved for the push; ``random_agent``:
+pushes toward the target of random strength). Every agent sees only the frames (the true simulator's
+planner alone reads the true state), and each is scored by where the object is after ``STEPS``
+actions: within ``TOLERANCE`` of the target or not, and how far from it (``outcome``).
 """
 
 from __future__ import annotations
@@ -22,14 +27,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from wmlib.simulator.episodes import SIDE_X, act, pixel_x, render_scene, sample_starts
-from wmlib.world.actions import Actions, random_actions
-from wmlib.world.scene import Scene
+from wmlib.world.studio import FPS
+from wmlib.world.actions import Actions
+from wmlib.world.scene import FRICTION, GRAVITY, Scene
 
-STEPS = 12            # actions per episode (one second at 12 frames per second)
+STEPS = 8             # actions per episode (two thirds of a second at 12 frames per second)
 SEED = 2000           # the held-out tasks of the benchmark and the notebook
-TOLERANCE = 0.2       # metres either side of the target
+TOLERANCE = 0.05      # metres either side of the target
 MAX_PUSH = 2.5        # m/s, the strongest push
 MIN_PUSH = 0.1        # m/s: a planned push weaker than this is no push
+POPULATION, ELITES, ITERATIONS = 32, 6, 2   # CEM: candidates, the best kept, rounds (PlaNet: 1000, 100, 10)
+REPLAN = 4            # pushes carried out before looking again (PlaNet: 1)
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,31 @@ class LearnedWorld:
         return np.where(np.isnan(column), np.inf, column_to_x(column))
 
 
+class PhysicsFreeWorld:
+    """Imagines with no physics: the object keeps whatever horizontal speed the pushes give it, never
+    slows, falls or bounces. Where it is and how fast it goes now are read off the last two real frames
+    with the tracker, as every agent that sees only frames must."""
+
+    name = "physics-free model"
+
+    def final_x(self, scene: Scene, frames: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Final x (metres) for each candidate (N, H) of pushes; the true ``scene`` is not looked at."""
+        x, v = observe(frames)
+        u = pushes_to_actions(u).vectors()[..., 0]
+        steps_left = np.arange(u.shape[1], 0, -1)  # a push before step t moves the object for H - t frames
+        return x + (v * u.shape[1] + (u * steps_left).sum(1)) / FPS
+
+
+def observe(frames: np.ndarray) -> tuple[float, float]:
+    """Where the object is (x, metres) in the last of ``frames`` (T, H, W, 3) and its horizontal speed
+    (m/s) between the last two, read with the tracker of notebook 04."""
+    from wmlib.world.tracker import track
+
+    column = track(np.asarray(frames[-2:]))[0][:, 0]
+    x = column_to_x(column)
+    return float(x[-1]), float((x[-1] - x[0]) * FPS)
+
+
 def column_to_x(column: np.ndarray) -> np.ndarray:
     """The inverse of ``episodes.pixel_x``: the x (metres) of an image column."""
     a, b = pixel_x(np.array([0.0, 1.0]))
@@ -119,7 +152,7 @@ def refit(u: np.ndarray, cost: np.ndarray, elites: int) -> tuple[np.ndarray, np.
 
 
 def cem(world, scene: Scene, frames: np.ndarray, target: float, horizon: int, rng: np.random.Generator,
-        population: int = 32, elites: int = 6, iterations: int = 2) -> np.ndarray:
+        population: int = POPULATION, elites: int = ELITES, iterations: int = ITERATIONS) -> np.ndarray:
     """The best sequence of ``horizon`` pushes found by the cross-entropy method."""
     mean, std = np.zeros(horizon), np.full(horizon, MAX_PUSH / 2)
     best_u, best_cost = None, np.inf
@@ -133,33 +166,104 @@ def cem(world, scene: Scene, frames: np.ndarray, target: float, horizon: int, rn
     return best_u
 
 
-def run_planner(world, tasks: Tasks, replan: int = 4, seed: int = 0, progress: bool = False, **cem_options) -> dict:
-    """Each task played in the true world by an agent planning with ``world``: final x and success."""
+def run_planner(world, tasks: Tasks, replan: int = REPLAN, seed: int = 0, progress: bool = False, **cem_options) -> dict:
+    """Each task played in the true world by an agent planning with ``world``: it plans all the pushes
+    left with CEM, carries out the first ``replan``, looks again and plans the rest (``outcome``)."""
+    def plan(scene, frames, target, steps_left, rng):
+        return cem(world, scene, frames, target, steps_left, rng, **cem_options)[:replan]
+
+    return run_agent(plan, tasks, seed, progress, world.name)
+
+
+def run_agent(agent, tasks: Tasks, seed: int = 0, progress: bool = False, name: str = "agent") -> dict:
+    """Play every task in the true world: ``agent(scene, frames, target, steps_left, rng)`` returns the
+    next pushes (m/s, signed) to carry out, seeing the last two frames (``scene`` is the true state, which
+    only the true simulator's planner reads); it is asked again after them until ``STEPS`` are done."""
     from wmlib.progress import progress as bar
 
     rng = np.random.default_rng(seed)
     final = np.empty(len(tasks))
-    for i in bar(range(len(tasks)), desc=world.name, show=progress):
+    for i in bar(range(len(tasks)), desc=name, show=progress):
         scene = tasks.scene[i]
         frames = np.repeat(render_scene(scene), 2, axis=0)  # at rest, the frame before looked the same
         done = 0
         while done < STEPS:
-            u = cem(world, scene, frames, float(tasks.target[i]), STEPS - done, rng, **cem_options)
-            chunk = act(scene, pushes_to_actions(u[None, :replan]))
+            u = np.atleast_1d(agent(scene, frames, float(tasks.target[i]), STEPS - done, rng))[:STEPS - done]
+            chunk = act(scene, pushes_to_actions(u[None]))
             seen = chunk.render()[0]
             frames = np.concatenate([frames, seen[1:]])[-2:]
             scene = chunk.trajectory.frame(chunk.scene, -1)
-            done += min(replan, STEPS - done)
+            done += len(u)
         final[i] = scene.position[0, 0, 0]
     return outcome(final, tasks)
 
 
-def random_agent(tasks: Tasks, seed: int = 0) -> dict:
-    """Random pushes (``world.actions.random_actions``): how often luck alone succeeds."""
-    episodes = act(tasks.scene, random_actions(len(tasks), STEPS, seed))
-    return outcome(episodes.trajectory.position[:, -1, 0, 0], tasks)
+MU_G = FRICTION * GRAVITY  # m/s²: friction's deceleration of a sliding object (mu = 0.4, g = 9.81)
+
+
+def analytic_push(x: float, v: float, target: float, seconds_left: float = np.inf) -> float:
+    """The push (m/s) after which an object at ``x`` moving at ``v`` is at ``target`` when ``seconds_left``
+    are over. Friction slows it at the constant rate μg, so a speed s stops after s²/(2μg) metres: for a
+    target d metres away it wants s = sqrt(2μg·d), unless it would still be sliding when time is up
+    (d > μg·t²/2), when it wants the speed that is at d after t: s = d/t + μg·t/2."""
+    d, t = abs(target - x), seconds_left
+    wanted = np.sqrt(2 * MU_G * d) if d <= MU_G * t * t / 2 else d / t + MU_G * t / 2
+    return float(np.clip(np.sign(target - x) * wanted - v, -MAX_PUSH, MAX_PUSH))
+
+
+def analytic_agent(tasks: Tasks, seed: int = 0) -> dict:
+    """No model and no search: each step, read the object's place and speed off the last two frames and
+    push by ``analytic_push`` for the time left (nothing if the push would be weaker than ``MIN_PUSH``)."""
+    def agent(scene, frames, target, steps_left, rng):
+        x, v = observe(frames)
+        # the speed measured is the mean over the last frame; sliding, it is mu*g/(2 fps) less by now
+        v = np.sign(v) * max(abs(v) - MU_G / (2 * FPS), 0.0)
+        return [analytic_push(x, v, target, steps_left / FPS)]
+
+    return run_agent(agent, tasks, seed, name="analytic")
+
+
+def random_agent(tasks: Tasks, seed: int = 0, p_none: float = 0.5) -> dict:
+    """Luck, with the useless actions taken out: each step, push toward the target as the last frame
+    shows it, with a strength uniform in (``MIN_PUSH``, ``MAX_PUSH``), or (probability ``p_none``) wait."""
+    def agent(scene, frames, target, steps_left, rng):
+        x, _ = observe(frames)
+        push = np.sign(target - x) * rng.uniform(MIN_PUSH, MAX_PUSH)
+        return [0.0 if rng.random() < p_none else push]
+
+    return run_agent(agent, tasks, seed, name="random")
 
 
 def outcome(final_x: np.ndarray, tasks: Tasks) -> dict:
-    """Where each object ended (metres) and whether it is within ``TOLERANCE`` of its target."""
-    return {"final_x": final_x, "success": np.abs(final_x - tasks.target) <= TOLERANCE}
+    """Where each object ended (metres), how far from its target (``distance``, metres) and whether that
+    is within ``TOLERANCE``."""
+    distance = np.abs(final_x - tasks.target)
+    return {"final_x": final_x, "distance": distance, "success": distance <= TOLERANCE}
+
+
+def agents(model) -> dict:
+    """The agents compared, each a function of the tasks: CEM planning with the learned model, with the
+    true simulator and with the physics-free model; the analytic controller; the random agent."""
+    return {"CEM, learned model": lambda tasks, **kw: run_planner(LearnedWorld(model), tasks, **kw),
+            "CEM, true simulator": lambda tasks, **kw: run_planner(TrueWorld(), tasks, **kw),
+            "CEM, physics-free model": lambda tasks, **kw: run_planner(PhysicsFreeWorld(), tasks, **kw),
+            "analytic s²/(2μg)": lambda tasks, **kw: analytic_agent(tasks),
+            "random pushes": lambda tasks, **kw: random_agent(tasks)}
+
+
+def summarise(results: dict) -> dict:
+    """Per agent, over its tasks: the share solved and the median final distance (metres), each with its
+    95% bootstrap interval, and the distances themselves."""
+    from wmlib.stats import median_interval, share_interval
+
+    return {name: {"tasks": int(len(r["success"])), "success": float(r["success"].mean()),
+                   "success ci": list(share_interval(r["success"])),
+                   "median distance": float(np.median(r["distance"])),
+                   "median distance ci": list(median_interval(r["distance"])),
+                   "distance": [round(float(d), 4) for d in r["distance"]]}
+            for name, r in results.items()}
+
+
+def subset(tasks: Tasks, n: int) -> Tasks:
+    """The first ``n`` tasks (the notebook replays the benchmark's first tasks live)."""
+    return Tasks(tasks.scene[np.arange(n)], tasks.target[:n])

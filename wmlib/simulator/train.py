@@ -11,6 +11,11 @@
 The command writes ``config.json``, ``model.safetensors`` and ``manifest.json`` (command, seed,
 settings, sha256 of every file, loss curves and the evaluation of ``wmlib.simulator.evaluate``) to
 ``--out`` (default ``data/models/toy-world-model``). ``--score-only`` re-scores a saved model.
+
+``--one-step-control`` trains the control of the compounding-error lesson: a second dynamics network on
+the same episodes, for the same number of steps, with the same (frozen) autoencoder taken from the
+model in ``--out``, but always one step ahead (``unroll`` 1). It writes ``one_step.safetensors`` (the
+dynamics weights alone) beside the model and its record under ``"one_step"`` in the manifest.
 """
 
 from __future__ import annotations
@@ -95,6 +100,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--one-step", type=float, default=0.5, help="share of training one step ahead")
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--blocks", type=int, default=4)
+    parser.add_argument("--one-step-control", action="store_true",
+                        help="train the one-step-only control on the autoencoder of the model in --out")
     args = parser.parse_args(argv)
 
     import torch
@@ -111,6 +118,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.score_only:
         model = WorldModel.from_pretrained(args.out)
         print(json.dumps(rescore(args.out, evaluate.manifest_scores(model))["scores"], indent=1))
+        return
+
+    if args.one_step_control:
+        one_step_control(args, threads)
         return
 
     start = time.perf_counter()
@@ -131,13 +142,13 @@ def main(argv: list[str] | None = None) -> None:
     scores = evaluate.manifest_scores(model)
     command = "python -m wmlib.simulator.train " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-        if k not in ("score_only", "threads") and v is not None)
+        if k not in ("score_only", "threads", "one_step_control") and v is not None)
     manifest = {
         "name": "toy-world-model",
         "description": "an action-conditioned world model of the toy world, trained from scratch",
         "command": command, "seed": args.seed,
         "settings": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-                        if k not in ("score_only", "out")}, "threads": threads, "history": 2,
+                        if k not in ("score_only", "out", "one_step_control")}, "threads": threads, "history": 2,
                      "episode_steps": int(data.actions.steps)},
         "scores": scores,
         "autoencoder": ae_report,
@@ -149,6 +160,46 @@ def main(argv: list[str] | None = None) -> None:
     }
     write_manifest(args.out, manifest)
     print(json.dumps(scores, indent=1))
+
+
+def one_step_control(args, threads: int) -> None:
+    """Train the dynamics one step ahead only, on the frozen autoencoder of the model in ``args.out``, and
+    record it beside that model (``one_step.safetensors`` and the manifest's ``"one_step"``)."""
+    from wmlib.checkpoints import file_records, read_manifest, save_weights, write_manifest
+    from wmlib.simulator import evaluate
+    from wmlib.simulator.episodes import sample_episodes
+    from wmlib.simulator.model import WorldModel, build
+
+    start = time.perf_counter()
+    model = build(ae_width=64, width=args.width, blocks=args.blocks, seed=args.seed)
+    trained = WorldModel.from_pretrained(args.out)
+    model.autoencoder.load_state_dict(trained.autoencoder.state_dict())
+    for p in model.autoencoder.parameters():
+        p.requires_grad_(False)
+    data = sample_episodes(args.episodes, seed=args.seed)
+    codes = encode_all(model, data.render())
+    history = train_dynamics(model, codes, data.actions.vectors(), steps=args.steps, batch_size=args.batch_size,
+                             lr=args.lr, unroll=1, seed=args.seed)
+    seconds = time.perf_counter() - start
+    save_weights(args.out, model.dynamics.state_dict(), ONE_STEP_FILE)
+    manifest = read_manifest(args.out)
+    manifest["one_step"] = {
+        "description": "the control: the same dynamics network trained on the same episodes for the same number "
+                       "of steps with the same frozen autoencoder, but only ever one step ahead",
+        "command": "python -m wmlib.simulator.train --one-step-control " + " ".join(
+            f"--{k} {getattr(args, k.replace('-', '_'))}" for k in
+            ("out", "episodes", "steps", "batch-size", "lr", "width", "blocks", "seed")),
+        "file": ONE_STEP_FILE, "threads": threads, "train_seconds": round(seconds, 1), "loss_history": history,
+        "scores": evaluate.manifest_scores(evaluate.with_dynamics(trained, args.out / ONE_STEP_FILE),
+                                           physics=False),
+    }
+    # benchmark.json (benchmarks/world_model.py --write) is rewritten apart from the checkpoint
+    manifest["files"] = {k: v for k, v in file_records(args.out).items() if k != "benchmark.json"}
+    write_manifest(args.out, manifest)
+    print(json.dumps(manifest["one_step"]["scores"], indent=1))
+
+
+ONE_STEP_FILE = "one_step.safetensors"
 
 
 if __name__ == "__main__":
