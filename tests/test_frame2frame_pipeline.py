@@ -69,6 +69,33 @@ def test_a_word_the_model_never_read_is_refused():
         pipe(image(), "the small magenta ball falls to the ground.")
 
 
+def test_sdedit_starts_from_the_noised_source():
+    pipe = tiny_pipeline()
+    src = image(0)
+    still = pipe.encode(src[None])[:, None]                              # the source's latent, every frame
+    gentle, zg = pipe.sdedit(src, PROMPTS, 0.04, seed=1, return_latents=True)   # one of 25 steps: barely noised
+    _, zf = pipe.sdedit(src, PROMPTS, 1.0, seed=1, return_latents=True)
+    assert gentle.shape == (2, 4, 32, 32, 3)
+    assert (zg - still).abs().mean() < 0.3 * (zf - still).abs().mean()
+    assert torch.equal(zg, pipe.sdedit(src, PROMPTS, 0.04, seed=1, return_latents=True)[1])  # same seed, same edit
+    assert not torch.equal(zg, pipe.sdedit(src, PROMPTS, 0.04, seed=2, return_latents=True)[1])
+    assert not torch.equal(zf, pipe.sdedit(src, PROMPTS, 1.0, seed=1, keep_image=True, return_latents=True)[1])
+    for bad in (0, 1.5):
+        with pytest.raises(ValueError, match="strength must be in"):
+            pipe.sdedit(src, PROMPTS, bad)
+
+
+def test_strict_false_reads_an_unknown_word_as_unk():
+    pipe = tiny_pipeline()
+    caption = "the small red ball lies on the ground."          # "lies", "on": words this model never read
+    with pytest.raises(ValueError, match="never read the words 'lies', 'on'"):
+        pipe(image(), caption, num_inference_steps=2)
+    assert pipe(image(), caption, num_inference_steps=2, strict=False).shape == (1, 4, 32, 32, 3)
+    assert pipe.sdedit(image(), caption, 0.5, num_inference_steps=2, strict=False).shape == (1, 4, 32, 32, 3)
+    with pytest.raises(ValueError, match="non-empty"):
+        pipe(image(), " ", strict=False)
+
+
 def test_training_learns_to_use_the_start_frame():
     # Still clips of random frames: given the first frame, the rest is known; without it, it is noise.
     g = torch.Generator().manual_seed(0)
@@ -102,7 +129,15 @@ def test_the_shipped_model_loads_verified_and_starts_from_its_image():
     assert np.all(own < 0.05) and np.all(own < 0.75 * other), (own, other)
     manifest = read_manifest(checkpoint_dir(get("toy-i2v")))
     assert sum(m["bytes"] for m in manifest["files"].values()) <= 20 * 2**20
-    assert manifest["scores"]["claim"]["holds"]
+    assert manifest["scores"]["methods"]["earliest satisfying"]["n"] == 120
+    # the benchmark over three generation seeds, which notebook 05 reads, ships beside it
+    import json
+
+    from wmlib.frame2frame.benchmark import METHODS
+
+    shipped = json.loads((checkpoint_dir(get("toy-i2v")) / "benchmark.json").read_text())
+    assert shipped["n"] == 120 and shipped["seeds"] == [0, 1, 2]
+    assert set(shipped["measures"]) == set(METHODS)
 
 
 def test_an_autoencoder_with_a_plate_keeps_its_background_through_saving(tmp_path):

@@ -74,3 +74,28 @@ def test_degenerate_samples():
 def test_bad_input_is_refused(bad, match):
     with pytest.raises(ValueError, match=match):
         bad()
+
+
+def test_a_paired_difference_averages_repeats_within_units_and_sees_a_shift():
+    rng = np.random.default_rng(3)
+    unit = rng.normal(0, 1.0, (60, 1))                     # large between-unit spread, shared by a and b
+    a = unit + 0.2 + rng.normal(0, 0.05, (60, 3))
+    b = unit + rng.normal(0, 0.05, (60, 3))
+    r = S.paired_mean_difference(a, b, n_resamples=2000)
+    assert r["units"] == 60 and r["low"] < r["difference"] < r["high"]
+    assert 0.15 < r["low"] and r["high"] < 0.25             # pairing removes the unit spread
+    unpaired = S.interval(a.mean(1), n_resamples=2000)
+    assert unpaired[1] - unpaired[0] > 5 * (r["high"] - r["low"])
+    same = S.paired_mean_difference(b + rng.normal(0, 0.05, b.shape), b, n_resamples=2000)
+    assert same["low"] < 0 < same["high"]                  # no shift: the interval covers 0
+
+
+def test_a_paired_difference_drops_unmeasured_pairs_and_refuses_bad_shapes():
+    a = np.array([[1.0, np.nan], [2.0, 4.0], [np.nan, np.nan], [0.0, 1.0]])
+    b = np.zeros_like(a)
+    r = S.paired_mean_difference(a, b, n_resamples=500)
+    assert r["units"] == 3 and r["difference"] == pytest.approx((1 + 3 + 0.5) / 3)
+    with pytest.raises(ValueError, match="same shape"):
+        S.paired_mean_difference(np.zeros(3), np.zeros(4))
+    with pytest.raises(ValueError, match="at least 2 units"):
+        S.paired_mean_difference([1.0, np.nan], [0.0, 0.0])

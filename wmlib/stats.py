@@ -93,3 +93,33 @@ def median_interval(values, confidence: float = 0.95, n_resamples: int = N_RESAM
     if values.ndim != 1:
         raise ValueError(f"values must be one number per unit (1-D), got shape {values.shape}")
     return interval(values[~np.isnan(values)], np.median, confidence, n_resamples, seed)
+
+
+def paired_mean_difference(a, b, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
+                           seed: int = 0) -> dict:
+    """The mean of ``a - b`` over paired units, with its interval: two methods measured on the same units.
+
+    ``a`` and ``b``: one value per unit (n,) or a row of repeats per unit (n, r), such as edits x
+    generation seeds; ``a[i, j]`` and ``b[i, j]`` are paired (the same edit and seed). Each unit's
+    difference is the mean of its finite pairs (NaN: not measured), units with none are dropped, and the
+    interval is by bootstrap over the units (``interval``), so repeats of one unit are never treated as
+    independent. Returns ``{"difference", "low", "high", "a", "b", "units"}`` (``a`` and ``b``: the means
+    over the same pairs)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim not in (1, 2):
+        raise ValueError(f"a and b must have the same shape, (n,) or (n, repeats); got {a.shape} and {b.shape}")
+    if a.ndim == 1:
+        a, b = a[:, None], b[:, None]
+    ok = np.isfinite(a) & np.isfinite(b)
+    keep = ok.any(1)
+    if keep.sum() < 2:
+        raise ValueError(f"a paired difference needs at least 2 units with a finite pair, got {int(keep.sum())}")
+    a, b, ok = a[keep], b[keep], ok[keep]
+
+    def unit_mean(x):
+        return np.where(ok, x, 0.0).sum(1) / ok.sum(1)
+
+    d = unit_mean(a) - unit_mean(b)
+    low, high = interval(d, np.mean, confidence, n_resamples, seed)
+    return {"difference": float(d.mean()), "low": low, "high": high, "a": float(unit_mean(a).mean()),
+            "b": float(unit_mean(b).mean()), "units": int(keep.sum())}

@@ -11,8 +11,9 @@ The toy world allows four kinds of edit, each a motion its physics can make:
 - ``drop``: an object in the air falls to the ground (it bounces, as everything here does, with
   restitution 0.6);
 - ``move``: a cube on the ground slides to the left or the right side;
-- ``roll``: a ball or a cylinder rolls there (the simulator slides it; nothing spins, see
-  ``wmlib.world.physics``);
+- ``roll``: a ball or a cylinder is sent there. Its captions say it "rolls" (the words the toy model
+  was trained on), but the simulator slides it with the same friction as a cube: nothing spins in
+  ``wmlib.world.physics``, so this is a slide of another shape, not a roll;
 - ``together``: two objects on the ground slide toward each other until one is next to the other.
 
 ``sample_edits`` draws scenes for each kind, simulates them with the true physics, and keeps the

@@ -31,10 +31,11 @@ def plot_candidates(result, title: str = ""):
 
 
 def plot_examples(bench: dict, edits: list[int], methods: tuple[str, ...]):
-    """One row per edit: the source, then the frame each method chose, marked done or not done."""
+    """One row per edit: the source, then the image each method gave (the first seed of
+    ``benchmark.run``), marked done or not done by the simulator's grade."""
     import matplotlib.pyplot as plt
 
-    done = {(r["edit"], r["method"]): r["success"] for r in bench["rows"]}
+    done = {(i, m): bool(bench["measures"][m]["done"][i, 0]) for i in edits for m in methods}
     fig, axes = plt.subplots(len(edits), len(methods) + 1, figsize=(1.9 * (len(methods) + 1), 2.0 * len(edits)),
                              squeeze=False)
     for row, i in enumerate(edits):
@@ -53,17 +54,23 @@ def plot_examples(bench: dict, edits: list[int], methods: tuple[str, ...]):
     return fig
 
 
-def plot_summary(summary: dict):
-    """Two bar charts per method: the share of edits done, and the mean pixel distance to the source."""
+def plot_summary(summary: dict, methods: list[str] | None = None):
+    """Per method, with 95% intervals: the share of edits done (by the simulator's grade), and the mean
+    pixel distance to the source."""
     import matplotlib.pyplot as plt
 
-    methods = list(summary)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 2.8))
-    colours = ["#264653", "#8d99ae", BAD, "#bbbbbb"][:len(methods)]
-    a.barh(methods, [summary[m]["success"] for m in methods], color=colours)
-    a.set_xlim(0, 1), a.set_xlabel("edits done (higher is better)"), a.invert_yaxis()
-    b.barh(methods, [summary[m]["distance"] for m in methods], color=colours)
-    b.set_xlabel("mean |frame - source| (lower keeps more)"), b.invert_yaxis(), b.set_yticklabels([])
+    methods = list(summary) if methods is None else list(methods)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 0.32 * len(methods) + 1.2))
+    y = np.arange(len(methods))
+    colours = [GOOD if m.startswith("earliest") else BAD if m.startswith("SDEdit") else "#8d99ae" for m in methods]
+    for ax, key, label in ((a, "done", "edits done, graded by the simulator (higher is better)"),
+                           (b, "distance", "mean |image - source| (lower keeps more)")):
+        v = np.array([summary[m][key] for m in methods])
+        ci = np.array([summary[m].get(f"{key}_ci", [summary[m][key]] * 2) for m in methods])
+        ax.barh(y, v, color=colours, xerr=np.abs(ci.T - v), capsize=2, error_kw={"lw": 0.8})
+        ax.set_yticks(y, methods if ax is a else [""] * len(methods), fontsize=8)
+        ax.set_xlabel(label, fontsize=8), ax.invert_yaxis()
+    a.set_xlim(0, 1)
     fig.tight_layout()
     return fig
 
@@ -76,10 +83,11 @@ def pca_2d(features: np.ndarray) -> np.ndarray:
     return x @ vt[:2].T
 
 
-def plot_manifold(groups: dict[str, np.ndarray], path: np.ndarray, jump: np.ndarray, chosen: int | None):
+def plot_manifold(groups: dict[str, np.ndarray], path: np.ndarray, jump: np.ndarray, chosen: int | None,
+                  jump_label: str = "one jump"):
     """The paper's Fig. 2 at toy size: clouds of CLIP features (``groups``: name -> (N, D)), one edit's path
-    of frames (``path``, (T, D)) with its chosen frame starred, and the one-jump result (``jump``, (D,)),
-    all projected together with PCA."""
+    of frames (``path``, (T, D)) with its chosen frame starred, and a one-jump result (``jump``, (D,),
+    called ``jump_label``), all projected together with PCA."""
     import matplotlib.pyplot as plt
 
     names = list(groups)
@@ -96,7 +104,7 @@ def plot_manifold(groups: dict[str, np.ndarray], path: np.ndarray, jump: np.ndar
     ax.annotate("source", p[0], textcoords="offset points", xytext=(4, 4), fontsize=8)
     if chosen is not None:
         ax.scatter(*p[chosen], marker="*", s=220, color=GOOD, zorder=5, label=f"chosen frame ({chosen})")
-    ax.scatter(*xy[-1], marker="X", s=120, color=BAD, zorder=5, label="one jump")
+    ax.scatter(*xy[-1], marker="X", s=120, color=BAD, zorder=5, label=jump_label)
     ax.set_xlabel("PC 1"), ax.set_ylabel("PC 2"), ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return fig

@@ -143,9 +143,13 @@ class ToyTextToVideoPipeline:
             raise ValueError(f"guidance_scale must be >= 1 (1 means no guidance), got {guidance_scale!r}")
 
     def sample(self, tokens, condition=None, num_inference_steps: int = 25, guidance_scale: float = 4.0,
-               seed: int = 0, progress: bool = False, callback=None):
+               seed: int = 0, progress: bool = False, callback=None, start=None, strength: float = 1.0):
         """The denoising loop every toy pipeline shares: latents (B, T, C, h, w) from noise, given token ids
         (B, L) and, for a model that takes one, a ``condition`` joined to the latents channel-wise.
+
+        With ``start`` (latents (B, T, C, h, w)) it is SDEdit (Meng et al., 2022): ``start`` is noised to
+        ``strength`` of the way and only the last ``strength`` of the steps run, as ``diffusers``' img2img
+        pipelines do; the noise is the one this seed draws from pure noise, so a paired comparison shares it.
 
         Classifier-free guidance runs the caption and the empty caption side by side; both keep the
         condition (the frames a video must start from are not part of the prompt being guided).
@@ -158,17 +162,25 @@ class ToyTextToVideoPipeline:
         device = self.device
         shape = (len(tokens), self.frames, *self.transformer.latent_shape)
         # The noise is drawn on the CPU, so that a seed gives the same videos on every device.
-        x = torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(device)
+        noise = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
         tokens = tokens.to(device)
         condition = None if condition is None else condition.to(device)
         sched = self.scheduler
         sched.set_timesteps(num_inference_steps)
+        timesteps = sched.timesteps
+        if start is None:
+            x = noise.to(device)
+        else:
+            if not 0 < strength <= 1:
+                raise ValueError(f"strength must be in (0, 1], got {strength!r}")
+            timesteps = timesteps[num_inference_steps - max(1, round(num_inference_steps * strength)):]
+            x = sched.add_noise(start.cpu(), noise, timesteps[:1]).to(device)
         guided = guidance_scale != 1
         both = torch.cat([tokens, torch.zeros_like(tokens)]) if guided else tokens
         if condition is not None and guided:
             condition = torch.cat([condition, condition])
         with torch.no_grad():
-            for i, t in enumerate(bar(sched.timesteps, desc="denoising", show=progress)):
+            for i, t in enumerate(bar(timesteps, desc="denoising", show=progress)):
                 inp = torch.cat([x, x]) if guided else x
                 v = self.transformer(inp, both, torch.full((len(inp),), int(t), device=device), condition)
                 if guided:
