@@ -348,3 +348,73 @@ def test_student_notebook_stops_only_at_its_exercises_and_kindly(path, tmp_path)
         else:
             assert ": not done yet: " in printed and "not solved yet" in error.traceback[0]
     assert stopped == expected
+
+
+# --- give-aways: no answer above its exercise (issue 24) ----------------------------------------------
+
+def small_notebook(*cells):
+    """A notebook from ("md" | "code", source) pairs."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    return new_notebook(cells=[new_markdown_cell(src) if kind == "md" else new_code_cell(src) for kind, src in cells])
+
+
+def found(*cells):
+    return [(g.exercise, g.clue) for g in exercises.giveaways(small_notebook(*cells), "99")]
+
+
+SHADOW = ('code', '### BEGIN SOLUTION: set lost to the factor the shadow loses: shape, colour, size, x, y or z\n'
+                  'lost = "colour"\n### END SOLUTION\ncheck.equal("lost", lost, truth)')
+
+
+def test_a_literal_answer_stated_above_is_found_and_options_are_not():
+    assert found(("md", "## The table\nThe shadow has no colour."), SHADOW)[0][0] == "lost"
+    assert "The shadow has no colour" in found(("md", "## T\nThe shadow has no colour."), SHADOW)[0][1]
+    # Listing the options, or the word far from the task's subject, gives nothing away.
+    assert found(("md", '## T\nAnswer with one of "shape", "colour", "size".'), SHADOW) == []
+    assert found(("md", "## T\nThe camera keeps colour."), SHADOW) == []
+    # Only the section above counts: a previous section's prose is not "above the exercise".
+    assert found(("md", "## A\nThe shadow has no colour."), ("md", "## B\nNow an exercise."), SHADOW) == []
+
+
+def test_a_formula_its_parts_or_its_value_above_are_found():
+    cell = ("code", "n, k = 1000, 10\n### BEGIN SOLUTION: set predicted to your formula in n and k\n"
+                    "predicted = k / (n - 1)\n### END SOLUTION\ncheck.close('b', predicted, measured)")
+    assert "the formula k / (n - 1)" in found(("md", "## S\nIt is k/(N−1)."), cell)[0][1]
+    assert "the parts of" in found(("md", "## S\nHint: k out of the $N - 1$ others."), cell)[0][1]
+    assert "its value 0.02 at n = 500" in found(("md", "## S\nChance is 0.02 for 500 scenes."), cell)[0][1]
+    assert found(("md", "## S\nPredict it for 1000 random items."), cell) == []
+
+
+def test_a_solution_line_in_the_code_above_is_found():
+    cell = ("code", "def f(x):\n    ### BEGIN SOLUTION: return the sorted neighbours\n"
+                    "    return np.argsort(-similarity_of(x), axis=1)\n    ### END SOLUTION")
+    assert found(("code", "s = np.argsort(-similarity_of(x), axis=1)"), cell)[0][0] == "f"
+    assert found(("code", "s = np.argsort(x)"), cell) == []
+
+
+def test_a_reference_computed_in_the_exercise_cell_is_found():
+    cell = ("code", "place = measure(dreams)\n### BEGIN SOLUTION: set grows to True or False: does it grow?\n"
+                    "grows = True\n### END SOLUTION\ncheck.equal('grows', grows, bool(place[15] > place[0]))")
+    assert "(place) is computed above the solution" in found(cell)[0][1]
+    later = ("code", "### BEGIN SOLUTION: set grows to True or False: does it grow?\ngrows = True\n"
+                     "### END SOLUTION\nplace = measure(dreams)\n"
+                     "check.equal('grows', grows, bool(place[15] > place[0]))")
+    assert found(later) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_student_copies_give_no_answer_away(path):
+    """Every exercise's answer stays out of the prose and code above it, except the known offenders.
+
+    A new give-away fails; so does a listed one that is fixed (remove it from KNOWN_GIVEAWAYS).
+    """
+    prefix = path.name[:2]
+    seen = {(g.notebook, g.exercise): g for g in exercises.giveaways(read(path), prefix)}
+    known = {key for key in exercises.KNOWN_GIVEAWAYS if key[0] == prefix}
+    for key in sorted(known & set(seen)):
+        print(f"known give-away, not fixed yet: {key}: {seen[key].clue}")
+    new = [f"{g.exercise} (cell {g.cell}): {g.clue}" for key, g in seen.items() if key not in known]
+    assert not new, f"{path.name}: an answer is readable above its exercise: {new}"
+    fixed = sorted(known - set(seen))
+    assert not fixed, f"{path.name}: {fixed} no longer give their answer away: remove them from KNOWN_GIVEAWAYS"

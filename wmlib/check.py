@@ -445,7 +445,8 @@ def formula(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any],
         lines = [f"got {_describe(fn)} but expected a formula: a function of the inputs."]
         if _scalar_kind(fn) is not None:
             example = ", ".join(cases[0][0]) or "n"
-            lines.append(f"Hint: write it as a function, e.g. `lambda {example}: ...`, so it can be tried at several inputs.")
+            lines.append(f"Hint: write it as a function, e.g. `lambda {example}: ...`, so it can be tried "
+                         "at several inputs.")
         return _finish(_verdict(name, _Problem(lines)), raise_on_fail)
 
     def where(kwargs: dict, args: tuple) -> str:
@@ -761,13 +762,12 @@ def _widened(tol: tuple[float, float], *dtypes: str) -> tuple[float, float]:
 
 def _values_problem(ans: _Array, ref: _Array, differ: Any, tol: tuple[float, float] | None,
                     a: Any = None, b: Any = None) -> _Problem:
-    import numpy as np
-
     # No expected value is printed, nor an exact difference (yours minus it would give it away):
     # only the direction and a coarse size, which say where to look but can't be typed back.
     allowed = "" if tol is None else f"allowed: rtol={tol[0]:g}, atol={tol[1]:g}"
     if ans.values.ndim == 0:  # one number: no counts or indices, just how far off it is
-        lines = [f"got {_num_pair(ans.values.item(), ref.values.item())[0]}, {_element_off(ans.values.item(), ref.values.item())}."]
+        mine, theirs = ans.values.item(), ref.values.item()
+        lines = [f"got {_num_pair(mine, theirs)[0]}, {_element_off(mine, theirs)}."]
     else:
         count, size = int(differ.sum()), differ.size
         lines = [(f"{count} of {_plural(size, 'value')} {'differs' if count == 1 else 'differ'} "
