@@ -381,6 +381,9 @@ def test_a_formula_its_parts_or_its_value_above_are_found():
     cell = ("code", "n, k = 1000, 10\n### BEGIN SOLUTION: set predicted to your formula in n and k\n"
                     "predicted = k / (n - 1)\n### END SOLUTION\ncheck.close('b', predicted, measured)")
     assert "the formula k / (n - 1)" in found(("md", "## S\nIt is k/(N−1)."), cell)[0][1]
+    logarithm = ("code", "n = 256\n### BEGIN SOLUTION: set predicted to your formula in n\npredicted = math.log(n)\n"
+                         "### END SOLUTION\ncheck.close('r', predicted, measured)")
+    assert "the formula math.log(n)" in found(("md", "## S\nThe loss is $\\log N$ at first."), logarithm)[0][1]
     assert "the parts of" in found(("md", "## S\nHint: k out of the $N - 1$ others."), cell)[0][1]
     assert "its value 0.02 at n = 500" in found(("md", "## S\nChance is 0.02 for 500 scenes."), cell)[0][1]
     assert found(("md", "## S\nPredict it for 1000 random items."), cell) == []

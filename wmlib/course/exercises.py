@@ -332,7 +332,8 @@ def _formula_clues(formula: Any, constants: dict[str, Any], sentence: str) -> st
 
     text = _normal(sentence)
     whole = _normal(ast.unparse(formula))
-    if len(whole) >= 3 and whole in text:
+    bare = re.sub(r"\((\w+)\)", r"\1", whole)  # log(n) as prose writes it: log N
+    if (len(whole) >= 3 and whole in text) or (len(bare) >= 4 and bare in text):
         return f"the formula {ast.unparse(formula)}"
     if isinstance(formula, ast.BinOp):
         words = _normal_words(sentence)
