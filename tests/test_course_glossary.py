@@ -1,4 +1,4 @@
-"""docs/glossary.md: one page, every term the course needs defined, every link into it resolving, no answer given away."""
+"""docs/glossary.md: every term the course needs defined, every link into it resolving, no answer given away."""
 
 from __future__ import annotations
 
