@@ -421,3 +421,78 @@ def test_student_copies_give_no_answer_away(path):
     assert not new, f"{path.name}: an answer is readable above its exercise: {new}"
     fixed = sorted(known - set(seen))
     assert not fixed, f"{path.name}: {fixed} no longer give their answer away: remove them from KNOWN_GIVEAWAYS"
+
+
+# --- no value exercise can be passed by typing back a number from its failure message (issue 24) -----
+
+def value_exercises():
+    """(notebook, cell, check function, name, reference, keywords) for each equal/close check of a value exercise.
+
+    The reference is the committed solution's value (the committed notebooks show it passing), computed
+    from the solution region and the plain numbers the cell sets before it.
+    """
+    import math
+
+    found = []
+    for path in NOTEBOOKS:
+        nb = read(path)
+        for index, marked in exercises.exercise_cells(nb):
+            source = nb.cells[index].source
+            if any(region.indent for region in marked):
+                continue  # a function exercise: check.function runs the learner's code
+            lines = source.split("\n")
+            before = "\n".join(lines[:marked[0].begin])
+            namespace = {"math": math, **exercises._given_constants(before)}
+            for region in marked:
+                exec(compile(region.solution, "<solution>", "exec"), namespace)  # noqa: S102 - the course's own
+            for node in ast.walk(ast.parse(solution_source(source))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and ast.unparse(node.func) in ("check.equal", "check.close")):
+                    reference = eval(ast.unparse(node.args[1]), dict(namespace))  # noqa: S307
+                    keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+                    found.append(pytest.param(getattr(check, node.func.attr), ast.literal_eval(node.args[0]),
+                                              reference, keywords, id=f"{path.name[:2]}-{index}"))
+    return found
+
+
+def wrong_answers(reference, rtol=1e-5):
+    if isinstance(reference, bool):
+        return [not reference]
+    if isinstance(reference, str):
+        return ["shape" if reference != "shape" else "colour", reference.upper() + "?"]
+    if isinstance(reference, tuple):
+        return [tuple(w if i == j else r for j, r in enumerate(reference))
+                for i, item in enumerate(reference) for w in wrong_answers(item, rtol)]
+    if isinstance(reference, int):
+        return [reference + 1, reference - 3, reference * 2, 0]
+    near = reference * (1 + 3 * rtol)  # just outside the tolerance
+    return [reference * 0.5, near, reference * 10, -reference, 0.0, reference + 1]
+
+
+def typed_back(wrong, message):
+    """Every answer a learner could build from the numbers in a message, in the place of the wrong one."""
+    numbers = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", message)]
+    if isinstance(wrong, tuple):
+        return [tuple(type(w)(x) if i == j else w for j, w in enumerate(wrong))
+                for i in range(len(wrong)) for x in numbers]
+    if isinstance(wrong, (bool, str)):
+        return []
+    return [type(wrong)(x) for x in numbers]
+
+
+@pytest.mark.parametrize("helper, name, reference, keywords", value_exercises())
+def test_no_value_exercise_passes_with_a_number_from_its_failure_message(helper, name, reference, keywords):
+    assert helper(name, reference, reference, raise_on_fail=False, **keywords).passed  # the solution passes
+    for wrong in wrong_answers(reference, keywords.get("rtol", 1e-5)):
+        verdict = helper(name, wrong, reference, raise_on_fail=False, **keywords)
+        assert not verdict.passed
+        shown = {str(reference), repr(reference)} if not isinstance(reference, bool) else set()
+        if isinstance(reference, float):
+            shown = {f"{reference:.{d}g}" for d in (3, 4, 5, 6)}
+        if isinstance(wrong, float) and wrong == -reference:
+            shown = set()  # "got -5.54518, the wrong sign": the digits are the learner's own
+        assert not any(re.search(rf"(?<![\d.]){re.escape(text)}(?!\d)", verdict.message) for text in shown), \
+            verdict.message
+        for retry in typed_back(wrong, verdict.message):
+            assert not helper(name, retry, reference, raise_on_fail=False, **keywords).passed, \
+                f"{retry!r}, typed back from {verdict.message!r}, passes"
