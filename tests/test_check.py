@@ -842,6 +842,10 @@ def test_hint_for_frame_index_instead_of_candidate_index():
     message = failing(check.function, "pick", lambda s: None if earliest(s) is None else earliest(s) + 1,
                       earliest, cases).message
     assert "every one of your results is +1 from the expected one" in message
+    message = failing(check.function, "pick", lambda s: None if earliest(s) is None else 4 * earliest(s),
+                      earliest, cases).message
+    assert "every one of your results is 4 × the expected one: are you counting in different units" in message
+    assert "Hint: every" not in failing(check.function, "pick", lambda s: 3, earliest, cases).message
 
 
 # --- formulas checked at several inputs ----------------------------------------------------------

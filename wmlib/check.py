@@ -402,10 +402,14 @@ def _seeded_call(fn: Callable[..., Any], args: tuple, seed: int | None) -> Any:
 
 def _offset_hint(fn: Callable[..., Any], cases: list[tuple], expectations: list[Any],
                  seed: int | None) -> list[str]:
-    """A hint when every integer result is off by the same amount (e.g. frame index for candidate index)."""
+    """A hint when every integer result is the expected one shifted or scaled the same way.
+
+    The usual cause: a frame number where a position in the list of candidates was asked for
+    (frame = 4 × candidate, say), or counting from 1 instead of 0.
+    """
     if not all(expected is None or _scalar_kind(expected) == "int" for expected in expectations):
         return []
-    offsets = set()
+    pairs = []
     for args, expected in zip(cases, expectations):
         if expected is None:
             continue
@@ -415,13 +419,25 @@ def _offset_hint(fn: Callable[..., Any], cases: list[tuple], expectations: list[
             return []
         if _scalar_kind(got) != "int":
             return []
-        offsets.add(int(got) - int(expected))
-    if len(offsets) != 1 or offsets == {0} or sum(e is not None for e in expectations) < 2:
+        pairs.append((int(expected), int(got)))
+    distinct = sorted({e for e, _ in pairs})
+    if len(pairs) < 2 or not distinct:
         return []
-    offset = offsets.pop()
-    return [(f"Hint: every one of your results is {offset:+d} from the expected one: are you counting "
-             "from a different start (a frame number instead of a position in the list of candidates, "
-             "or 1-based instead of 0-based)?")]
+    if len(distinct) == 1:
+        scale, shift = 1, pairs[0][1] - pairs[0][0]
+    else:
+        (e0, g0), (e1, g1) = [next(p for p in pairs if p[0] == e) for e in distinct[:2]]
+        if (g1 - g0) % (e1 - e0):
+            return []
+        scale = (g1 - g0) // (e1 - e0)
+        shift = g0 - scale * e0
+    if (scale, shift) == (1, 0) or scale == 0 or any(g != scale * e + shift for e, g in pairs):
+        return []
+    relation = (f"{shift:+d} from the expected one" if scale == 1 else
+                f"{scale} × the expected one" + (f" {shift:+d}" if shift else ""))
+    return [(f"Hint: every one of your results is {relation}: are you counting in different units or from "
+             "a different start (a frame number instead of a position in the list of candidates, or 1-based "
+             "instead of 0-based)?")]
 
 
 def formula(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any],
