@@ -21,6 +21,10 @@ docstring stay, so the learner sees the signature); a prediction wraps the assig
     my_answer = True
     ### END SOLUTION
 
+``giveaways(nb)`` searches the prose and code above each exercise for its answer (a literal, a
+formula, a solution line, a reference computed in the exercise's own cell); ``KNOWN_GIVEAWAYS``
+lists the exercises known to give theirs away until their notebooks are fixed.
+
 Command line (``make student`` and ``make solutions``)::
 
     python -m wmlib.course.exercises student --out build/student      # stubs, no outputs
