@@ -1,5 +1,7 @@
 """wmlib.check: the verdicts learners see when they check an exercise."""
 
+import math
+import re
 import subprocess
 import sys
 import textwrap
@@ -77,9 +79,10 @@ def test_close_reports_differences_yours_against_expected(capsys):
         check.close("scores", answer, reference)
     message = str(info.value)
     assert message.startswith("❌ scores: 2 of 12 values differ from the expected ones.")
-    assert "max absolute difference 2.0, max relative difference 0.5 (allowed: rtol=1e-05, atol=1e-08)" in message
-    assert "at [0, 1]: yours 1.5, expected 1.0" in message
-    assert "at [2, 3]: yours 13.0, expected 11.0" in message
+    assert "allowed: rtol=1e-05, atol=1e-08" in message
+    assert "at [0, 1]: yours 1.5 (too high: off by a factor of 1.5 to 3)" in message
+    assert "at [2, 3]: yours 13.0 (too high: off by 10% to 50%)" in message
+    assert "11.0" not in message and "expected 1.0" not in message  # never the expected values
     assert message.index("at [0, 1]") < message.index("at [2, 3]")  # row-major order
     printed = capsys.readouterr().out
     assert printed == message + "\n"  # printed and raised: the same words
@@ -97,15 +100,16 @@ def test_one_differing_value_is_singular():
     assert "1 of 3 values differs from the expected ones." in message
 
 
-def test_close_on_single_numbers_says_got_and_expected():
+def test_close_on_single_numbers_says_got_and_how_far_not_expected():
     message = failing(check.close, "loss", 0.75, 0.5).message
-    assert message.splitlines()[0] == "❌ loss: got 0.75 but expected 0.5."
-    assert "difference 0.25 (allowed: rtol=1e-05, atol=1e-08)" in message
+    assert message.splitlines()[0] == "❌ loss: got 0.75, too high: off by a factor of 1.5 to 3."
+    assert "allowed: rtol=1e-05, atol=1e-08" in message
+    assert "0.5" not in message and "0.25" not in message  # neither the expected value nor the difference
 
 
-def test_close_prints_enough_digits_to_tell_values_apart():
+def test_close_says_how_close_a_near_miss_is():
     message = failing(check.close, "tiny", [0.1000001], [0.1], rtol=0, atol=0).message
-    assert "yours 0.1000001, expected 0.1" in message
+    assert "yours 0.1000001 (too high: off by less than 0.1%)" in message
 
 
 def test_check_failed_is_an_assertion_error_with_the_message_and_verdict():
@@ -113,8 +117,8 @@ def test_check_failed_is_an_assertion_error_with_the_message_and_verdict():
         check.close("x", 1.0, 2.0)
     error = info.value
     assert isinstance(error, CheckFailed)
-    assert str(error) == error.verdict.message == "❌ x: got 1.0 but expected 2.0.\n" \
-        "   difference 1.0 (allowed: rtol=1e-05, atol=1e-08)"
+    assert str(error) == error.verdict.message == "❌ x: got 1.0, too low: off by a factor of 1.5 to 3.\n" \
+        "   allowed: rtol=1e-05, atol=1e-08"
     assert error.__cause__ is None and error.__suppress_context__
 
 
@@ -194,7 +198,7 @@ def test_close_compares_dicts_key_by_key():
     reference = {"loss": torch.tensor(1.0), "acc": 0.5}
     assert check.close("metrics", {"acc": 0.5, "loss": torch.tensor(1.0)}, reference).passed
     assert failing(check.close, "metrics", {"loss": torch.tensor(1.0), "acc": 0.25}, reference) \
-        .message.startswith("❌ metrics['acc']: got 0.25 but expected 0.5.")
+        .message.startswith("❌ metrics['acc']: got 0.25, too low")
     message = failing(check.close, "metrics", {"loss": torch.tensor(1.0)}, reference).message
     assert "missing: 'acc'" in message
 
@@ -204,13 +208,14 @@ def test_close_compares_dicts_key_by_key():
 def test_nan_where_a_number_was_expected_fails_clearly():
     message = failing(check.close, "log p", torch.tensor([0.0, float("nan"), 1.0]), torch.tensor([0.0, 0.5, 1.0])).message
     assert "1 of 3 values is nan where finite numbers were expected." in message
-    assert "at [1]: yours nan, expected 0.5" in message
+    assert "at [1]: yours nan (not a finite number)" in message
     assert "0/0" in message  # the hint says where NaNs come from
 
 
 def test_nan_as_a_single_number_fails():
     message = failing(check.close, "loss", float("nan"), 0.3).message
-    assert message.startswith("❌ loss: got nan but expected 0.3.")
+    assert message.startswith("❌ loss: got nan where a finite number was expected.")
+    assert "0.3" not in message
 
 
 def test_inf_where_a_number_was_expected_fails():
@@ -228,12 +233,12 @@ def test_nan_at_the_same_place_in_both_counts_as_equal():
 
 def test_a_number_where_the_reference_has_nan_fails():
     message = failing(check.close, "masked", [1.0, 2.0], [1.0, float("nan")]).message
-    assert "at [1]: yours 2.0, expected nan" in message
+    assert "at [1]: yours 2.0 (no value is defined here (the reference is nan))" in message
 
 
 def test_matching_infinities_pass_and_opposite_ones_fail():
     assert check.close("inf", [np.inf, -np.inf], [np.inf, -np.inf]).passed
-    assert "yours -inf, expected inf" in failing(check.close, "inf", [-np.inf], [np.inf]).message
+    assert "yours -inf (the wrong sign)" in failing(check.close, "inf", [-np.inf], [np.inf]).message
 
 
 # --- close: tolerance ----------------------------------------------------------------------------------
@@ -258,7 +263,7 @@ def test_default_tolerance():
 def test_custom_tolerance_is_used_and_reported():
     assert check.close("loose", 1.05, 1.0, rtol=0.1).passed
     message = failing(check.close, "strict", [1.0, 1.0], [1.001, 1.0], rtol=1e-4, atol=1e-6).message
-    assert "(allowed: rtol=0.0001, atol=1e-06)" in message
+    assert "allowed: rtol=0.0001, atol=1e-06" in message
 
 
 def test_float16_answers_are_compared_at_float16_precision():
@@ -269,7 +274,7 @@ def test_float16_answers_are_compared_at_float16_precision():
     assert not check.close("single", rounded.float(), reference, raise_on_fail=False).passed
     # A real mistake is still caught in float16, and the widened tolerance is shown.
     message = failing(check.close, "half", (reference * 1.01).half(), reference).message
-    assert "(allowed: rtol=0.001, atol=1e-05)" in message
+    assert "allowed: rtol=0.001, atol=1e-05" in message
 
 
 def test_bfloat16_answers_are_compared_at_bfloat16_precision():
@@ -287,7 +292,9 @@ def test_hint_for_a_scale_factor():
 
 
 def test_hint_for_a_flipped_sign():
-    assert "the sign is flipped" in failing(check.close, "loss", -0.25, 0.25).message
+    # One number: "flip the sign" would hand over the answer; "the wrong sign" says where to look.
+    message = failing(check.close, "loss", -0.25, 0.25).message
+    assert "the wrong sign" in message and "Hint" not in message
     assert "the sign is flipped" in failing(check.close, "v", [-1.0, -2.0], [1.0, 2.0]).message
 
 
@@ -324,10 +331,9 @@ def test_equal_passes_identical_answers(capsys, answer, reference):
     assert "✅ ex: correct" in capsys.readouterr().out
 
 
-def test_equal_strings_say_where_they_differ():
+def test_equal_strings_get_a_plain_verdict():
     message = failing(check.equal, "word", "world", "word").message
-    assert message.splitlines()[0] == "❌ word: got 'world' but expected 'word'."
-    assert "first differ at character 3: yours is 'l', expected 'd'" in message
+    assert message == "❌ word: got 'world': not that one."
 
 
 @pytest.mark.parametrize("answer, hint", [
@@ -341,8 +347,8 @@ def test_equal_strings_hint_at_near_misses(answer, hint):
 
 
 def test_equal_is_exact_about_kinds():
-    assert "got a float (3.0) but expected an int (3)." in failing(check.equal, "n", 3.0, 3).message
-    assert "got an int (1) but expected a bool (True)." in failing(check.equal, "b", 1, True).message
+    assert "got a float (3.0) but expected an int." in failing(check.equal, "n", 3.0, 3).message
+    assert "got an int (1) but expected a bool." in failing(check.equal, "b", 1, True).message
     assert "got a list but expected a tuple." in failing(check.equal, "t", [1, 2], (1, 2)).message
     message = failing(check.equal, "idx", torch.tensor([1.0, 2.0]), torch.tensor([1, 2])).message
     assert "got floating-point values (torch.float32) but expected integer values (torch.int64)." in message
@@ -354,7 +360,8 @@ def test_equal_is_exact_about_kinds():
 
 def test_equal_ints_and_nested_paths():
     message = failing(check.equal, "counts", {"a": [1, 2], "b": [3, 4]}, {"a": [1, 2], "b": [3, 5]}).message
-    assert message.splitlines()[0] == "❌ counts['b'][1]: got 4 but expected 5."
+    assert message.splitlines()[0] == "❌ counts['b'][1]: got 4: not the expected number, but close."
+    assert "5" not in message and "too" not in message  # with "off by one", a direction would give it away
     assert "off by one" in message
     assert "got 3 items but expected 2" in failing(check.equal, "l", [1, 2, 3], [1, 2]).message
 
@@ -362,7 +369,7 @@ def test_equal_ints_and_nested_paths():
 def test_equal_sets_list_missing_and_unexpected_in_a_stable_order():
     message = failing(check.equal, "vocab", {"c", "a", "d", "b"}, {"a", "b", "e"}).message
     assert "the sets differ: 1 missing, 2 not expected." in message
-    assert "missing: {'e'}" in message
+    assert "'e'" not in message  # the missing items are the answer: only their number is told
     assert "not expected: {'c', 'd'}" in message  # sorted, whatever PYTHONHASHSEED is
     assert "convert them with set(...)" in failing(check.equal, "vocab", ["b", "a"], {"a", "b"}).message
 
@@ -370,7 +377,7 @@ def test_equal_sets_list_missing_and_unexpected_in_a_stable_order():
 def test_equal_arrays_report_differing_elements():
     message = failing(check.equal, "labels", torch.tensor([0, 1, 2, 3]), torch.tensor([0, 1, 3, 3])).message
     assert "1 of 4 values differs from the expected ones." in message
-    assert "at [2]: yours 2, expected 3" in message
+    assert "at [2]: yours 2 (too low: off by a factor of 1.5 to 3)" in message
     assert "rtol" not in message  # exact: no tolerance to report
     assert "shape (3,) but expected (4,)" in failing(check.equal, "labels", np.arange(3), np.arange(4)).message
 
@@ -391,7 +398,7 @@ def test_equal_on_other_objects_never_prints_memory_addresses():
         pass
 
     message = failing(check.equal, "obj", Thing(), Thing()).message
-    assert message.splitlines()[0] == "❌ obj: got <Thing object> but expected <Thing object>."
+    assert message.splitlines()[0] == "❌ obj: got <Thing object>: not equal to the expected Thing."
     assert "they look alike, but == says they differ" in message
 
 
@@ -555,7 +562,7 @@ def test_function_accepts_single_arguments_and_compares_tuples():
     assert check.function("double", lambda x: 2 * x, lambda x: x + x, [1.0, np.ones(2)]).passed
     message = failing(check.function, "pair", lambda x: (x, x.sum()), lambda x: (x, x.sum() + 1),
                       [torch.ones(3)]).message
-    assert "result[1]: got 3.0 but expected 4.0." in message
+    assert "result[1]: got 3.0, too low: off by 10% to 50%." in message
 
 
 def test_function_seed_gives_both_the_same_random_numbers():
@@ -668,7 +675,7 @@ def test_in_ipython_a_check_prints_once_and_a_later_cell_shows_it():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True).stdout
     first, _, later = out.partition("--")
     assert first.count("✅ a: correct") == 1
-    assert later.count("❌ b: got 1.0 but expected 2.0.") == 2  # printed by the check, then shown as v
+    assert later.count("❌ b: got 1.0, too low") == 2  # printed by the check, then shown as v
 
 
 # --- housekeeping ------------------------------------------------------------------------------------
@@ -698,3 +705,183 @@ def test_importing_check_is_light():
     code = "import sys, wmlib.check; print('numpy' in sys.modules, 'torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+# --- the expected value is never printed (issue 24) ------------------------------------------------
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def typed_back(message: str) -> list[float]:
+    """Every number a learner could copy from a message (indices and tolerances included)."""
+    return [float(x) for x in NUMBER.findall(message)]
+
+
+# One wrong answer for each kind of value check, with the call that checks it again with a new answer.
+VALUE_CHECKS = {
+    "close, one number": (lambda a: check.close("loss", a, 5.545177, rtol=0.02, raise_on_fail=False), 0.0039),
+    "close, a near miss": (lambda a: check.close("loss", a, 5.545177, raise_on_fail=False), 5.56),
+    "close, a tensor": (lambda a: check.close("t", torch.tensor(a), torch.tensor(0.125), raise_on_fail=False), 0.25),
+    "close, a list": (lambda a: check.close("l", [1.0, a], [1.0, 0.375], raise_on_fail=False), 0.5),
+    "close, an array": (lambda a: check.close("a", np.array([a, 2.0]), np.array([0.8125, 2.0]),
+                                              raise_on_fail=False), 0.7),
+    "equal, an int": (lambda a: check.equal("frame", a, 15, raise_on_fail=False), 12),
+    "equal, an int off by one": (lambda a: check.equal("frame", a, 15, raise_on_fail=False), 16),
+    "equal, a float": (lambda a: check.equal("x", a, 0.02, raise_on_fail=False), 0.01),
+    "equal, a tuple of ints": (lambda a: check.equal("pair", (13, a), (13, 17550), raise_on_fail=False), 17000),
+    "equal, an int array": (lambda a: check.equal("idx", np.array([a, 1]), np.array([7, 1]), raise_on_fail=False), 4),
+    "function": (lambda a: check.function("f", lambda x: x * a, lambda x: x * 2.75, [1.0], raise_on_fail=False), 2.5),
+    "formula": (lambda a: check.formula("f", lambda n: a, lambda n: math.log(n), [{"n": 256}],
+                                        rtol=0.02, raise_on_fail=False), 0.0039),
+}
+
+
+@pytest.mark.parametrize("kind", list(VALUE_CHECKS))
+def test_no_number_typed_back_from_a_failure_message_passes(kind):
+    run, wrong = VALUE_CHECKS[kind]
+    verdict = run(wrong)
+    assert not verdict.passed
+    for number in typed_back(verdict.message):
+        retry = run(int(number) if isinstance(wrong, int) and number.is_integer() else number)
+        assert not retry.passed, f"typing {number} back from {verdict.message!r} passes"
+
+
+@pytest.mark.parametrize("answer, reference, hidden", [
+    (0.0039, 5.55, "5.55"), ("shape", "colour", "colour"), (12, 15, "15"), ([1.0, 9.0], [1.0, 3.25], "3.25"),
+    ({"a", "b"}, {"a", "zebra"}, "zebra"), (np.array([4, 1]), np.array([7, 1]), "7"),
+])
+def test_the_expected_value_never_appears(answer, reference, hidden):
+    helper = check.close if isinstance(reference, float) else check.equal
+    assert hidden not in failing(helper, "x", answer, reference).message
+
+
+# --- categorical answers ---------------------------------------------------------------------------
+
+def test_categorical_answers_get_a_plain_verdict_and_the_options():
+    options = ["lower", "about the same", "higher"]
+    message = failing(check.equal, "guidance", "lower", "about the same", options=options).message
+    assert message == "❌ guidance: got 'lower': not that one (the options: 'lower', 'about the same', 'higher')."
+    message = failing(check.equal, "guidance", "same", "about the same", options=options).message
+    assert "that is not one of the options: 'lower', 'about the same', 'higher'" in message
+    assert check.equal("guidance", "about the same", "about the same", options=options).passed
+    assert failing(check.equal, "grows", False, True).message == "❌ grows: got False: not that one."
+
+
+# --- None as a legitimate answer -------------------------------------------------------------------
+
+def earliest(scores, threshold=0.5):
+    return next((j for j, s in enumerate(scores) if s >= threshold), None)
+
+
+def test_none_gets_the_return_hint_only_when_none_is_not_an_answer():
+    assert "forget to `return`" in failing(check.close, "x", None, 1.0).message
+    assert "forget to `return`" in failing(check.function, "f", lambda s: None, earliest, [[0.9, 0.1]]).message
+    # The reference itself answers None for the second input: None is a legitimate answer here.
+    message = failing(check.function, "f", lambda s: None, earliest, [[0.1, 0.2], [0.1, 0.9]]).message
+    assert "forget" not in message and "got None, but here the answer is not None." in message
+    message = failing(check.equal, "pick", None, 15, none_ok=True).message
+    assert "forget" not in message
+    assert check.function("f", earliest, earliest, [[0.1, 0.2], [0.9]]).passed
+
+
+# --- small inputs in full -------------------------------------------------------------------------------
+
+def test_small_inputs_are_shown_in_full():
+    message = failing(check.function, "f", lambda s, m: 0, earliest, [(np.array([0.1, 0.9, 0.3, 0.7]), 0.5)]).message
+    assert "scores = a float64 numpy array of shape (4,): [0.1, 0.9, 0.3, 0.7], threshold = a float (0.5)" in message
+    message = failing(check.function, "f", lambda p, q: 0.0, lambda p, q: 1.0,
+                      [((0.3, 1.0, 1.5), torch.tensor([[1.0, 2.0], [3.0, 4.0]]))]).message
+    assert "p = (0.3, 1.0, 1.5), q = a torch.float32 tensor of shape (2, 2): [[1.0, 2.0], [3.0, 4.0]]" in message
+    message = failing(check.function, "f", lambda x: 0.0, lambda x: 1.0, [np.zeros(11)]).message
+    assert "shape (11,)" in message and "[0.0" not in message  # a large input: its description only
+
+
+# --- targeted hints for common slips ----------------------------------------------------------------
+
+def test_slip_hint_for_the_wrong_ddof():
+    u = np.array([1.0, 2.0, 4.0, 7.0])
+    slips = {"the sample standard deviation (ddof=1) instead of the population one (ddof=0)": u.std(ddof=1)}
+    message = failing(check.close, "std", u.std(ddof=1), u.std(), slips=slips).message
+    assert "Hint: your answer is what the sample standard deviation (ddof=1) instead of the population one" in message
+    assert "ddof" not in failing(check.close, "std", 99.0, u.std(), slips=slips).message  # another mistake: no hint
+    assert check.close("std", u.std(), u.std(), slips=slips).passed
+
+
+def knn_overlap(a, b, k=2, self_included=False):
+    def neighbours(x):
+        d = ((x[:, None] - x[None]) ** 2).sum(-1)
+        if not self_included:
+            np.fill_diagonal(d, np.inf)
+        return np.argsort(d, axis=1, kind="stable")[:, :k]
+
+    na, nb = neighbours(a), neighbours(b)
+    return float(np.mean([len(set(na[i]) & set(nb[i])) / k for i in range(len(a))]))
+
+
+def test_slip_hint_for_self_included_in_knn():
+    rng = np.random.default_rng(0)
+    cases = [(rng.normal(size=(12, 3)), rng.normal(size=(12, 3)))]
+    with_self = lambda a, b: knn_overlap(a, b, self_included=True)  # noqa: E731 - the slip, as a notebook would pass it
+    message = failing(check.function, "knn", with_self, knn_overlap, cases,
+                      slips={"counting each item among its own neighbours": with_self}).message
+    assert "Hint: your answer is what counting each item among its own neighbours gives." in message
+
+
+def test_hint_for_frame_index_instead_of_candidate_index():
+    frames = [0, 5, 10, 15]  # candidate j is frame frames[j]
+
+    def by_frame(scores):
+        j = earliest(scores)
+        return None if j is None else frames[j]
+
+    cases = [[0.1, 0.9, 0.2, 0.1], [0.1, 0.2, 0.9, 0.9], [0.1, 0.1, 0.1, 0.1]]
+    message = failing(check.function, "pick", by_frame, earliest, cases,
+                      slips={"a frame number instead of the candidate's position in the list": by_frame}).message
+    assert "Hint: your answer is what a frame number instead of the candidate's position" in message
+    # Without a slip given, a constant offset is noticed on its own.
+    message = failing(check.function, "pick", lambda s: None if earliest(s) is None else earliest(s) + 1,
+                      earliest, cases).message
+    assert "every one of your results is +1 from the expected one" in message
+    message = failing(check.function, "pick", lambda s: None if earliest(s) is None else 4 * earliest(s),
+                      earliest, cases).message
+    assert "every one of your results is 4 × the expected one: are you counting in different units" in message
+    assert "Hint: every" not in failing(check.function, "pick", lambda s: 3, earliest, cases).message
+
+
+# --- formulas checked at several inputs ----------------------------------------------------------
+
+def test_formula_is_checked_at_several_inputs():
+    inputs = [{"n": 16}, {"n": 256}, {"n": 1000}]
+    assert check.formula("random_loss", lambda n: math.log(n), lambda n: math.log(n), inputs).passed
+    # A constant that fits one input fails at the others, and is told to vary.
+    message = failing(check.formula, "random_loss", lambda n: 5.545177, lambda n: math.log(n), inputs[1:] + inputs[:1],
+                      rtol=0.02).message
+    assert "at n = 1000, your formula gives 5.54518, too low" in message
+    assert "It agrees at n = 256, but not here" in message
+    assert "same value at every input" in message
+    message = failing(check.formula, "baseline", lambda n, k: k / n, lambda n, k: k / (n - 1),
+                      [{"n": 10, "k": 3}], rtol=1e-6).message
+    assert message.startswith("❌ baseline: at n = 10, k = 3, your formula gives 0.3, too low")
+    assert "0.333" not in message
+
+
+def test_formula_wants_a_function_and_reports_a_stub_kindly():
+    message = failing(check.formula, "random_loss", 5.55, lambda n: math.log(n), [{"n": 256}]).message
+    assert "`lambda n: ...`" in message
+
+    def stub(n):
+        raise YourTurn("write the loss of random embeddings in n")
+
+    verdict = failing(check.formula, "random_loss", stub, lambda n: math.log(n), [{"n": 256}])
+    assert verdict.todo and "not done yet" in verdict.message
+    assert check.formula("sq", lambda x: x * x, lambda x: x ** 2, [2, (3,)]).passed
+
+
+# --- summary in any notebook ---------------------------------------------------------------------------
+
+def test_summary_works_with_or_without_names_and_checks():
+    assert str(check.summary()) == "No exercises checked yet."
+    check.close("a", 1.0, 1.0)
+    failing(check.equal, "b", "x", "y")
+    assert str(check.summary()).splitlines()[0] == "1 of 2 exercises solved"
+    assert str(check.summary(["a", "b", "c"])).splitlines()[0] == "1 of 3 exercises solved"

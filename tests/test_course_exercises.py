@@ -218,6 +218,27 @@ def test_every_summary_name_is_a_marked_exercise(path):
                 assert checked[name] in exercise_cells, f"{path.name}: {name!r} has no marked solution"
 
 
+# Notebooks with exercises but no check.summary([...]) of them yet (issue 24 asks for one in each):
+# the test fails for any other, and for one listed here that has gained its summary (remove it then).
+NO_SUMMARY_YET = {"01": "ends without check.summary(['shadow_of_point', 'lost_by_shadow'])",
+                  "02": "ends without check.summary(['info_nce', 'random_loss'])"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_notebook_with_exercises_ends_with_its_summary(path):
+    nb = read(path)
+    checked = [name for cell in nb.cells if cell.cell_type == "code" for _, name in CHECK_CALL.findall(cell.source)]
+    summaries = [ast.literal_eval(f"[{listed}]") for cell in nb.cells if cell.cell_type == "code"
+                 for listed in SUMMARY_CALL.findall(cell.source)]
+    has = bool(summaries) and set(summaries[-1]) == set(checked)
+    if not checked:
+        return
+    if path.name[:2] in NO_SUMMARY_YET:
+        assert not has, f"{path.name} has its summary now: remove it from NO_SUMMARY_YET"
+    else:
+        assert has, f"{path.name}: no check.summary({sorted(set(checked))}) listing all its exercises"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_solution_copy_is_the_committed_notebook_without_markers(path):
     nb = read(path)
@@ -348,3 +369,151 @@ def test_student_notebook_stops_only_at_its_exercises_and_kindly(path, tmp_path)
         else:
             assert ": not done yet: " in printed and "not solved yet" in error.traceback[0]
     assert stopped == expected
+
+
+# --- give-aways: no answer above its exercise (issue 24) ----------------------------------------------
+
+def small_notebook(*cells):
+    """A notebook from ("md" | "code", source) pairs."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    return new_notebook(cells=[new_markdown_cell(src) if kind == "md" else new_code_cell(src) for kind, src in cells])
+
+
+def found(*cells):
+    return [(g.exercise, g.clue) for g in exercises.giveaways(small_notebook(*cells), "99")]
+
+
+SHADOW = ('code', '### BEGIN SOLUTION: set lost to the factor the shadow loses: shape, colour, size, x, y or z\n'
+                  'lost = "colour"\n### END SOLUTION\ncheck.equal("lost", lost, truth)')
+
+
+def test_a_literal_answer_stated_above_is_found_and_options_are_not():
+    assert found(("md", "## The table\nThe shadow has no colour."), SHADOW)[0][0] == "lost"
+    assert "The shadow has no colour" in found(("md", "## T\nThe shadow has no colour."), SHADOW)[0][1]
+    # Listing the options, or the word far from the task's subject, gives nothing away.
+    assert found(("md", '## T\nAnswer with one of "shape", "colour", "size".'), SHADOW) == []
+    assert found(("md", "## T\nThe camera keeps colour."), SHADOW) == []
+    # Only the section above counts: a previous section's prose is not "above the exercise".
+    assert found(("md", "## A\nThe shadow has no colour."), ("md", "## B\nNow an exercise."), SHADOW) == []
+
+
+def test_a_formula_its_parts_or_its_value_above_are_found():
+    cell = ("code", "n, k = 1000, 10\n### BEGIN SOLUTION: set predicted to your formula in n and k\n"
+                    "predicted = k / (n - 1)\n### END SOLUTION\ncheck.close('b', predicted, measured)")
+    assert "the formula k / (n - 1)" in found(("md", "## S\nIt is k/(N−1)."), cell)[0][1]
+    logarithm = ("code", "n = 256\n### BEGIN SOLUTION: set predicted to your formula in n\npredicted = math.log(n)\n"
+                         "### END SOLUTION\ncheck.close('r', predicted, measured)")
+    assert "the formula math.log(n)" in found(("md", "## S\nThe loss is $\\log N$ at first."), logarithm)[0][1]
+    assert "the parts of" in found(("md", "## S\nHint: k out of the $N - 1$ others."), cell)[0][1]
+    assert "its value 0.02 at n = 500" in found(("md", "## S\nChance is 0.02 for 500 scenes."), cell)[0][1]
+    assert found(("md", "## S\nPredict it for 1000 random items."), cell) == []
+
+
+def test_a_solution_line_in_the_code_above_is_found():
+    cell = ("code", "def f(x):\n    ### BEGIN SOLUTION: return the sorted neighbours\n"
+                    "    return np.argsort(-similarity_of(x), axis=1)\n    ### END SOLUTION")
+    assert found(("code", "s = np.argsort(-similarity_of(x), axis=1)"), cell)[0][0] == "f"
+    assert found(("code", "s = np.argsort(x)"), cell) == []
+
+
+def test_a_reference_computed_in_the_exercise_cell_is_found():
+    cell = ("code", "place = measure(dreams)\n### BEGIN SOLUTION: set grows to True or False: does it grow?\n"
+                    "grows = True\n### END SOLUTION\ncheck.equal('grows', grows, bool(place[15] > place[0]))")
+    assert "(place) is computed above the solution" in found(cell)[0][1]
+    later = ("code", "### BEGIN SOLUTION: set grows to True or False: does it grow?\ngrows = True\n"
+                     "### END SOLUTION\nplace = measure(dreams)\n"
+                     "check.equal('grows', grows, bool(place[15] > place[0]))")
+    assert found(later) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_student_copies_give_no_answer_away(path):
+    """Every exercise's answer stays out of the prose and code above it, except the known offenders.
+
+    A new give-away fails; so does a listed one that is fixed (remove it from KNOWN_GIVEAWAYS).
+    """
+    prefix = path.name[:2]
+    seen = {(g.notebook, g.exercise): g for g in exercises.giveaways(read(path), prefix)}
+    known = {key for key in exercises.KNOWN_GIVEAWAYS if key[0] == prefix}
+    for key in sorted(known & set(seen)):
+        print(f"known give-away, not fixed yet: {key}: {seen[key].clue}")
+    new = [f"{g.exercise} (cell {g.cell}): {g.clue}" for key, g in seen.items() if key not in known]
+    assert not new, f"{path.name}: an answer is readable above its exercise: {new}"
+    fixed = sorted(known - set(seen))
+    assert not fixed, f"{path.name}: {fixed} no longer give their answer away: remove them from KNOWN_GIVEAWAYS"
+
+
+# --- no value exercise can be passed by typing back a number from its failure message (issue 24) -----
+
+def value_exercises():
+    """(notebook, cell, check function, name, reference, keywords) for each equal/close check of a value exercise.
+
+    The reference is the committed solution's value (the committed notebooks show it passing), computed
+    from the solution region and the plain numbers the cell sets before it.
+    """
+    import math
+
+    found = []
+    for path in NOTEBOOKS:
+        nb = read(path)
+        for index, marked in exercises.exercise_cells(nb):
+            source = nb.cells[index].source
+            if any(region.indent for region in marked):
+                continue  # a function exercise: check.function runs the learner's code
+            lines = source.split("\n")
+            before = "\n".join(lines[:marked[0].begin])
+            namespace = {"math": math, **exercises._given_constants(before)}
+            for region in marked:
+                exec(compile(region.solution, "<solution>", "exec"), namespace)  # noqa: S102 - the course's own
+            for node in ast.walk(ast.parse(solution_source(source))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and ast.unparse(node.func) in ("check.equal", "check.close")):
+                    reference = eval(ast.unparse(node.args[1]), dict(namespace))  # noqa: S307
+                    keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+                    found.append(pytest.param(getattr(check, node.func.attr), ast.literal_eval(node.args[0]),
+                                              reference, keywords, id=f"{path.name[:2]}-{index}"))
+    return found
+
+
+def wrong_answers(reference, rtol=1e-5):
+    if isinstance(reference, bool):
+        return [not reference]
+    if isinstance(reference, str):
+        return ["shape" if reference != "shape" else "colour", reference.upper() + "?"]
+    if isinstance(reference, tuple):
+        return [tuple(w if i == j else r for j, r in enumerate(reference))
+                for i, item in enumerate(reference) for w in wrong_answers(item, rtol)]
+    if isinstance(reference, int):
+        return [reference + 1, reference - 3, reference * 2, 0]
+    near = reference * (1 + 3 * rtol)  # just outside the tolerance
+    return [reference * 0.5, near, reference * 10, -reference, 0.0, reference + 1]
+
+
+def typed_back(wrong, message):
+    """Every answer a learner could build from the numbers in a message, in the place of the wrong one."""
+    numbers = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", message)]
+    if isinstance(wrong, tuple):
+        return [tuple(type(w)(x) if i == j else w for j, w in enumerate(wrong))
+                for i in range(len(wrong)) for x in numbers]
+    if isinstance(wrong, (bool, str)):
+        return []
+    return [type(wrong)(x) for x in numbers]
+
+
+@pytest.mark.parametrize("helper, name, reference, keywords", value_exercises())
+def test_no_value_exercise_passes_with_a_number_from_its_failure_message(helper, name, reference, keywords):
+    assert helper(name, reference, reference, raise_on_fail=False, **keywords).passed  # the solution passes
+    for wrong in wrong_answers(reference, keywords.get("rtol", 1e-5)):
+        verdict = helper(name, wrong, reference, raise_on_fail=False, **keywords)
+        assert not verdict.passed
+        shown = {str(reference), repr(reference)} if not isinstance(reference, bool) else set()
+        if isinstance(reference, float):
+            shown = {f"{reference:.{d}g}" for d in (3, 4, 5, 6)}
+        if isinstance(wrong, float) and wrong == -reference:
+            shown = set()  # "got -5.54518, the wrong sign": the digits are the learner's own
+        assert not any(re.search(rf"(?<![\d.]){re.escape(text)}(?!\d)", verdict.message) for text in shown), \
+            verdict.message
+        for retry in typed_back(wrong, verdict.message):
+            assert not helper(name, retry, reference, raise_on_fail=False, **keywords).passed, \
+                f"{retry!r}, typed back from {verdict.message!r}, passes"

@@ -28,6 +28,16 @@ answer also raises ``CheckFailed`` (an ``AssertionError``) unless ``raise_on_fai
 
 Rules worth knowing:
 
+- A failing message never prints the expected value: it says how far off the answer is (direction
+  and a coarse size: "too low: off by 10% to 50%"), which property fails, or "not that one" for a
+  categorical answer, so that a number typed back from a message can't pass. ``equal(...,
+  options=[...])`` lists the choices of a categorical answer; ``slips={"what the slip is": value}``
+  (or a function, for ``function``) turns a common mistake into a targeted hint; ``none_ok=True``
+  (automatic in ``function`` when the reference returns None somewhere) drops the "forgot to
+  `return`?" hint where None is a legitimate answer.
+- ``formula`` checks a formula written as a function (``lambda n: ...``) at several inputs.
+- Inputs with up to 10 numbers are shown in full in a ``function`` verdict.
+
 - ``close`` allows a tolerance relative to the reference, as ``numpy.isclose`` does:
   ``|answer - reference| <= atol + rtol * |reference|``. When either side is float16 or bfloat16
   the tolerance is widened to at least torch.testing's defaults for that precision.
@@ -58,7 +68,7 @@ from typing import Any
 # ``from wmlib.check import *`` must not hide Python's builtin ``property`` in a learner's notebook.
 __all__ = [
     "CheckFailed", "Summary", "Verdict", "YourTurn",
-    "close", "equal", "function", "reset", "shape", "summary",
+    "close", "equal", "formula", "function", "reset", "shape", "summary",
 ]
 
 PASS = "✅"
@@ -221,28 +231,70 @@ def reset() -> None:
 # --- the checks ----------------------------------------------------------------------------------
 
 def close(name: str, answer: Any, reference: Any, *, rtol: float = 1e-5, atol: float = 1e-8,
+          slips: dict[str, Any] | None = None, none_ok: bool = False,
           raise_on_fail: bool = True) -> Verdict:
     """Check that ``answer`` equals ``reference`` up to a tolerance.
 
     Numbers, (nested) lists, numpy arrays and torch tensors (any device or dtype, with or without
     gradients) are compared in this order: kind of value, shape, NaN/inf, then values. A failing
-    message gives the largest absolute and relative differences, how many values differ and the
-    first few of them, yours next to the expected one, with a hint when the pattern suggests one.
-    Tuples or dicts holding tensors (``(loss, logits)``) are compared item by item; strings and
-    other values exactly, as ``equal`` would.
+    message says how many values differ and, for the first few, yours with its direction and a
+    coarse size of the error ("too low: off by 10% to 50%"), never the expected value itself, so
+    that typing back a number from the message can't pass. A hint follows when the pattern
+    suggests one. Tuples or dicts holding tensors (``(loss, logits)``) are compared item by item;
+    strings and other values exactly, as ``equal`` would.
+
+    ``slips``: ``{"what the slip is": the value it gives}``, e.g.
+    ``{"the sample standard deviation (ddof=1) instead of the population one (ddof=0)": x.std(ddof=1)}``;
+    an answer that matches one (with the same tolerance) gets that description as its hint.
+    ``none_ok``: None is a legitimate answer elsewhere in this exercise, so a None here doesn't get the
+    "did the function forget to `return`?" hint.
     """
     _check_name(name)
-    return _finish(_verdict(name, _compare(answer, reference, (rtol, atol))), raise_on_fail)
+    problem = _compare(answer, reference, (rtol, atol))
+    return _finish(_verdict(name, _with_hints(problem, answer, slips, (rtol, atol), none_ok)), raise_on_fail)
 
 
-def equal(name: str, answer: Any, reference: Any, *, raise_on_fail: bool = True) -> Verdict:
+def equal(name: str, answer: Any, reference: Any, *, options: Sequence[Any] | None = None,
+          slips: dict[str, Any] | None = None, none_ok: bool = False,
+          raise_on_fail: bool = True) -> Verdict:
     """Check that ``answer`` equals ``reference`` exactly.
 
     For strings, ints, bools, tuples, lists, sets, dicts and arrays/tensors. The kind must match
     too: a list is not a tuple, 3.0 is not 3, a float tensor is not an integer tensor.
+
+    ``options``: the answers to choose from, for a categorical answer (``["lower", "about the same",
+    "higher"]``); an answer outside them is told so, with the options, and a wrong one gets a plain
+    "not that one". ``slips`` and ``none_ok`` as for ``close``.
     """
     _check_name(name)
-    return _finish(_verdict(name, _compare(answer, reference, None)), raise_on_fail)
+    problem = _compare(answer, reference, None)
+    if problem is not None and options is not None:
+        listed = ", ".join(_short(option) for option in options)
+        if not any(_same(answer, option) for option in options):
+            problem = _Problem([f"got {_short(answer)}: that is not one of the options: {listed}."])
+        else:
+            problem = _Problem([f"got {_short(answer)}: not that one (the options: {listed})."])
+    return _finish(_verdict(name, _with_hints(problem, answer, slips, None, none_ok)), raise_on_fail)
+
+
+def _same(answer: Any, option: Any) -> bool:
+    try:
+        return type(answer) is type(option) and bool(answer == option)
+    except Exception:  # noqa: BLE001 - an == that returns an array, or refuses
+        return False
+
+
+def _with_hints(problem: _Problem | None, answer: Any, slips: dict[str, Any] | None,
+                tol: tuple[float, float] | None, none_ok: bool) -> _Problem | None:
+    """``problem`` with a slip's hint when the answer matches one, and no return hint if None is allowed."""
+    if problem is None:
+        return None
+    if answer is None and none_ok:
+        return _Problem(["got None, but here the answer is not None."], problem.path)
+    for description, value in (slips or {}).items():
+        if _compare(answer, value, tol) is None:
+            return _Problem([*problem.lines, f"Hint: your answer is what {description} gives."], problem.path)
+    return problem
 
 
 def shape(name: str, answer: Any, expected_shape: Sequence[int | None] | int, *,
@@ -284,7 +336,8 @@ def property(name: str, answer: Any, predicate: Callable[[Any], Any], descriptio
 
 def function(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any],
              inputs: Sequence[Any], *, rtol: float = 1e-5, atol: float = 1e-8,
-             seed: int | None = None, raise_on_fail: bool = True) -> Verdict:
+             seed: int | None = None, slips: dict[str, Callable[..., Any]] | None = None,
+             raise_on_fail: bool = True) -> Verdict:
     """Call the learner's ``fn`` and ``reference_fn`` on each input and compare results as ``close`` does.
 
     Each item of ``inputs`` is a tuple of positional arguments (anything else is one argument).
@@ -294,6 +347,14 @@ def function(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any]
     other error is reported with the line of the learner's code that raised it.
     ``seed``: reseed ``random``, numpy and torch (those already imported) before every call, for
     functions that draw random numbers.
+    ``slips``: ``{"what the slip is": a function that makes it}``, with the reference's signature
+    (``{"counting each item among its own neighbours": knn_with_self}``); a result that matches
+    one on the failing input gets that description as its hint. Without slips, integer results that
+    are all off by the same amount get a hint about counting from a different start (a frame
+    number for a position in a list, 1-based for 0-based).
+    When the reference returns None for some input, None is a legitimate answer, and a None where
+    another input has a value doesn't get the "did the function forget to `return`?" hint.
+    Small inputs (up to 10 numbers, short strings) are shown in full in the message.
     """
     _check_name(name)
     cases = [args if isinstance(args, tuple) else (args,) for args in inputs]
@@ -303,9 +364,12 @@ def function(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any]
         problem = _Problem([f"got {_describe(fn)} but expected a function.",
                             "Hint: pass the function itself, like `my_fn`, without calling it (`my_fn(x)`)."])
         return _finish(_verdict(name, problem), raise_on_fail)
-    for number, args in enumerate(cases, 1):
+    expectations = []
+    for args in cases:
         _seed(seed)
-        expected = reference_fn(*_copied(args))  # an error here is the course's bug: let it show
+        expectations.append(reference_fn(*_copied(args)))  # an error here is the course's bug: let it show
+    none_ok = any(expected is None for expected in expectations)
+    for number, (args, expected) in enumerate(zip(cases, expectations), 1):
         _seed(seed)
         try:
             got = fn(*_copied(args))
@@ -319,12 +383,127 @@ def function(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any]
             return _finish(_verdict(name, problem), raise_on_fail)
         problem = _compare(got, expected, (rtol, atol))
         if problem is not None:
+            found = {description: _seeded_call(slip, args, seed) for description, slip in (slips or {}).items()}
+            problem = _with_hints(problem, got, found, (rtol, atol), none_ok)
+            if not any(line.startswith("Hint: your answer is what") for line in problem.lines):
+                problem = _Problem([*problem.lines, *_offset_hint(fn, cases, expectations, seed)], problem.path)
             head, *rest = problem.lines
             problem = _Problem([f"on input {number} of {len(cases)}, the result differs from the reference.",
                                 f"input: {_describe_inputs(reference_fn, args)}",
                                 f"result{problem.path}: {head}", *rest])
             return _finish(_verdict(name, problem), raise_on_fail)
     return _finish(_verdict(name, None, f"on {_plural(len(cases), 'input')}"), raise_on_fail)
+
+
+def _seeded_call(fn: Callable[..., Any], args: tuple, seed: int | None) -> Any:
+    _seed(seed)
+    return fn(*_copied(args))
+
+
+def _offset_hint(fn: Callable[..., Any], cases: list[tuple], expectations: list[Any],
+                 seed: int | None) -> list[str]:
+    """A hint when every integer result is the expected one shifted or scaled the same way.
+
+    The usual cause: a frame number where a position in the list of candidates was asked for
+    (frame = 4 × candidate, say), or counting from 1 instead of 0.
+    """
+    if not all(expected is None or _scalar_kind(expected) == "int" for expected in expectations):
+        return []
+    pairs = []
+    for args, expected in zip(cases, expectations):
+        if expected is None:
+            continue
+        try:
+            got = _seeded_call(fn, args, seed)
+        except Exception:  # noqa: BLE001 - the learner's function may fail elsewhere; no hint then
+            return []
+        if _scalar_kind(got) != "int":
+            return []
+        pairs.append((int(expected), int(got)))
+    distinct = sorted({e for e, _ in pairs})
+    if len(pairs) < 2 or not distinct:
+        return []
+    if len(distinct) == 1:
+        scale, shift = 1, pairs[0][1] - pairs[0][0]
+    else:
+        (e0, g0), (e1, g1) = [next(p for p in pairs if p[0] == e) for e in distinct[:2]]
+        if (g1 - g0) % (e1 - e0):
+            return []
+        scale = (g1 - g0) // (e1 - e0)
+        shift = g0 - scale * e0
+    if (scale, shift) == (1, 0) or scale == 0 or any(g != scale * e + shift for e, g in pairs):
+        return []
+    relation = (f"{shift:+d} from the expected one" if scale == 1 else
+                f"{scale} × the expected one" + (f" {shift:+d}" if shift else ""))
+    return [(f"Hint: every one of your results is {relation}: are you counting in different units or from "
+             "a different start (a frame number instead of a position in the list of candidates, or 1-based "
+             "instead of 0-based)?")]
+
+
+def formula(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any],
+            inputs: Sequence[Any], *, rtol: float = 1e-5, atol: float = 1e-8,
+            slips: dict[str, Callable[..., Any]] | None = None, raise_on_fail: bool = True) -> Verdict:
+    """Check a formula, written as a function of its inputs, at several inputs.
+
+    For "what is the loss of random embeddings, as a function of n?" exercises: the learner writes
+    ``predicted = lambda n: ...`` and ``check.formula("random_loss", predicted, measured_loss,
+    [{"n": 16}, {"n": 256}])`` compares it with ``reference_fn`` (a formula or a measurement) at
+    each input. Each input is a dict of keyword arguments, a tuple of positional ones, or one value.
+    A formula right at one input and wrong at another is told so (a number typed in that happens to
+    fit one input doesn't pass); one that gives the same value everywhere is told it should vary.
+    ``slips`` as for ``function``. The expected value is never printed.
+    """
+    _check_name(name)
+    if not inputs:
+        raise ValueError("check.formula needs at least one input to try the formula on")
+    cases = [(dict(x), ()) if isinstance(x, dict) else ({}, x if isinstance(x, tuple) else (x,)) for x in inputs]
+    if not callable(fn):
+        lines = [f"got {_describe(fn)} but expected a formula: a function of the inputs."]
+        if _scalar_kind(fn) is not None:
+            example = ", ".join(cases[0][0]) or "n"
+            lines.append(f"Hint: write it as a function, e.g. `lambda {example}: ...`, so it can be tried "
+                         "at several inputs.")
+        return _finish(_verdict(name, _Problem(lines)), raise_on_fail)
+
+    def where(kwargs: dict, args: tuple) -> str:
+        return ", ".join([*(f"{k} = {_short(v)}" for k, v in kwargs.items()), *(_short(a) for a in args)])
+
+    results, agreed = [], []
+    for kwargs, args in cases:
+        expected = reference_fn(*args, **kwargs)
+        try:
+            got = fn(*args, **kwargs)
+        except NotImplementedError as error:
+            if isinstance(error, YourTurn) or _raised_by(error, fn):
+                return _finish(_not_done(name, error), raise_on_fail)
+            raise
+        except Exception as error:  # noqa: BLE001 - the learner's formula failed: say where
+            problem = _Problem([f"at {where(kwargs, args)}, your formula raised {_exc_line(error)}"])
+            return _finish(_verdict(name, problem), raise_on_fail)
+        results.append((got, expected))
+        problem = _compare(got, expected, (rtol, atol))
+        if problem is None:
+            agreed.append(where(kwargs, args))
+            continue
+        found = {description: slip(*args, **kwargs) for description, slip in (slips or {}).items()}
+        problem = _with_hints(problem, got, found, (rtol, atol), False)
+        head, *rest = problem.lines
+        lines = [f"at {where(kwargs, args)}, your formula {head.replace('got ', 'gives ', 1)}", *rest]
+        if agreed:
+            lines.append(f"It agrees at {'; '.join(agreed)}, but not here: does it depend on the inputs as it should?")
+        lines += _constant_hint(fn, cases)
+        return _finish(_verdict(name, _Problem(lines)), raise_on_fail)
+    return _finish(_verdict(name, None, f"at {_plural(len(cases), 'input')}"), raise_on_fail)
+
+
+def _constant_hint(fn: Callable[..., Any], cases: list[tuple[dict, tuple]]) -> list[str]:
+    try:
+        values = {_num(fn(*args, **kwargs)) for kwargs, args in cases}
+    except Exception:  # noqa: BLE001 - no hint when the formula can't be evaluated everywhere
+        return []
+    if len(cases) > 1 and len(values) == 1:
+        return ["Hint: your formula gives the same value at every input: it should change with them."]
+    return []
 
 
 # --- making, printing and recording a verdict ---------------------------------------------------
@@ -440,29 +619,28 @@ def _compare_dicts(answer: Any, reference: dict, tol: tuple[float, float] | None
 def _compare_scalars(answer: Any, reference: Any) -> _Problem | None:
     want, got = _scalar_kind(reference), _scalar_kind(answer)
     if got is None:
-        return _Problem([f"got {_describe(answer)} but expected {_describe(reference)}."])
+        return _Problem([f"got {_describe(answer)} but expected {_describe(reference, values=False)}."])
     if got != want:
-        return _Problem([f"got {_describe(answer)} but expected {_describe(reference)}.",
+        return _Problem([f"got {_describe(answer)} but expected {_describe(reference, values=False)}.",
                          *_kind_hint(got, want)])
     if answer == reference or (_isnan(answer) and _isnan(reference)):
         return None
-    mine, theirs = _num_pair(answer, reference)
-    lines = [f"got {mine} but expected {theirs}."]
+    if want == "bool":
+        return _Problem([f"got {answer}: not that one."])
     if want == "int" and abs(int(answer) - int(reference)) == 1:
-        lines.append("Hint: off by one? Check where a count or a range starts and ends.")
-    return _Problem(lines)
+        # No direction here: "too high" next to "off by one" would spell out the answer.
+        return _Problem([f"got {_num(answer)}: not the expected number, but close.",
+                         "Hint: off by one? Check where a count or a range starts and ends."])
+    return _Problem([f"got {_num_pair(answer, reference)[0]}, {_how_far(answer, reference)}."])
 
 
 def _compare_strings(answer: Any, reference: str) -> _Problem | None:
     if not isinstance(answer, str):
-        return _Problem([f"got {_describe(answer)} but expected a string ({_short(reference)})."])
+        return _Problem([f"got {_describe(answer)} but expected a string."])
     if answer == reference:
         return None
-    at = next((i for i, (a, r) in enumerate(zip(answer, reference)) if a != r), min(len(answer), len(reference)))
-    mine = repr(answer[at]) if at < len(answer) else "the end of the text"
-    theirs = repr(reference[at]) if at < len(reference) else "the end of the text"
-    lines = [f"got {_short(answer)} but expected {_short(reference)}.",
-             f"they first differ at character {at}: yours is {mine}, expected {theirs}."]
+    # A plain verdict: a character-level diff would spell the expected answer out.
+    lines = [f"got {_short(answer)}: not that one."]
     if answer.strip() == reference.strip():
         lines.append("Hint: they differ only in spaces or line breaks at the start or end (try .strip()).")
     elif answer.lower() == reference.lower():
@@ -482,7 +660,7 @@ def _compare_sets(answer: Any, reference: set | frozenset) -> _Problem | None:
         return None
     missing, extra = reference - answer, answer - reference
     lines = [f"the sets differ: {len(missing)} missing, {len(extra)} not expected."]
-    lines += [f"missing: {_set_repr(missing)}"] if missing else []
+    # The missing items are the answer itself, so only their number is told.
     lines += [f"not expected: {_set_repr(extra)}"] if extra else []
     return _Problem(lines)
 
@@ -497,7 +675,7 @@ def _compare_objects(answer: Any, reference: Any) -> _Problem | None:
         return None
     if type(answer) is not type(reference):
         return _Problem([f"got {_describe(answer)} but expected a {type(reference).__name__}."])
-    lines = [f"got {_short(answer)} but expected {_short(reference)}."]
+    lines = [f"got {_short(answer)}: not equal to the expected {type(reference).__name__}."]
     if _short(answer) == _short(reference):
         lines.append(f"Hint: they look alike, but == says they differ (does {type(reference).__name__} "
                      "define __eq__?).")
@@ -600,28 +778,19 @@ def _widened(tol: tuple[float, float], *dtypes: str) -> tuple[float, float]:
 
 def _values_problem(ans: _Array, ref: _Array, differ: Any, tol: tuple[float, float] | None,
                     a: Any = None, b: Any = None) -> _Problem:
-    import numpy as np
-
-    allowed = "" if tol is None else f"(allowed: rtol={tol[0]:g}, atol={tol[1]:g})"
-    if ans.values.ndim == 0:  # one number: no counts or indices, just the two values
-        mine, theirs = _num_pair(ans.values.item(), ref.values.item())
-        lines = [f"got {mine} but expected {theirs}."]
-        if tol is not None and a is not None:
-            lines.append(f"difference {_num(abs(a - b))} {allowed}")
+    # No expected value is printed, nor an exact difference (yours minus it would give it away):
+    # only the direction and a coarse size, which say where to look but can't be typed back.
+    allowed = "" if tol is None else f"allowed: rtol={tol[0]:g}, atol={tol[1]:g}"
+    if ans.values.ndim == 0:  # one number: no counts or indices, just how far off it is
+        mine, theirs = ans.values.item(), ref.values.item()
+        lines = [f"got {_num_pair(mine, theirs)[0]}, {_element_off(mine, theirs)}."]
     else:
         count, size = int(differ.sum()), differ.size
         lines = [(f"{count} of {_plural(size, 'value')} {'differs' if count == 1 else 'differ'} "
                  "from the expected ones.")]
-        if tol is not None and a is not None:
-            gap = np.abs(a - b)
-            finite = np.isfinite(gap)
-            largest = f"max absolute difference {_num(gap[finite].max())}" if finite.any() else \
-                "max absolute difference inf"
-            nonzero = finite & (b != 0)
-            if nonzero.any():
-                largest += f", max relative difference {_num((gap[nonzero] / np.abs(b[nonzero])).max())}"
-            lines.append(f"{largest} {allowed}")
         lines += _listed(ans, ref, differ)
+    if allowed:
+        lines.append(allowed)
     if tol is not None and a is not None:
         lines += _value_hints(a, b, tol)
     return _Problem(lines)
@@ -635,8 +804,10 @@ def _listed(ans: _Array, ref: _Array, differ: Any) -> list[str]:
     lines = []
     for index in where[:_SHOWN]:
         index = tuple(int(i) for i in index)
-        mine, theirs = _num_pair(ans.values[index], ref.values[index])
-        lines.append(f"at {list(index)}: yours {mine}, expected {theirs}")
+        mine, theirs = ans.values[index], ref.values[index]
+        # As many digits as it takes to tell yours from the expected one, which isn't printed.
+        shown = _num_pair(mine, theirs)[0] if _scalar_kind(mine) is not None else _short(mine)
+        lines.append(f"at {list(index)}: yours {shown} ({_element_off(mine, theirs)})")
     if len(where) > _SHOWN:
         lines.append(f"... and {len(where) - _SHOWN} more")
     return lines
@@ -648,7 +819,7 @@ def _not_finite_problem(ans: _Array, ref: _Array, a: Any, bad: Any) -> _Problem:
     what = sorted({"nan" if np.isnan(x) else "inf" for x in a[bad].ravel()[:1000]})
     what_text = " or ".join(what)
     if ans.values.ndim == 0:
-        lines = [f"got {_num(a.item())} but expected {_num(ref.values.item())}."]
+        lines = [f"got {_num(a.item())} where a finite number was expected."]
     else:
         count = int(bad.sum())
         lines = [(f"{count} of {_plural(bad.size, 'value')} {'is' if count == 1 else 'are'} {what_text} "
@@ -678,7 +849,7 @@ def _value_hints(a: Any, b: Any, tol: tuple[float, float]) -> list[str]:
     if nonzero.sum() >= (1 if a.ndim == 0 else 2):
         factor = float(np.median(a[nonzero] / b[nonzero]))
         if factor != 0 and matches(a / factor):
-            if abs(factor + 1) < 1e-6:
+            if abs(factor + 1) < 1e-6 and a.ndim > 0:
                 return ["Hint: the sign is flipped: a minus sign is missing or extra."]
             if a.ndim > 0:
                 return [(f"Hint: every value is {factor:.4g} × the expected one: a factor is missing or extra "
@@ -820,7 +991,33 @@ def _describe_inputs(reference_fn: Callable[..., Any], args: tuple) -> str:
     except (TypeError, ValueError):
         names = []
     names += [f"argument {i + 1}" for i in range(len(names), len(args))]
-    return ", ".join(f"{n} = {_describe(a)}" for n, a in zip(names, args)) or "(none)"
+    return ", ".join(f"{n} = {_shown_in_full(a)}" for n, a in zip(names, args)) or "(none)"
+
+
+_IN_FULL = 10  # inputs with up to this many numbers are shown whole: 4 numbers say more than "shape (4,)"
+
+
+def _shown_in_full(x: Any) -> str:
+    """An input as the learner could type it when it is small; else a short description."""
+    if _is_array(x) and x.ndim <= 2 and math.prod(x.shape) <= _IN_FULL:
+        values = _tensor_to_numpy(x) if _is_tensor(x) else x
+        if values.dtype.kind in "biuf":
+            return f"{_describe(x)}: {_nested(values.tolist())}"
+    if isinstance(x, (list, tuple)) and _all_numbers(x) and _count(x) <= _IN_FULL:
+        return _nested(x)
+    return _describe(x)
+
+
+def _count(x: Any) -> int:
+    return sum(_count(item) for item in x) if isinstance(x, (list, tuple)) else 1
+
+
+def _nested(x: Any) -> str:
+    if isinstance(x, list):
+        return "[" + ", ".join(_nested(item) for item in x) + "]"
+    if isinstance(x, tuple):
+        return "(" + ", ".join(_nested(item) for item in x) + ("," if len(x) == 1 else "") + ")"
+    return _num(x)
 
 
 # --- reading values --------------------------------------------------------------------------------
@@ -976,6 +1173,37 @@ def _num_pair(mine: Any, theirs: Any) -> tuple[str, str]:
         if a != b:
             break
     return a, b
+
+
+# How far off an answer is, in steps too coarse to work the expected value back from the answer.
+_FACTORS = [(1.001, "less than 0.1%"), (1.01, "0.1% to 1%"), (1.1, "1% to 10%"), (1.5, "10% to 50%"),
+            (3.0, "a factor of 1.5 to 3"), (10.0, "a factor of 3 to 10"), (100.0, "a factor of 10 to 100"),
+            (1000.0, "a factor of 100 to 1000")]
+
+
+def _how_far(mine: Any, theirs: Any) -> str:
+    """'too low: off by a factor of 3 to 10', never the expected value itself."""
+    a, b = float(mine), float(theirs)
+    if math.isnan(b):
+        return "no value is defined here (the reference is nan)"
+    if not math.isfinite(a):
+        return "the wrong sign" if math.isinf(a) and math.isinf(b) else "not a finite number"
+    if not math.isfinite(b):
+        return "too low" if b > a else "too high"
+    direction = "too high" if a > b else "too low"
+    if b == 0 or a == 0:
+        return direction
+    if (a > 0) != (b > 0):
+        return "the wrong sign"
+    factor = max(a / b, b / a)
+    size = next((words for limit, words in _FACTORS if factor < limit), "a factor of more than 1000")
+    return f"{direction}: off by {size}"
+
+
+def _element_off(mine: Any, theirs: Any) -> str:
+    if _scalar_kind(mine) in ("int", "float") and _scalar_kind(theirs) in ("int", "float"):
+        return _how_far(mine, theirs)
+    return "not that one"
 
 
 def _plural(n: int, noun: str) -> str:
