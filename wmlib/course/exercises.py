@@ -198,8 +198,6 @@ KNOWN_GIVEAWAYS: dict[tuple[str, str], str] = {
                               "'the shadow should carry no colour' and its code sit above the exercise",
     ("03", "predicted"): "'(0.02 for 500 scenes, as you will compute next)' is k/(N-1) at N = 500, and the hint "
                          "'k out of the N - 1 others' spells out both sides of the formula",
-    ("06", "my_answer"): "`place`, which the check compares, is computed in the exercise's cell above the "
-                         "answer (and the section is titled 'compounding error'); True/False can also be guessed",
 }
 
 
