@@ -74,3 +74,18 @@ def test_degenerate_samples():
 def test_bad_input_is_refused(bad, match):
     with pytest.raises(ValueError, match=match):
         bad()
+
+
+def test_spearman_interval_over_units():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=40)
+    rho, low, high = S.spearman_interval(x, x + 0.5 * rng.normal(size=40), n_resamples=2000)
+    assert 0.6 < low < rho < high <= 1
+    rho, low, high = S.spearman_interval(x, rng.normal(size=40), n_resamples=2000)
+    assert low < 0 < high  # unrelated: the interval holds 0
+    rho, low, high = S.spearman_interval(x[:9], x[:9] ** 3, n_resamples=2000)
+    assert rho == low == high == 1  # monotone: rho is 1 whatever the curve, in every resample too
+    with pytest.raises(ValueError, match="at least 4"):
+        S.spearman_interval([1, 2, 3], [1, 2, 3])
+    with pytest.raises(ValueError, match="equally long"):
+        S.spearman_interval([1, 2, 3, 4], [1, 2, 3])

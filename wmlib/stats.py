@@ -93,3 +93,23 @@ def median_interval(values, confidence: float = 0.95, n_resamples: int = N_RESAM
     if values.ndim != 1:
         raise ValueError(f"values must be one number per unit (1-D), got shape {values.shape}")
     return interval(values[~np.isnan(values)], np.median, confidence, n_resamples, seed)
+
+
+def spearman_interval(x, y, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
+                      seed: int = 0) -> tuple[float, float, float]:
+    """Spearman's rho of ``x`` and ``y`` (1-D, one pair per unit, e.g. per model) and its bootstrap
+    interval over the units: ``(rho, low, high)``.
+
+    Pairs are redrawn whole, so a model keeps its own x and y. A resample in which x or y takes one
+    value has no ranking and counts as rho = 0 (``wmlib.alignment.spearman``). With few units the
+    interval is wide, as it should be: 9 models leave rho uncertain by about +-0.5."""
+    from wmlib.alignment import spearman
+
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"x and y must be 1-D and equally long, got shapes {x.shape} and {y.shape}")
+    pairs = np.column_stack([x, y])
+    if len(pairs) < 4:
+        raise ValueError(f"a rank correlation with an interval needs at least 4 units, got {len(pairs)}")
+    low, high = interval(pairs, lambda rows: spearman(rows[:, 0], rows[:, 1]), confidence, n_resamples, seed)
+    return spearman(pairs[:, 0], pairs[:, 1]), low, high
