@@ -1091,7 +1091,7 @@ def plot_convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.
 
 # --- controls: the study on final checkpoints, over training seeds, against untrained networks --------
 
-REPLICA_SEEDS = (0, 1)  # training seeds; seed 0 is the shipped family, the others final checkpoints only
+REPLICA_SEEDS = (0, 1, 2)  # training seeds; seed 0 is the shipped family, the others final checkpoints only
 N_CATEGORICAL = 13  # of the 16 numbers of a slot of ``z_features``: one-hot shape, colour, size; then x, y, z
 
 
