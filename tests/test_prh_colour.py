@@ -122,6 +122,21 @@ def test_pixel_co_occurrence_in_photos_recovers_cielab():
     assert layout.agreement > colour.shuffled_agreement(layout.points, lab, n_shuffles=50).max() + 0.3
 
 
+def test_rgb_baseline_and_agreement_intervals():
+    rng = np.random.default_rng(5)
+    rgb = rng.uniform(size=(40, 3))
+    lab = colour.srgb_to_lab(rgb)
+    assert 0.6 < colour.rgb_agreement(rgb) < 0.95  # RGB orders colours much as CIELAB does, not exactly
+    low, high = colour.agreement_interval(lab, rgb, n_resamples=300)
+    assert low == high == 1.0  # CIELAB itself agrees perfectly in every resample
+    low, high = colour.agreement_interval(lab, rgb, baseline=rgb, n_resamples=300)
+    assert 0 < low < high < 0.5  # CIELAB beats RGB, by an interval that excludes 0
+    low, high = colour.agreement_interval(rng.normal(size=(40, 3)), rgb, n_resamples=300)
+    assert low < 0 < high  # a random layout: no agreement
+    with pytest.raises(ValueError, match="one point per colour"):
+        colour.agreement_interval(lab[:5], rgb)
+
+
 # --- words and the figure ------------------------------------------------------------------------------
 
 def test_language_layout_with_minilm():

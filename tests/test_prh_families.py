@@ -91,7 +91,7 @@ def test_features_have_one_array_per_block_or_layer():
     for objective in families.TEXT_OBJECTIVES:
         text = families.build_text_model(objective, 32)
         layers = families.text_features(text, ["we see a small red ball.", "two objects: a large blue box and a tube."])
-        assert [x.shape for x in layers] == [(2, 32)] * families.TEXT_LAYERS
+        assert [x.shape for x in layers] == [(2, 32)] * (1 + families.TEXT_LAYERS)  # token embeddings too
 
 
 def test_bad_choices_are_refused():
@@ -118,7 +118,8 @@ def test_the_shipped_family_has_every_model_promised(shipped):
     n = families.SPLITS["eval"][0]
     for m in shipped.models:
         layers = shipped.layers[m["name"]]
-        assert len(layers) == 3 and all(x.shape[0] == n and x.shape[1] <= families.FEATURE_DIM for x in layers)
+        assert len(layers) == (3 if m["modality"] == "image" else 1 + families.TEXT_LAYERS)
+        assert all(x.shape[0] == n and x.shape[1] <= families.FEATURE_DIM for x in layers)
         assert np.isfinite(np.stack([x.sum(1) for x in layers])).all()
         assert 0 <= m["capability"] <= 1 and m["parameters"] > 0 and m["train_seconds"] is not None
         assert (m["lm_score"] is None) == (m["modality"] == "image" or m["objective"] == "contrastive")
@@ -158,3 +159,59 @@ def test_alignment_tables_agree_with_wmlib_alignment(shipped):
     to_z = families.alignment_to_z(shipped, [image])[0]
     prepared = prepare_layers(shipped.layers[image])  # one clipping threshold for all of a model's layers
     assert to_z == pytest.approx(max(mutual_knn(x, shipped.z) for x in prepared))
+
+
+def test_weighted_z_scales_categories_and_positions_apart():
+    z = families.z_features(sample_scenes(50, seed=0))
+    assert np.array_equal(families.weighted_z(z), z)
+    w = families.weighted_z(z, categories=2.0, positions=0.0).reshape(50, 3, 16)
+    assert np.array_equal(w[..., :families.N_CATEGORICAL], 2 * z.reshape(50, 3, 16)[..., :families.N_CATEGORICAL])
+    assert not w[..., families.N_CATEGORICAL:].any()
+    with pytest.raises(ValueError, match="not both 0"):
+        families.weighted_z(z, 0, 0)
+
+
+def test_same_features_capability_reads_z_from_z_and_little_from_noise():
+    z = families.z_features(families.eval_scenes())
+    noise = np.random.default_rng(0).normal(size=(len(z), 24)).astype(np.float32)
+    family = families.Family([{"name": "z"}, {"name": "noise"}], {"z": [z], "noise": [noise]}, z)
+    truth, chance = families.same_features_capability(family, ["z", "noise"])
+    assert truth > 0.95 and chance < 0.45
+
+
+@pytest.fixture(scope="module")
+def replicas():
+    return families.load_replicas()
+
+
+def test_the_replicas_are_independent_final_and_untrained_models(replicas):
+    seeds = {m["seed"] for m in replicas.models}
+    assert seeds == set(families.REPLICA_SEEDS)
+    for modality, objectives, widths, untrained in (("image", families.IMAGE_OBJECTIVES, families.IMAGE_WIDTHS, 1),
+                                                     ("text", families.TEXT_OBJECTIVES, families.TEXT_WIDTHS, 2)):
+        meta = [m for m in replicas.models if m["modality"] == modality]
+        assert len(meta) == len(seeds) * len(widths) * (len(objectives) + untrained)
+        assert {m["steps"] for m in meta} == {0, max(families.IMAGE_STEPS if modality == "image" else families.TEXT_STEPS)}
+    groups = families.replica_groups(replicas)
+    assert len(groups["image: classifier"]) == len(seeds) * len(families.IMAGE_WIDTHS)
+    assert not set(groups["image: without classifier"]) & set(groups["image: classifier"])
+
+
+def test_rho_table_and_training_gain_on_made_up_measures(replicas):
+    rng = np.random.default_rng(0)
+    measures = {m["name"]: {"capability": rng.random(), "cross-modal": rng.random(),
+                            "objective": m["objective"],
+                            "competence": None if m["objective"] == "untrained" else rng.random()}
+                for m in replicas.models}
+    groups = families.replica_groups(replicas)
+    table = families.rho_table(measures, groups, "competence", "cross-modal", n_resamples=500)
+    assert "image: untrained" not in table and "image: autoencoder" in table  # no competence untrained
+    n, rho, low, high = table["image: autoencoder"]
+    assert n == len(families.REPLICA_SEEDS) * len(families.IMAGE_WIDTHS) and low <= rho <= high
+    for name in measures:
+        measures[name]["twice"] = 2 * measures[name]["capability"]
+    assert families.rho_table(measures, groups, "capability", "twice", n_resamples=500)["text: masked"][1:] == (1, 1, 1)
+    gain = families.training_gain(replicas, measures, "capability", n_resamples=500)
+    assert set(gain) == {f"image: {o}" for o in families.IMAGE_OBJECTIVES} | {f"text: {o}" for o in families.TEXT_OBJECTIVES}
+    printed = families.format_table({"gain": gain, "rho": table}, "title")
+    assert printed.count("\n") == len(set(gain) | set(table)) + 1 and "image: autoencoder" in printed

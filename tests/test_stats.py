@@ -99,3 +99,18 @@ def test_a_paired_difference_drops_unmeasured_pairs_and_refuses_bad_shapes():
         S.paired_mean_difference(np.zeros(3), np.zeros(4))
     with pytest.raises(ValueError, match="at least 2 units"):
         S.paired_mean_difference([1.0, np.nan], [0.0, 0.0])
+
+
+def test_spearman_interval_over_units():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=40)
+    rho, low, high = S.spearman_interval(x, x + 0.5 * rng.normal(size=40), n_resamples=2000)
+    assert 0.6 < low < rho < high <= 1
+    rho, low, high = S.spearman_interval(x, rng.normal(size=40), n_resamples=2000)
+    assert low < 0 < high  # unrelated: the interval holds 0
+    rho, low, high = S.spearman_interval(x[:9], x[:9] ** 3, n_resamples=2000)
+    assert rho == low == high == 1  # monotone: rho is 1 whatever the curve, in every resample too
+    with pytest.raises(ValueError, match="at least 4"):
+        S.spearman_interval([1, 2, 3], [1, 2, 3])
+    with pytest.raises(ValueError, match="equally long"):
+        S.spearman_interval([1, 2, 3, 4], [1, 2, 3])

@@ -123,3 +123,32 @@ def paired_mean_difference(a, b, confidence: float = 0.95, n_resamples: int = N_
     low, high = interval(d, np.mean, confidence, n_resamples, seed)
     return {"difference": float(d.mean()), "low": low, "high": high, "a": float(unit_mean(a).mean()),
             "b": float(unit_mean(b).mean()), "units": int(keep.sum())}
+
+
+def spearman_interval(x, y, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
+                      seed: int = 0) -> tuple[float, float, float]:
+    """Spearman's rho of ``x`` and ``y`` (1-D, one pair per unit, e.g. per model) and its bootstrap
+    interval over the units: ``(rho, low, high)``.
+
+    Pairs are redrawn whole, so a model keeps its own x and y. A resample in which x or y takes one
+    value has no ranking and counts as rho = 0 (as ``wmlib.prh.alignment.spearman`` does). With few units the
+    interval is wide, as it should be: 9 models leave rho uncertain by about +-0.5."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"x and y must be 1-D and equally long, got shapes {x.shape} and {y.shape}")
+    pairs = np.column_stack([x, y])
+    if len(pairs) < 4:
+        raise ValueError(f"a rank correlation with an interval needs at least 4 units, got {len(pairs)}")
+    low, high = interval(pairs, lambda rows: spearman(rows[:, 0], rows[:, 1]), confidence, n_resamples, seed)
+    return spearman(pairs[:, 0], pairs[:, 1]), low, high
+
+
+def spearman(x, y) -> float:
+    """Spearman's rank correlation of two 1-D samples (ties share their mean rank), 0 when either takes a
+    single value (no ranking)."""
+    from scipy.stats import rankdata
+
+    rx, ry = rankdata(x), rankdata(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    denominator = float(np.sqrt((rx ** 2).sum() * (ry ** 2).sum()))
+    return float((rx * ry).sum() / denominator) if denominator else 0.0

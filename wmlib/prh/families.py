@@ -19,25 +19,28 @@ points of its training (step 0, untrained, included):
 No model ever sees the other modality: whatever alignment between images and captions appears, nobody
 trained for it.
 
-Features follow the paper (App. C.2): every block (images) or layer (text) pooled, and the alignment of
-two models is the best mutual k-NN over all their layer pairs (``wmlib.prh.alignment.best_layer_pair``).
-Capability is one number per model, higher is better: the held-out score of a linear probe of Z's
-factors from the model's features (the paper's VTAB linear probes of Fig. 2 with one task, the same
-for both modalities and every objective). Language models also get ``lm_score`` = 1 - bits per byte on
-held-out captions (the paper's Fig. 3).
+Features follow the paper (App. C.2): every block (images) or hidden state (text: the token embeddings
+and every layer) pooled, and the alignment of two models is the best mutual k-NN over all their layer
+pairs (``wmlib.prh.alignment.best_layer_pair``). Capability is one number per model, higher is better: the
+held-out score of a linear probe of Z's factors from the model's features (the paper's VTAB linear
+probes of Fig. 2 with one task, the same for both modalities and every objective). Language models also
+get ``lm_score`` = 1 - bits per byte on held-out captions (the paper's Fig. 3 uses OpenWebText): true
+bpb for next-token models, pseudo-likelihood bpb for masked ones, two scales never pooled.
 
-What the shipped family shows (``convergence``): image and text models that read more of Z align more
-with the other modality and with the kernel of Z. The language models do not: as their 1 - bpb rises,
-their alignment *falls* below that of the untrained network, whose mean-pooled random embeddings are a
-bag of words. The toy captions state every fact independently, so nothing in a caption predicts another
-fact's value and text statistics cannot tell "red" from "blue": a model of text alone learns the
-kernel of its co-occurrences (the paper's section 4), and here that kernel is blind to Z. The
-contrastive text encoder, whose co-occurring pairs are two descriptions of one scene, converges.
+``convergence`` and ``plot_convergence`` read the shipped family naively, every snapshot a point. The
+controls are in ``load_replicas`` (independent models only: each run's final checkpoint and the
+untrained networks, for several training seeds), ``replica_measures`` (capability on the very features
+alignment compares, ``same_features_capability``; each model's competence at its own objective; the
+kernel of Z under other weightings, ``weighted_z``), ``rho_table`` (rank correlations with a bootstrap
+interval over models) and ``training_gain`` (what training adds over the untrained network of the same
+width and seed). Notebook 03 prints what they find.
 
 Training the whole family takes about 11 minutes on one thread, so its features are shipped in
-``data/features/prh-toy``; rebuild them with::
+``data/features/prh-toy``, and the final checkpoints of other training seeds in ``prh-toy-seed<s>``;
+rebuild them with::
 
     python -m wmlib.prh.families features --out data/features/prh-toy
+    python -m wmlib.prh.families features --out data/features/prh-toy-seed1 --seed 1 --steps 0 800
 
 ``train_image_encoder`` and ``train_text_model`` train one model in seconds, for a notebook to watch.
 """
@@ -632,15 +635,17 @@ def _lm_loss(model, ids, mask, generator) -> "torch.Tensor":
 
 
 def text_features(model, texts: Sequence[str], batch_size: int = 250) -> list[np.ndarray]:
-    """Every transformer layer's output (not the token embeddings) averaged over the real tokens of each
-    caption, as the paper pools language models: a list of (N, width) arrays."""
+    """The token embeddings and every transformer layer's output, each averaged over the real tokens of
+    each caption, as the paper pools language models (its L + 1 hidden states, like
+    ``wmlib.prh.layers.language_layer_features``): a list of 1 + ``TEXT_LAYERS`` (N, width) arrays. The
+    first, a mean of word vectors, is a bag of words."""
     import torch
 
     out = []
     with torch.no_grad():
         for i in range(0, len(texts), batch_size):
             ids, mask = encode(texts[i:i + batch_size])
-            hidden = model.base_model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states[1:]
+            hidden = model.base_model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
             m = mask[..., None].float()
             out.append([((h * m).sum(1) / m.sum(1)).numpy() for h in hidden])
     return [np.concatenate(layer) for layer in zip(*out)]
@@ -888,7 +893,9 @@ def save_family(family: Family, out: Path, settings: dict, seconds: dict) -> dic
     manifest = {"name": out.name, "description": "features of a family of image and text encoders trained from "
                 "scratch on the toy world, on the same 1000 paired scenes, with each model's capability",
                 "command": f"python -m wmlib.prh.families features --out {out}"
-                           + (f" --seed {settings['seed']}" if settings.get("seed") else ""),
+                           + (f" --seed {settings['seed']}" if settings.get("seed") else "")
+                           + (" --steps " + " ".join(map(str, settings["image_steps"]))
+                              if settings.get("image_steps", list(IMAGE_STEPS)) != list(IMAGE_STEPS) else ""),
                 "seed": settings.get("seed", 0),
                 "splits": {k: {"n": n, "seed": s, "n_objects": o if np.isscalar(o) else list(o)}
                            for k, (n, s, o) in SPLITS.items()},
@@ -960,13 +967,14 @@ def cross_modal_alignment(family: Family, k: int = K,
     return alignment_matrix(family, image, text, k, progress), image, text
 
 
-def alignment_to_z(family: Family, names: Sequence[str] | None = None, k: int = K) -> np.ndarray:
-    """Each model's mutual k-NN alignment with the kernel of Z (``family.z``), best over its layers.
-    Z's rows are only scaled to unit length: clipping outliers is for the features of trained networks,
-    and would squash Z's largest true positions."""
+def alignment_to_z(family: Family, names: Sequence[str] | None = None, k: int = K,
+                   z: np.ndarray | None = None) -> np.ndarray:
+    """Each model's mutual k-NN alignment with the kernel of Z (``family.z``, or another version of it
+    such as ``weighted_z``), best over its layers. Z's rows are only scaled to unit length: clipping
+    outliers is for the features of trained networks, and would squash Z's largest true positions."""
     from wmlib.prh.alignment import layer_neighbours, neighbour_overlap
 
-    z = layer_neighbours([family.z], k, q=None)[0]
+    z = layer_neighbours([family.z if z is None else z], k, q=None)[0]
     names = list(names or family.names())
     return np.array([max(neighbour_overlap(a, z) for a in layer_neighbours(family.layers[n], k)) for n in names])
 
@@ -987,7 +995,11 @@ def convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.ndarr
     """The hypothesis as rank correlations: Spearman's rho between each model's capability and (a) its
     mean alignment with every model of the other modality (``cross-modal``), (b) its alignment with the
     kernel of Z (``kernel of Z``). Rows: image models, text models, all models (capability is the same
-    probe for both modalities), and the language models with 1 - bpb as capability instead.
+    probe for both modalities), and each kind of language model (with its untrained start) with its
+    own 1 - bits per byte as capability instead: true bpb for next-token models, pseudo-likelihood bpb
+    for masked ones, which do not share a scale (``bits_per_byte``), so they are never pooled.
+    Every snapshot counts as a point here: the naive reading, which ``load_replicas`` and
+    ``rho_table`` redo on independent models.
     ``matrix`` (from ``cross_modal_alignment``) and ``to_z`` (``alignment_to_z`` of all models, in
     ``family.names()`` order) are computed when not given."""
     from wmlib.prh.alignment import spearman
@@ -995,9 +1007,13 @@ def convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.ndarr
     image, text = family.names("image"), family.names("text")
     cross, z = _per_model(family, matrix, to_z, k)
     meta = {m["name"]: m for m in family.models}
-    language = [n for n in text if meta[n]["lm_score"] is not None]
     groups = {"image models": (image, "capability"), "text models": (text, "capability"),
-              "all models": (image + text, "capability"), "language models, 1 - bpb": (language, "lm_score")}
+              "all models": (image + text, "capability")}
+    for objective, architecture, label in (("next-token", "gpt2", "next-token, 1 - bpb"),
+                                           ("masked", "bert", "masked, 1 - pseudo-bpb")):
+        names = [n for n in text if meta[n]["lm_score"] is not None and meta[n]["architecture"] == architecture
+                 and meta[n]["objective"] in (objective, "untrained")]
+        groups[label] = (names, "lm_score")
     return {label: {"cross-modal": spearman([meta[n][key] for n in names], [cross[n] for n in names]),
                     "kernel of Z": spearman([meta[n][key] for n in names], [z[n] for n in names])}
             for label, (names, key) in groups.items()}
@@ -1071,6 +1087,218 @@ def plot_convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.
     return fig
 
 
+# --- controls: the study on final checkpoints, over training seeds, against untrained networks --------
+
+REPLICA_SEEDS = (0, 1, 2)  # training seeds; seed 0 is the shipped family, the others final checkpoints only
+N_CATEGORICAL = 13  # of the 16 numbers of a slot of ``z_features``: one-hot shape, colour, size; then x, y, z
+
+
+def replica_path(seed: int) -> Path:
+    """Where the features of the family trained with ``seed`` live: ``data/features/prh-toy`` for seed 0,
+    ``prh-toy-seed<seed>`` beside it for the others."""
+    return features_path() if seed == 0 else features_path().with_name(f"prh-toy-seed{seed}")
+
+
+def load_replicas(seeds: Sequence[int] = REPLICA_SEEDS) -> Family:
+    """Independent models only: each training seed's untrained networks and the final checkpoint of each
+    run (the snapshots along a run are the same model, not new ones). One ``Family``; names end in
+    ``@s<seed>`` and each model's metadata has its ``seed``. Raises when a seed's folder is missing
+    (``replica_path`` says where, its manifest says how to build it)."""
+    models, layers, z = [], {}, None
+    for seed in seeds:
+        family = load_features(replica_path(seed))
+        if z is not None and not np.array_equal(z, family.z):
+            raise ValueError(f"seed {seed}'s family was measured on other scenes than seed {seeds[0]}'s")
+        z = family.z
+        last = {m["modality"]: max(n["steps"] for n in family.models if n["modality"] == m["modality"])
+                for m in family.models}
+        for m in family.models:
+            if m["steps"] in (0, last[m["modality"]]):
+                meta = dict(m, seed=seed, name=f"{m['name']}@s{seed}")
+                models.append(meta)
+                layers[meta["name"]] = family.layers[m["name"]]
+    return Family(models, layers, z)
+
+
+def weighted_z(z: np.ndarray, categories: float = 1.0, positions: float = 1.0) -> np.ndarray:
+    """``z_features`` with every slot's categorical part (one-hot shape, colour and size) multiplied by
+    ``categories`` and its standardised position by ``positions``: other, equally defensible, kernels
+    of Z (``z_features`` weighs an object's three categories about as much as its three coordinates)."""
+    if categories < 0 or positions < 0 or categories == positions == 0:
+        raise ValueError(f"weights must be >= 0 and not both 0, got {categories} and {positions}")
+    slot = np.r_[np.full(N_CATEGORICAL, categories), np.full(16 - N_CATEGORICAL, positions)]
+    return (np.asarray(z) * np.tile(slot, np.shape(z)[1] // 16)).astype(np.float32)
+
+
+def eval_scenes() -> "Scene":
+    """The evaluation scenes (split ``eval``) without rendering them: what ``family.z`` describes."""
+    from wmlib.world import sample_scenes
+
+    n, seed, n_objects = SPLITS["eval"]
+    return sample_scenes(n, seed=seed, n_objects=n_objects)
+
+
+def same_features_capability(family: Family, names: Sequence[str] | None = None, folds: int = 5) -> np.ndarray:
+    """Capability measured on the very features alignment compares: each model's stored features of the
+    evaluation scenes (at most ``FEATURE_DIM`` dimensions a layer), ``probe_score`` cross-validated over
+    ``folds`` contiguous folds, best layer. (The shipped ``capability`` probes full-width features of
+    other scenes, so a wider network gets more dimensions to probe but not to align.)"""
+    scenes = eval_scenes()
+    edges = np.linspace(0, len(scenes), folds + 1).astype(int)
+    out = []
+    for name in names or family.names():
+        scores = []
+        for x in family.layers[name]:
+            folded = []
+            for a, b in zip(edges[:-1], edges[1:]):
+                fit = np.r_[0:a, b:len(scenes)]
+                folded.append(probe_score(x[fit], scenes[fit], x[a:b], scenes[a:b]))
+            scores.append(np.mean(folded))
+        out.append(max(scores))
+    return np.array(out)
+
+
+def replica_measures(family: Family, k: int = K, z_weights: Sequence[tuple[float, float]] = ((1.0, 1.0),)
+                     ) -> dict[str, dict[str, float]]:
+    """Per model of ``load_replicas``: ``capability`` (``same_features_capability``), ``competence`` on its
+    own objective (minus its held-out loss: pixels' squared error, the classifier's loss, InfoNCE, or
+    bits per byte; None for untrained networks, whose loss belongs to no objective of theirs),
+    ``cross-modal`` (mean mutual k-NN with every trained model of the other modality) and
+    ``kernel of Z`` (mutual k-NN with ``weighted_z`` for each (categories, positions) of ``z_weights``,
+    keyed ``kernel of Z c:p``; the first also as plain ``kernel of Z``)."""
+    from wmlib.prh.alignment import layer_neighbours, neighbour_overlap
+
+    image, text = family.names("image"), family.names("text")
+    found = {n: layer_neighbours(family.layers[n], k) for n in image + text}  # once per model, not per pair
+    matrix = np.array([[max(neighbour_overlap(a, b) for a in found[i] for b in found[t]) for t in text] for i in image])
+    trained = {n: family.meta(n)["objective"] != "untrained" for n in image + text}
+    cross = {**{n: matrix[i, [trained[t] for t in text]].mean() for i, n in enumerate(image)},
+             **{n: matrix[[trained[i] for i in image], j].mean() for j, n in enumerate(text)}}
+    names = image + text
+    capability = dict(zip(names, same_features_capability(family, names)))
+    out = {n: {"objective": family.meta(n)["objective"], "capability": float(capability[n]), "cross-modal": float(cross[n]),
+               "competence": -family.meta(n)["held_out_loss"] if trained[n] else None} for n in names}
+    for i, (c, p) in enumerate(z_weights):
+        z = layer_neighbours([weighted_z(family.z, c, p)], k, q=None)[0]  # as alignment_to_z: no clipping of Z
+        for n in names:
+            out[n][f"kernel of Z {c:g}:{p:g}"] = v = max(neighbour_overlap(a, z) for a in found[n])
+            if i == 0:
+                out[n]["kernel of Z"] = v
+    return out
+
+
+def replica_groups(family: Family) -> dict[str, list[str]]:
+    """The sets of independent models the controlled study correlates over: each objective's final
+    checkpoints, the untrained networks, and pooled sets (image models without the Z-supervised
+    ``classifier``; text models without the contrastive encoder, i.e. the language models)."""
+    meta = {m["name"]: m for m in family.models}
+    groups = {}
+    for modality, objectives, apart in (("image", IMAGE_OBJECTIVES, "classifier"), ("text", TEXT_OBJECTIVES, "contrastive")):
+        names = family.names(modality)
+        for objective in objectives:
+            groups[f"{modality}: {objective}"] = [n for n in names if meta[n]["objective"] == objective]
+        finals = [n for n in names if meta[n]["objective"] != "untrained"]
+        groups[f"{modality}: all objectives"] = finals
+        groups[f"{modality}: without {apart}"] = [n for n in finals if meta[n]["objective"] != apart]
+        groups[f"{modality}: untrained"] = [n for n in names if meta[n]["objective"] == "untrained"]
+    return groups
+
+
+def rho_table(measures: dict[str, dict], groups: dict[str, list[str]], x: str, y: str,
+              n_resamples: int = 1999) -> dict[str, tuple[int, float, float, float]]:
+    """For each group: (number of models, Spearman rho of measure ``x`` with measure ``y``, and its 95%
+    bootstrap interval over the models, ``wmlib.stats.spearman_interval``). Groups where ``x`` is not
+    measured for every model (competence of untrained networks) are left out, and so is competence
+    pooled over objectives: one objective's loss is not on another's scale."""
+    from wmlib.stats import spearman_interval
+
+    out = {}
+    for label, names in groups.items():
+        xs = [measures[n][x] for n in names]
+        if any(v is None for v in xs) or len(names) < 4:
+            continue
+        if x == "competence" and len({measures[n]["objective"] for n in names}) > 1:
+            continue
+        out[label] = (len(names), *spearman_interval(xs, [measures[n][y] for n in names], n_resamples=n_resamples))
+    return out
+
+
+def training_gain(family: Family, measures: dict[str, dict], measure: str,
+                  n_resamples: int = 1999) -> dict[str, tuple[int, float, float, float]]:
+    """Per objective: what training adds to ``measure`` over the untrained network it started from (same
+    width, same seed): (pairs, mean difference, 95% bootstrap interval over the pairs)."""
+    from wmlib.stats import interval
+
+    meta = {m["name"]: m for m in family.models}
+    start = {(m["modality"], m["architecture"], m["width"], m["seed"]): m["name"]
+             for m in family.models if m["objective"] == "untrained"}
+    out = {}
+    for modality, objectives in (("image", IMAGE_OBJECTIVES), ("text", TEXT_OBJECTIVES)):
+        for objective in objectives:
+            diffs = [measures[n][measure] - measures[start[m["modality"], m["architecture"], m["width"], m["seed"]]][measure]
+                     for n, m in meta.items() if m["modality"] == modality and m["objective"] == objective]
+            out[f"{modality}: {objective}"] = (len(diffs), float(np.mean(diffs)), *interval(diffs, n_resamples=n_resamples))
+    return out
+
+
+def format_table(columns: dict[str, dict[str, tuple]], title: str, digits: int = 2) -> str:
+    """A printable table: one column per ``rho_table`` or ``training_gain`` result (its label the key),
+    one row per group, each cell ``value [low, high]`` with ``digits`` decimals; the number of models of
+    each row is given once."""
+    rows = list(dict.fromkeys(label for col in columns.values() for label in col))
+    width = 17 + 3 * digits
+    lines = [title, f"{'':<26}{'n':>3}  " + "".join(f"{c:^{width}}" for c in columns)]
+    for label in rows:
+        n = next(col[label][0] for col in columns.values() if label in col)
+        cells = [f"{col[label][1]:+.{digits}f} [{col[label][2]:+.{digits}f}, {col[label][3]:+.{digits}f}]"
+                 if label in col else "-"
+                 for col in columns.values()]
+        lines.append(f"{label:<26}{n:>3}  " + "".join(f"{c:^{width}}" for c in cells))
+    return "\n".join(lines)
+
+
+def plot_replicas(family: Family, measures: dict[str, dict], k: int = K):
+    """The controlled picture: for image models (top) and text models (bottom), cross-modal alignment
+    (left) and alignment with the kernel of Z (right) against width, the untrained network (grey) beside
+    each objective's final checkpoint; dots are training seeds, lines their mean. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from wmlib.prh.alignment import chance as alignment_chance
+
+    colours = {"untrained": "grey", **dict(zip(IMAGE_OBJECTIVES, ("tab:orange", "tab:red", "tab:purple"))),
+               "next-token": "tab:blue", "masked": "tab:green"}
+    text_colours = {**colours, "contrastive": "tab:cyan"}
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    for row, modality in enumerate(("image", "text")):
+        meta = [m for m in family.models if m["modality"] == modality]
+        widths = sorted({m["width"] for m in meta})
+        kinds = sorted({(m["objective"], m["architecture"]) for m in meta},
+                       key=lambda o: (o[0] != "untrained", o))
+        for col, measure in enumerate(("cross-modal", "kernel of Z")):
+            ax = axes[row, col]
+            for j, (objective, architecture) in enumerate(kinds):
+                offset = (j - (len(kinds) - 1) / 2) * 0.04  # side by side at each width
+                values = [[measures[m["name"]][measure] for m in meta if m["objective"] == objective
+                           and m["architecture"] == architecture and m["width"] == w] for w in widths]
+                xs = [w * 2 ** offset for w in widths]
+                colour = (text_colours if modality == "text" else colours)[objective]
+                label = objective if objective != "untrained" or modality == "image" else f"untrained {architecture}"
+                ax.plot(xs, [np.mean(v) for v in values], color=colour, alpha=0.8,
+                        linestyle="--" if architecture == "gpt2" and objective == "untrained" else "-", label=label)
+                for x, v in zip(xs, values):
+                    ax.scatter([x] * len(v), v, s=14, color=colour, zorder=3)
+            ax.axhline(alignment_chance("mutual_knn", len(family.z), k), color="black", linestyle=":", linewidth=1)
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(widths, [str(w) for w in widths])
+            ax.set_xlabel("width (channels of the first block)" if modality == "image" else "width (hidden size)")
+            other = "text" if modality == "image" else "image"
+            ax.set_ylabel(f"alignment with trained {other} models" if col == 0 else "alignment with the kernel of Z")
+            ax.set_title(f"{modality} models: untrained and final, {len({m['seed'] for m in meta})} seeds", fontsize=10)
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 # --- command line --------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> None:
@@ -1080,17 +1308,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("data/features/prh-toy"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--steps", type=int, nargs="+", default=None,
+                        help="the snapshots to keep, for both modalities (default: 0 50 200 800); "
+                             "the last is the length of training")
     args = parser.parse_args(argv)
 
     from wmlib import env
 
     threads = env.set_threads(args.threads)
     start = time.perf_counter()
-    family, seconds = build_family(seed=args.seed)
+    image_steps = text_steps = tuple(sorted(args.steps)) if args.steps else None
+    family, seconds = build_family(image_steps=image_steps or IMAGE_STEPS, text_steps=text_steps or TEXT_STEPS,
+                                   seed=args.seed)
     seconds["total"] = round(time.perf_counter() - start, 1)
     settings = {"seed": args.seed, "threads": threads, "image_px": IMAGE_PX, "render_px": RENDER_PX,
                 "image_widths": list(IMAGE_WIDTHS), "text_widths": list(TEXT_WIDTHS), "text_layers": TEXT_LAYERS,
-                "image_steps": list(IMAGE_STEPS), "text_steps": list(TEXT_STEPS), "feature_dim": FEATURE_DIM,
+                "image_steps": list(image_steps or IMAGE_STEPS), "text_steps": list(text_steps or TEXT_STEPS), "feature_dim": FEATURE_DIM,
                 "k": K, "probe_fit": PROBE_FIT, "contrastive_temperature": CONTRASTIVE_TEMPERATURE}
     manifest = save_family(family, args.out, settings, seconds)
     print(json.dumps({"models": manifest["models"], "seconds": seconds,
