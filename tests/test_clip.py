@@ -237,7 +237,8 @@ def test_training_within_groups_needs_the_groups():
 
 def test_retrieval_chance_is_the_share_of_true_captions():
     truth = np.array([[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]], bool)
-    assert clip.retrieval_chance(truth) == {"image_to_text": 6 / 16, "text_to_image": 6 / 16, "image_to_own_caption": 1 / 4}
+    assert clip.retrieval_chance(truth) == {"image_to_text": 6 / 16, "text_to_image": 6 / 16,
+                                            "image_to_own_caption": 1 / 4}
     hits = clip.top1_hits(np.eye(4)[[1, 1, 2, 3]], truth)  # every image picks a true caption; image 0 not its own
     assert hits["image_to_text"].all() and hits["image_to_own_caption"].tolist() == [False, True, True, True]
 

@@ -502,8 +502,8 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
             order = (groups[:, None] * group + torch.arange(group)).flatten()
         batch, order = order[:batch_size], order[batch_size:]
         # Within a group every caption is drawn with the same rng, so their words differ only where the scenes do.
-        texts = [caption(scenes, int(i), np.random.default_rng([seed, epoch, int(i) // group if within_groups else int(i)]))
-                 for i in batch]
+        draws = [int(i) // group if within_groups else int(i) for i in batch]
+        texts = [caption(scenes, int(i), np.random.default_rng([seed, epoch, d])) for i, d in zip(batch, draws)]
         tokens = proc.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
         out = model(**tokens, pixel_values=pixel_values(images[batch.numpy()]), return_loss=not within_groups)
         loss = group_loss(out.logits_per_image, group) if within_groups else out.loss

@@ -111,7 +111,8 @@ def train(features: Features, dim: int = 64, steps: int = 400, batch_size: int =
     heads = Projections(features.image.shape[1], features.text.shape[1], dim, seed)
     # Decay on the two maps only: on the logit scale it would pull the temperature towards 1 (CLIP and
     # open_clip exempt it, with gains and biases).
-    optimiser = torch.optim.AdamW([{"params": [*heads.image.parameters(), *heads.text.parameters()], "weight_decay": 0.01},
+    maps = [*heads.image.parameters(), *heads.text.parameters()]
+    optimiser = torch.optim.AdamW([{"params": maps, "weight_decay": 0.01},
                                    {"params": [heads.logit_scale], "weight_decay": 0.0}], lr=lr)
     generator = torch.Generator().manual_seed(seed)
     history = []

@@ -106,8 +106,8 @@ def fit_predict(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_t
     features concatenated) on the first ``n_train`` scenes; return its predictions for the rest: class
     indices, and coordinates in metres."""
     import torch
-    from torch import nn
     import torch.nn.functional as F
+    from torch import nn
 
     torch.manual_seed(seed)
     names = list(data)
