@@ -39,3 +39,32 @@ def test_inputs_have_probe_shapes():
 def test_bag_of_words_counts():
     counts = probe.bag_of_words(["a red ball, a ball."], ["a", "ball", "cube"])
     assert counts.tolist() == [[2, 2, 0]]
+
+
+def test_scores_and_their_intervals():
+    import numpy as np
+
+    truth = np.array([0, 1, 2] * 40)
+    right = truth.copy()
+    half = np.where(np.arange(120) % 2 == 0, truth, (truth + 1) % 3)
+    assert probe.score("shape", right, truth) == 1.0 and probe.score("shape", half, truth) == 0.5
+    low, high = probe.score_interval("shape", half, truth)
+    assert low < 0.5 < high and high - low < 0.3
+    x = np.linspace(-1, 1, 120)
+    assert probe.score("x", x, x) == 1.0 and abs(probe.score("x", np.zeros(120), x)) < 1e-9
+    # A paired difference: the same scenes for both probes; identical predictions differ by exactly 0.
+    assert probe.difference_interval("shape", half, half, truth) == (0.0, 0.0)
+    low, high = probe.difference_interval("shape", right, half, truth)
+    assert 0.35 < low < 0.5 < high < 0.65
+    noisy = x + np.random.default_rng(0).normal(0, 0.3, 120)
+    assert probe.difference_interval("x", x, noisy, x)[0] > 0  # exact beats noisy, on R^2
+
+
+def test_fit_predict_gives_one_prediction_per_held_out_scene():
+    scenes = sample_scenes(120, seed=2, n_objects=1)
+    data = {"shadow": probe.inputs(scenes, "shadow")}
+    guesses = probe.fit_predict(data, probe.targets(scenes), n_train=100, epochs=1)
+    assert set(guesses) == set(probe.FACTORS) and all(len(v) == 20 for v in guesses.values())
+    table, predictions = probe.probe_table(data, probe.targets(scenes), n_train=100, epochs=1, combined=False,
+                                           predictions=True)
+    assert table["shadow"]["shape"] == probe.score("shape", predictions["shadow"]["shape"], scenes.shape[100:, 0])

@@ -189,3 +189,68 @@ def test_the_conv_stem_makes_the_same_patches_and_survives_save_and_load(tmp_pat
 def test_toy_clip_class_is_one_class():
     model, _ = contrastive.build(width=32, layers=1, image_size=64, patch=8)
     assert type(model) is contrastive.ToyCLIPModel  # isinstance checks hold across builds and loads
+
+
+def test_shape_only_groups_differ_in_shape_alone():
+    scenes = contrastive.contrast_scenes(30, seed=2, n_objects=1, size=False)
+    assert len(scenes) == 90
+    for g in range(30):
+        group = scenes[3 * g:3 * g + 3]
+        assert set(group.shape[:, 0]) == {0, 1, 2}
+        assert (group.colour == group.colour[0]).all() and (group.size == group.size[0]).all()
+        assert np.allclose(group.position[:, 0, [0, 2]], group.position[0, 0, [0, 2]])
+
+
+def test_group_loss_sees_only_the_group():
+    import torch
+
+    torch.manual_seed(0)
+    logits = torch.randn(6, 6)
+    loss = contrastive.group_loss(logits, 3)
+    moved = logits.clone()
+    moved[0, 3:] += 100  # outside image 0's group: must not count
+    moved[4, :3] -= 100
+    assert torch.allclose(loss, contrastive.group_loss(moved, 3))
+    blocks = [logits[i:i + 3, i:i + 3] for i in (0, 3)]
+    by_hand = sum(torch.nn.functional.cross_entropy(b, torch.arange(3), reduction="sum")
+                  + torch.nn.functional.cross_entropy(b.T, torch.arange(3), reduction="sum") for b in blocks) / 12
+    assert torch.allclose(loss, by_hand)
+
+
+def test_weight_decay_spares_gains_biases_and_the_temperature():
+    model, _ = contrastive.build(width=32, layers=1, image_size=64, patch=8)
+    named = dict(model.named_parameters())
+    assert not contrastive.decays("logit_scale", named["logit_scale"])
+    assert all(not contrastive.decays(n, p) for n, p in named.items() if n.endswith(("bias", "layer_norm1.weight")))
+    assert contrastive.decays("text_projection.weight", named["text_projection.weight"])
+
+
+def test_training_within_groups_needs_the_groups():
+    model, proc = contrastive.build(width=32, layers=1, seed=0, image_size=64, patch=8)
+    with pytest.raises(ValueError, match="within_groups"):
+        contrastive.train(model, proc, steps=1, batch_size=6, n_scenes=12, hard_negatives=False, within_groups=True,
+                   progress=False)
+    with pytest.raises(ValueError, match="groups of 3"):
+        contrastive.train(model, proc, steps=1, batch_size=8, n_scenes=12, size_negatives=False, progress=False)
+    history = contrastive.train(model, proc, steps=3, batch_size=6, n_scenes=12, n_objects=1, size_negatives=False,
+                         within_groups=True, progress=False, log_every=1)
+    assert history[0]["loss"] < np.log(3) + 0.5  # each pair competes with the 2 others of its group only
+
+
+def test_retrieval_chance_is_the_share_of_true_captions():
+    truth = np.array([[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]], bool)
+    assert contrastive.retrieval_chance(truth) == {"image_to_text": 6 / 16, "text_to_image": 6 / 16,
+                                            "image_to_own_caption": 1 / 4}
+    hits = contrastive.top1_hits(np.eye(4)[[1, 1, 2, 3]], truth)  # every image picks a true caption; image 0 not its own
+    assert hits["image_to_text"].all() and hits["image_to_own_caption"].tolist() == [False, True, True, True]
+
+
+def test_the_shipped_shape_study_matches_its_manifest():
+    manifest, results = contrastive.load_shape_study()
+    assert manifest["command"].startswith("python -m wmlib.clip.contrastive shape-study")
+    assert set(results) == set(contrastive.STUDY_ARMS)
+    n = manifest["settings"]["test"]["n"]
+    for run in manifest["runs"]:
+        flags = results[run["arm"]][run["seed"]]
+        assert all(len(flags[f]) == n for f in contrastive.FACTORS)
+        assert flags["shape"].mean() == pytest.approx(run["zero_shot_shape"], abs=1e-4)

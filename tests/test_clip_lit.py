@@ -73,3 +73,11 @@ def test_lit_on_the_toy_world_beats_chance(shipped):
     scores = lit.zero_shot_accuracy(heads, shipped["zero_shot"].image, sample_scenes(n, seed=seed, n_objects=n_objects),
                                     lambda p: shipped["reduce_text"](lit.text_features(p, minilm)))
     assert scores["colour"] > 0.125 + 0.25
+
+
+def test_decay_spares_the_temperature():
+    import torch
+
+    heads, _ = lit.train(paired(64), dim=4, steps=1, batch_size=16, seed=0)
+    assert abs(heads.logit_scale.item() - np.log(1 / 0.07)) < 0.01  # one step of lr 3e-3, no pull towards 0
+    assert isinstance(heads.logit_scale, torch.nn.Parameter)

@@ -1,8 +1,10 @@
 """Probes: how much of Z can be read back out of a projection?
 
 A probe is a small network trained to recover the factors of Z (shape, colour, size, x, y, z) from one
-projection (an image, a shadow, a caption...), or from several at once. If even a trained probe cannot
-recover a factor from a projection on scenes it has not seen, the projection has lost that factor.
+projection (an image, a shadow, a caption...), or from several at once. What a probe recovers on scenes it
+has not seen is a *lower bound* on what the projection keeps: a probe that fails is evidence that the
+factor is lost (or hard to read), not proof. Proof comes from the projection itself, where it is
+independent of the factor by construction (a shadow is black whatever the object's colour).
 Images go through a small convolutional network (so a probe can find an object wherever it is), captions
 through a small MLP over word counts. Classes are scored by accuracy, positions by R^2 (1 = exact,
 0 = no better than always guessing the mean).
@@ -101,13 +103,14 @@ def _branch(example: np.ndarray, width: int = 64):
     return nn.Sequential(nn.Linear(example.shape[0], 128), nn.ReLU(), nn.Linear(128, width), nn.ReLU())
 
 
-def fit_probe(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_train: int, epochs: int = 10,
-              batch_size: int = 64, seed: int = 0) -> dict[str, float]:
+def fit_predict(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_train: int, epochs: int = 10,
+                batch_size: int = 64, seed: int = 0) -> dict[str, np.ndarray]:
     """Train one probe that reads every factor from the projections in ``data`` (one branch each, their
-    features concatenated) on the first ``n_train`` scenes; return its scores on the rest."""
+    features concatenated) on the first ``n_train`` scenes; return its predictions for the rest: class
+    indices, and coordinates in metres."""
     import torch
-    from torch import nn
     import torch.nn.functional as F
+    from torch import nn
 
     torch.manual_seed(seed)
     names = list(data)
@@ -138,24 +141,59 @@ def fit_probe(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_tra
 
     with torch.no_grad():
         out = forward(torch.arange(n_train, len(y_coord)))
-    scores, start = {}, 0
+    predictions, start = {}, 0
     for k, n in CLASSES.items():
-        scores[k] = float((out[:, start:start + n].argmax(1) == y_class[k][n_train:]).float().mean())
+        predictions[k] = out[:, start:start + n].argmax(1).numpy()
         start += n
     guess = out[:, start:].numpy() * std + mean
-    truth = coords[n_train:]
     for i, k in enumerate(COORDINATES):
-        scores[k] = float(1 - ((guess[:, i] - truth[:, i]) ** 2).sum() / ((truth[:, i] - truth[:, i].mean()) ** 2).sum())
-    return scores
+        predictions[k] = guess[:, i]
+    return predictions
+
+
+def score(factor: str, predicted: np.ndarray, truth: np.ndarray) -> float:
+    """Accuracy for a class factor, R^2 for a coordinate (1 = exact, 0 = no better than the mean)."""
+    if factor in CLASSES:
+        return float((predicted == truth).mean())
+    return float(1 - ((predicted - truth) ** 2).sum() / ((truth - truth.mean()) ** 2).sum())
+
+
+def fit_probe(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_train: int, epochs: int = 10,
+              batch_size: int = 64, seed: int = 0) -> dict[str, float]:
+    """The scores (``score``) on the held-out scenes of the probe of ``fit_predict``."""
+    predictions = fit_predict(data, factors, n_train, epochs, batch_size, seed)
+    return {k: score(k, predictions[k], factors[k][n_train:]) for k in FACTORS}
 
 
 def probe_table(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_train: int,
-                combined: bool = True, progress: bool = False, **fit) -> dict[str, dict[str, float]]:
+                combined: bool = True, progress: bool = False, predictions: bool = False,
+                **fit) -> dict[str, dict[str, float]] | tuple[dict, dict]:
     """Scores of a probe per projection (rows) and factor (columns), plus one probe that sees all the
-    projections together (row ``"all together"``)."""
+    projections together (row ``"all together"``). With ``predictions``, also each probe's predictions
+    for the held-out scenes (``fit_predict``): ``(table, predictions)``."""
     jobs = [(name, {name: x}) for name, x in data.items()] + ([("all together", data)] if combined else [])
     if progress:
         from wmlib.progress import progress as bar
 
         jobs = bar(jobs, desc="training probes")
-    return {name: fit_probe(subset, factors, n_train, **fit) for name, subset in jobs}
+    guesses = {name: fit_predict(subset, factors, n_train, **fit) for name, subset in jobs}
+    table = {name: {k: score(k, g[k], factors[k][n_train:]) for k in FACTORS} for name, g in guesses.items()}
+    return (table, guesses) if predictions else table
+
+
+def score_interval(factor: str, predicted: np.ndarray, truth: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """95% bootstrap interval of ``score`` over the held-out scenes."""
+    from wmlib.stats import interval
+
+    rows = np.stack([np.asarray(predicted, float), np.asarray(truth, float)], 1)
+    return interval(rows, lambda r: score(factor, r[:, 0], r[:, 1]), seed=seed)
+
+
+def difference_interval(factor: str, a: np.ndarray, b: np.ndarray, truth: np.ndarray,
+                        seed: int = 0) -> tuple[float, float]:
+    """95% paired bootstrap interval of ``score(a) - score(b)``: the same held-out scenes are redrawn for
+    both probes, so what the scenes share does not count as a difference."""
+    from wmlib.stats import interval
+
+    rows = np.stack([np.asarray(a, float), np.asarray(b, float), np.asarray(truth, float)], 1)
+    return interval(rows, lambda r: score(factor, r[:, 0], r[:, 2]) - score(factor, r[:, 1], r[:, 2]), seed=seed)

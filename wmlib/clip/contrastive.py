@@ -11,7 +11,10 @@ Reproduce the shipped checkpoint with::
 
     python -m wmlib.clip.contrastive train --out data/models/toy-clip --seed 0
 
-(the exact command, with every setting, is in the checkpoint's ``manifest.json``).
+(the exact command, with every setting, is in the checkpoint's ``manifest.json``). The controlled experiment
+on why contrastive training skips shape (``shape_study``, notebook 02) reruns with::
+
+    python -m wmlib.clip.contrastive shape-study --out data/runs/clip-shape-study
 """
 
 from __future__ import annotations
@@ -268,47 +271,75 @@ def shape_names() -> list[tuple[str, ...]]:
     return [SHAPE_WORDS[s] for s in SHAPES]
 
 
-def zero_shot_accuracy(model, proc, scenes, ensemble: bool = True) -> dict[str, float]:
-    """Zero-shot accuracy on colour, shape and size of the first object of each scene (use one-object
-    scenes), with the prompts of ``class_prompts(factor, ensemble)``."""
+def zero_shot_correct(model, proc, scenes, ensemble: bool = True) -> dict[str, np.ndarray]:
+    """Per scene, whether zero-shot classification gets colour, shape and size of its first object right
+    (one bool per scene and factor; use one-object scenes), with the prompts of ``class_prompts(factor,
+    ensemble)``. The items of a bootstrap interval (``wmlib.stats.share_interval``)."""
     image = embed(model, proc, images=photos(model, scenes))
     out = {}
     for factor in FACTORS:
         prompts = [embed(model, proc, texts=p) for p in class_prompts(factor, ensemble)]
-        out[factor] = float((classify(image, prompts) == getattr(scenes, factor)[:, 0]).mean())
+        out[factor] = classify(image, prompts) == getattr(scenes, factor)[:, 0]
     return out
 
 
-def top1(sim: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    """Top-1 retrieval scores from ``sim[i, j]``, the similarity of image ``i`` and caption ``j`` (caption
-    ``i`` written for image ``i``), and ``truth[i, j]``, whether caption ``j`` is true of scene ``i``:
-    the image->text and text->image hit rates under the true-caption rule, and how often an image
-    finds its own caption."""
+def zero_shot_accuracy(model, proc, scenes, ensemble: bool = True) -> dict[str, float]:
+    """Zero-shot accuracy on colour, shape and size of the first object of each scene (use one-object
+    scenes): the mean of ``zero_shot_correct``."""
+    return {f: float(c.mean()) for f, c in zero_shot_correct(model, proc, scenes, ensemble).items()}
+
+
+def top1_hits(sim: np.ndarray, truth: np.ndarray) -> dict[str, np.ndarray]:
+    """Per item, whether top-1 retrieval is right, from ``sim[i, j]``, the similarity of image ``i`` and
+    caption ``j`` (caption ``i`` written for image ``i``), and ``truth[i, j]``, whether caption ``j`` is
+    true of scene ``i``: image->text and text->image under the true-caption rule (one bool per image, per
+    caption), and whether an image finds its own caption."""
     rows = np.arange(len(sim))
     best_text, best_image = sim.argmax(1), sim.argmax(0)
-    return {"image_to_text": float(truth[rows, best_text].mean()), "text_to_image": float(truth[best_image, rows].mean()),
-            "image_to_own_caption": float((best_text == rows).mean())}
+    return {"image_to_text": truth[rows, best_text], "text_to_image": truth[best_image, rows],
+            "image_to_own_caption": best_text == rows}
 
 
-def retrieval(model, proc, scenes, seed: int = 0, pool: int | None = None) -> dict[str, float]:
-    """Top-1 retrieval (``top1``) among ``pool`` scenes at a time (default: all of them), one caption
-    per scene, drawn with ``seed``.
+def top1(sim: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """Top-1 retrieval scores: the hit rates of ``top1_hits``."""
+    return {k: float(v.mean()) for k, v in top1_hits(sim, truth).items()}
+
+
+def retrieval_chance(truth: np.ndarray) -> dict[str, float]:
+    """What top-1 retrieval scores by picking at random, under the same rules: the share of captions true
+    of a scene (image->text; averaged over scenes), of scenes a caption is true of (text->image; the same
+    number, the mean of ``truth``), and 1 / N for the own caption. Far above 1 / N when captions are vague."""
+    return {"image_to_text": float(truth.mean()), "text_to_image": float(truth.mean()),
+            "image_to_own_caption": 1 / len(truth)}
+
+
+def retrieval_hits(model, proc, scenes, seed: int = 0, pool: int | None = None) -> tuple[dict, dict]:
+    """(hits, chance): ``top1_hits`` per item among ``pool`` scenes at a time (default: all of them),
+    one caption per scene, drawn with ``seed``, concatenated over the pools; and ``retrieval_chance``
+    averaged over the pools.
 
     A retrieved caption counts as correct when it is *true of the scene* (``wmlib.world.captions.
     truth_matrix``), which is fairer than asking for the one caption written for it: a caption like
-    "a small red ball on the left" fits many scenes.
+    "a small red ball on the left" fits many scenes. Chance rises accordingly.
     """
     from wmlib.world.captions import captions_with_claims, truth_matrix
 
     texts, claims = captions_with_claims(scenes, seed=seed)
     image, text = embed(model, proc, images=photos(model, scenes), texts=texts)
     pool = pool or len(scenes)
-    scores = []
+    hits, chance = [], []
     for lo in range(0, len(scenes), pool):
         hi = min(lo + pool, len(scenes))
         truth = truth_matrix(claims[lo:hi], scenes[lo:hi]).T  # [scene, caption]
-        scores.append((hi - lo, top1((image[lo:hi] @ text[lo:hi].T).numpy(), truth)))
-    return {k: sum(n * s[k] for n, s in scores) / len(scenes) for k in scores[0][1]}
+        hits.append(top1_hits((image[lo:hi] @ text[lo:hi].T).numpy(), truth))
+        chance.append((hi - lo, retrieval_chance(truth)))
+    return ({k: np.concatenate([h[k] for h in hits]) for k in hits[0]},
+            {k: sum(n * c[k] for n, c in chance) / len(scenes) for k in chance[0][1]})
+
+
+def retrieval(model, proc, scenes, seed: int = 0, pool: int | None = None) -> dict[str, float]:
+    """Top-1 retrieval scores among ``pool`` scenes at a time: the hit rates of ``retrieval_hits``."""
+    return {k: float(v.mean()) for k, v in retrieval_hits(model, proc, scenes, seed, pool)[0].items()}
 
 
 def evaluate(model, proc, n: int = 1000, seed: int = 99) -> dict[str, float]:
@@ -324,9 +355,10 @@ def evaluate(model, proc, n: int = 1000, seed: int = 99) -> dict[str, float]:
     return {k: round(v, 4) for k, v in scores.items()}
 
 
-def contrast_scenes(n: int, seed: int = 0, n_objects=(1, 3)):
-    """``n`` random scenes, each followed by three counterfactuals of it: one object (chosen at random)
-    in each of the two other shapes, and in the other size. ``4 n`` scenes in all, in groups of four.
+def contrast_scenes(n: int, seed: int = 0, n_objects=(1, 3), size: bool = True):
+    """``n`` random scenes, each followed by its counterfactuals: one object (chosen at random) in each
+    of the two other shapes, and (with ``size``) in the other size. ``4 n`` scenes in all, in groups of
+    four (``3 n`` in groups of three without ``size``: then only shape tells a group's scenes apart).
 
     In a batch of random scenes, colour and position alone tell most pairs apart, so CLIP learns
     shape last. A group puts scenes that differ *only* in one object's shape or size side by side:
@@ -338,16 +370,39 @@ def contrast_scenes(n: int, seed: int = 0, n_objects=(1, 3)):
     rng = np.random.default_rng([seed, 1])
     slot = (rng.random(n) * base.n_objects).astype(int)  # the objects fill the first slots
     rows = np.arange(n)
-    shape, size = base.shape[rows, slot], base.size[rows, slot]
-    group = [base, vary(base, slot, shape=(shape + 1) % len(SHAPES)), vary(base, slot, shape=(shape + 2) % len(SHAPES)),
-             vary(base, slot, size=1 - size)]
+    shape, size_now = base.shape[rows, slot], base.size[rows, slot]
+    group = [base, vary(base, slot, shape=(shape + 1) % len(SHAPES)), vary(base, slot, shape=(shape + 2) % len(SHAPES))]
+    if size:
+        group.append(vary(base, slot, size=1 - size_now))
     order = (np.arange(n)[:, None] + n * np.arange(len(group))[None, :]).ravel()  # scene, its variants, next scene
     return type(base).concat(group)[order]
 
 
+def decays(name: str, parameter) -> bool:
+    """Whether weight decay applies to a parameter: to weight matrices only, as in CLIP (Radford et al.,
+    2021, section 2.5: "all weights that are not gains or biases") and open_clip, which also spare the
+    logit scale (decay would pull the temperature towards 1) and every other 1-D parameter."""
+    return parameter.ndim >= 2 and "logit_scale" not in name
+
+
+def group_loss(logits, group: int):
+    """CLIP's symmetric cross-entropy with each image and caption compared only to the others of its
+    own group of ``group`` consecutive pairs (the rest of the batch is masked out): only what differs
+    within a group can lower it. ``logits``: the (N, N) scaled similarities, N a multiple of ``group``."""
+    import torch
+    import torch.nn.functional as F
+
+    n = len(logits)
+    ids = torch.arange(n, device=logits.device) // group
+    masked = logits.masked_fill(ids[:, None] != ids[None, :], float("-inf"))
+    labels = torch.arange(n, device=logits.device)
+    return (F.cross_entropy(masked, labels) + F.cross_entropy(masked.T, labels)) / 2
+
+
 def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-3, n_scenes: int = 8000,
           seed: int = 0, progress: bool = True, log_every: int = 50, n_objects=(1, 3),
-          hard_negatives: bool = True, text_delay: int = 0) -> list[dict]:
+          hard_negatives: bool = True, text_delay: int = 0, size_negatives: bool = True,
+          within_groups: bool = False, decay_all: bool = False) -> list[dict]:
     """Train on toy-world image-caption pairs: ``n_scenes`` scenes of ``n_objects`` objects (a count
     or a range), with their counterfactuals in groups of four when ``hard_negatives``
     (``contrast_scenes``; a batch holds ``batch_size / 4`` whole groups). Every caption is re-drawn
@@ -359,23 +414,35 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
     loss the cheapest way, by making all captions alike; words it has merged give the image tower
     nothing to tell apart. Held still, the random text tower keeps the captions apart while the image
     tower learns to see.
+
+    ``size_negatives``: the groups hold the size counterfactual (groups of four) or only the two shape
+    ones (groups of three). ``within_groups``: the loss compares each pair only with the others of its
+    group (``group_loss``), so that only the counterfactual change tells pairs apart; otherwise with the
+    whole batch (CLIP's loss). Weight decay (0.1) applies to weight matrices only (``decays``), unless
+    ``decay_all``: every parameter, the logit scale, gains and biases too (the recipe of the shipped
+    checkpoint, kept so that its manifest's command still reproduces it).
     """
     from wmlib.world.captions import caption
     from wmlib.world.scene import sample_scenes
 
-    if hard_negatives and batch_size % 4:
-        raise ValueError(f"with hard negatives the batch holds whole groups of 4 scenes; batch_size={batch_size}")
+    group = (4 if size_negatives else 3) if hard_negatives else 1
+    if batch_size % group:
+        raise ValueError(f"with hard negatives the batch holds whole groups of {group} scenes; batch_size={batch_size}")
+    if within_groups and not hard_negatives:
+        raise ValueError("within_groups needs the groups of counterfactuals: hard_negatives=True")
     if not 0 <= text_delay <= steps:
         raise ValueError(f"text_delay={text_delay} must be between 0 and steps={steps}")
     start = time.perf_counter()  # the time recorded includes rendering the images
-    scenes = contrast_scenes(n_scenes, seed, n_objects) if hard_negatives else sample_scenes(n_scenes, seed, n_objects)
-    group = 4 if hard_negatives else 1
+    scenes = (contrast_scenes(n_scenes, seed, n_objects, size=size_negatives) if hard_negatives
+              else sample_scenes(n_scenes, seed, n_objects))
     images = _render(model, scenes, progress)
     generator = torch.Generator().manual_seed(seed)
-    rest, text = [], []
+    groups = {(tower, decay): [] for tower in ("image", "text") for decay in (True, False)}
     for name, q in model.named_parameters():
-        (text if name.startswith(("text_model.", "text_projection.")) else rest).append(q)
-    optimiser = torch.optim.AdamW([{"params": rest}, {"params": text}], lr=lr, weight_decay=0.1)
+        tower = "text" if name.startswith(("text_model.", "text_projection.")) else "image"
+        groups[tower, decay_all or decays(name, q)].append(q)
+    keys = [k for k in groups if groups[k]]
+    optimiser = torch.optim.AdamW([{"params": groups[k], "weight_decay": 0.1 if k[1] else 0.0} for k in keys], lr=lr)
     from wmlib.training import warmup_cosine
 
     warmup = max(1, min(200, steps // 10))
@@ -384,7 +451,8 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
         return warmup_cosine(min(s, steps), steps, warmup)
 
     # A learning rate of 0 also stops AdamW's weight decay, so the text tower really stays where it started.
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, [cosine, lambda s: cosine(s) if s >= text_delay else 0.0])
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, [(lambda s: cosine(s) if s >= text_delay else 0.0) if k[0] == "text" else cosine for k in keys])
     history, order, epoch = [], torch.empty(0, dtype=torch.long), -1
     steps_iter = range(steps)
     if progress:
@@ -398,17 +466,20 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
             groups = torch.randperm(len(scenes) // group, generator=generator)
             order = (groups[:, None] * group + torch.arange(group)).flatten()
         batch, order = order[:batch_size], order[batch_size:]
-        texts = [caption(scenes, int(i), np.random.default_rng([seed, epoch, int(i)])) for i in batch]
+        # Within a group every caption is drawn with the same rng, so their words differ only where the scenes do.
+        draws = [int(i) // group if within_groups else int(i) for i in batch]
+        texts = [caption(scenes, int(i), np.random.default_rng([seed, epoch, d])) for i, d in zip(batch, draws)]
         tokens = proc.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
-        out = model(**tokens, pixel_values=pixel_values(images[batch.numpy()]), return_loss=True)
+        out = model(**tokens, pixel_values=pixel_values(images[batch.numpy()]), return_loss=not within_groups)
+        loss = group_loss(out.logits_per_image, group) if within_groups else out.loss
         optimiser.zero_grad()
-        out.loss.backward()
+        loss.backward()
         optimiser.step()
         schedule.step()
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))  # CLIP clips the scale at 100
         if step % log_every == 0 or step == steps - 1:
-            history.append({"step": step, "loss": round(out.loss.item(), 4),
+            history.append({"step": step, "loss": round(loss.item(), 4),
                             "temperature": round(1 / model.logit_scale.exp().item(), 4),
                             "seconds": round(time.perf_counter() - start, 1)})
     model.eval()
@@ -447,11 +518,125 @@ def save(model, proc, out: Path, command: str, seed: int, history: list[dict], s
     return manifest
 
 
+# --- why contrastive learning skips shape: a controlled experiment ------------------------------------
+
+# The arms of the shape study: the same small CLIP, the same number of images (3,000 one-object scenes)
+# and steps; only what tells the pairs of a batch apart changes.
+STUDY_ARMS = {
+    "random batches": dict(hard_negatives=False),  # CLIP's recipe: colour, size and place tell most pairs apart
+    "only shape tells apart": dict(hard_negatives=True, size_negatives=False, within_groups=True),  # shape twins
+}
+STUDY_IMAGES = 3000
+STUDY_TEST = (1000, 99)  # held-out one-object scenes: n, seed (those of the notebook's zero-shot test)
+
+
+def shape_study(out: Path, steps: int = 1500, seeds=(0, 1, 2), batch_size: int = 48, lr: float = 2e-3,
+                width: int = 64, layers: int = 2, progress: bool = True) -> dict:
+    """Train a small CLIP (``width``, ``layers``) from scratch in every arm of ``STUDY_ARMS``, once per
+    seed, on one-object scenes, and save per held-out scene whether zero-shot colour, shape and size are
+    right (``results.npz``, keys ``"{arm}|{seed}|{factor}"``) with a manifest. Returns the manifest."""
+    import torch
+    import transformers
+
+    from wmlib.checkpoints import file_records
+    from wmlib.world import sample_scenes
+
+    start = time.perf_counter()
+    test = sample_scenes(STUDY_TEST[0], seed=STUDY_TEST[1], n_objects=1)
+    arrays, runs = {}, []
+    for arm, how in STUDY_ARMS.items():
+        for seed in seeds:
+            model, proc = build(seed=seed, width=width, layers=layers)
+            group = 3 if how["hard_negatives"] else 1
+            history = train(model, proc, steps=steps, batch_size=batch_size, lr=lr, n_scenes=STUDY_IMAGES // group,
+                            seed=seed, n_objects=1, progress=False, **how)
+            correct = zero_shot_correct(model, proc, test)
+            for factor, c in correct.items():
+                arrays[f"{arm}|{seed}|{factor}"] = c
+            runs.append({"arm": arm, "seed": seed, "final_loss": history[-1]["loss"],
+                         "temperature": history[-1]["temperature"], "seconds": history[-1]["seconds"],
+                         **{f"zero_shot_{f}": round(float(c.mean()), 4) for f, c in correct.items()}})
+            if progress:
+                print(json.dumps(runs[-1]), flush=True)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out / "results.npz", **arrays)
+    seeds_text = " ".join(str(s) for s in seeds)
+    manifest = {"name": out.name,
+                "description": "zero-shot colour, shape and size of small CLIPs trained from scratch with two "
+                               "kinds of batches (wmlib.clip.contrastive.STUDY_ARMS), per held-out scene",
+                "command": f"python -m wmlib.clip.contrastive shape-study --out {out} --steps {steps} --seeds {seeds_text}",
+                "settings": {"steps": steps, "seeds": list(seeds), "batch_size": batch_size, "lr": lr, "width": width,
+                             "layers": layers, "images": STUDY_IMAGES, "image_size": IMAGE_SIZE,
+                             "test": {"n": STUDY_TEST[0], "seed": STUDY_TEST[1], "n_objects": 1},
+                             "arms": STUDY_ARMS, "threads": torch.get_num_threads()},
+                "runs": runs, "seconds": round(time.perf_counter() - start, 1),
+                "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+                "files": file_records(out)}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def study_path() -> Path:
+    """Where the shipped shape study lives: ``data/runs/clip-shape-study`` (``$WMLIB_DATA`` moves ``data/``)."""
+    from wmlib.registry import data_dir
+
+    return data_dir() / "runs" / "clip-shape-study"
+
+
+def load_shape_study(folder: Path | None = None) -> tuple[dict, dict[str, dict[int, dict[str, np.ndarray]]]]:
+    """(manifest, results) of the shipped shape study, checked against its manifest's sha256:
+    ``results[arm][seed][factor]`` is one bool per held-out scene, True where zero-shot was right."""
+    from wmlib.checkpoints import verify_checkpoint
+
+    folder = Path(folder or study_path())
+    manifest = verify_checkpoint(folder)
+    results: dict = {}
+    with np.load(folder / "results.npz") as z:
+        for key in z.files:
+            arm, seed, factor = key.split("|")
+            results.setdefault(arm, {}).setdefault(int(seed), {})[factor] = z[key]
+    return manifest, results
+
+
+def study_figure(results: dict, chance: dict[str, float], title: str = "zero-shot accuracy on 1,000 held-out scenes"):
+    """One panel per factor: each run of ``results`` (``load_shape_study``) as a dot with its 95%
+    bootstrap interval over the held-out scenes, grouped by arm, and chance as a dashed line."""
+    import matplotlib.pyplot as plt
+
+    from wmlib.stats import share_interval
+
+    fig, axes = plt.subplots(1, len(FACTORS), figsize=(3.2 * len(FACTORS), 3.2), sharey=True)
+    arms = list(results)
+    for ax, factor in zip(axes, FACTORS):
+        for a, arm in enumerate(arms):
+            seeds = sorted(results[arm])
+            for k, seed in enumerate(seeds):
+                flags = results[arm][seed][factor]
+                low, high = share_interval(flags)
+                x = a + (k - (len(seeds) - 1) / 2) * 0.12
+                ax.errorbar(x, flags.mean(), yerr=[[flags.mean() - low], [high - flags.mean()]], fmt="o",
+                            color=f"C{a}", capsize=3, label=arm if k == 0 else None)
+        ax.axhline(chance[factor], color="0.5", linestyle="--", lw=1)
+        ax.set_xticks(range(len(arms)), [a.replace(" ", "\n", 1) for a in arms], fontsize=8)
+        ax.set_xlim(-0.5, len(arms) - 0.5)
+        ax.set_ylim(0, 1.02)
+        ax.set_title(factor)
+    axes[0].set_ylabel("accuracy (dashed: chance)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m wmlib.clip.contrastive", description="Train the toy CLIP.")
-    parser.add_argument("what", choices=["train"])
-    parser.add_argument("--out", type=Path, default=Path("data/models/toy-clip"))
-    parser.add_argument("--steps", type=int, default=2500)
+    parser.add_argument("what", choices=["train", "shape-study"])
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default: data/models/toy-clip (train), data/runs/clip-shape-study (shape-study)")
+    parser.add_argument("--steps", type=int, default=None, help="default: 2500 (train), 1500 (shape-study)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="shape-study: one run per arm and seed")
+    parser.add_argument("--decay-all", action="store_true",
+                        help="weight decay on every parameter, the logit scale, gains and biases too (see train)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--scenes", type=int, default=8000, help="scenes, each with 3 counterfactuals")
@@ -463,15 +648,22 @@ def main(argv: list[str] | None = None) -> None:
     from wmlib import env
 
     env.set_threads(args.threads)
+    if args.what == "shape-study":
+        manifest = shape_study(args.out or study_path(), steps=args.steps or 1500, seeds=tuple(args.seeds))
+        print(json.dumps({"seconds": manifest["seconds"]}))
+        return
+    args.out, args.steps = args.out or Path("data/models/toy-clip"), args.steps or 2500
     env.seed_everything(args.seed)
     model, proc = build(seed=args.seed)
     history = train(model, proc, steps=args.steps, batch_size=args.batch_size, lr=args.lr, n_scenes=args.scenes,
-                    seed=args.seed, text_delay=args.text_delay)
+                    seed=args.seed, text_delay=args.text_delay, decay_all=args.decay_all)
     scores = evaluate(model, proc)
     command = (f"python -m wmlib.clip.contrastive train --out {args.out} --steps {args.steps} --batch-size {args.batch_size} "
-               f"--lr {args.lr:g} --scenes {args.scenes} --text-delay {args.text_delay} --seed {args.seed}")
+               f"--lr {args.lr:g} --scenes {args.scenes} --text-delay {args.text_delay} --seed {args.seed}"
+               + (" --decay-all" if args.decay_all else ""))
     settings = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "scenes": args.scenes,
                 "hard_negatives": True, "text_delay": args.text_delay, "image_size": image_size(model),
+                "weight_decay": "every parameter" if args.decay_all else "weight matrices only",
                 "threads": args.threads or env.default_threads()}
     manifest = save(model, proc, args.out, command, args.seed, history, scores, settings)
     print(json.dumps({k: manifest[k] for k in ("scores", "final_loss", "temperature", "train_seconds", "parameters")}))

@@ -109,7 +109,11 @@ def train(features: Features, dim: int = 64, steps: int = 400, batch_size: int =
     if len(features) < 2:
         raise ValueError("contrastive training needs at least 2 pairs")
     heads = Projections(features.image.shape[1], features.text.shape[1], dim, seed)
-    optimiser = torch.optim.AdamW(heads.parameters(), lr=lr, weight_decay=0.01)
+    # Decay on the two maps only: on the logit scale it would pull the temperature towards 1 (CLIP and
+    # open_clip exempt it, with gains and biases).
+    maps = [*heads.image.parameters(), *heads.text.parameters()]
+    optimiser = torch.optim.AdamW([{"params": maps, "weight_decay": 0.01},
+                                   {"params": [heads.logit_scale], "weight_decay": 0.0}], lr=lr)
     generator = torch.Generator().manual_seed(seed)
     history = []
     for step in range(steps):
@@ -126,11 +130,12 @@ def train(features: Features, dim: int = 64, steps: int = 400, batch_size: int =
     return heads, history
 
 
-def zero_shot_accuracy(heads: Projections, image: "torch.Tensor", scenes, prompt_features,
-                       ensemble: bool = True) -> dict[str, float]:
-    """Zero-shot accuracy on colour, shape and size of the first object of each scene, from the images'
-    frozen features ``image`` and the same prompts as the toy CLIP (``wmlib.clip.contrastive.class_prompts``);
-    ``prompt_features`` turns a list of prompts into text features (MiniLM, then the shipped PCA)."""
+def zero_shot_correct(heads: Projections, image: "torch.Tensor", scenes, prompt_features,
+                      ensemble: bool = True) -> dict[str, np.ndarray]:
+    """Per scene, whether zero-shot colour, shape and size of its first object are right (one bool each),
+    from the images' frozen features ``image`` and the same prompts as the toy CLIP
+    (``wmlib.clip.contrastive.class_prompts``); ``prompt_features`` turns a list of prompts into text features
+    (MiniLM, then the shipped PCA)."""
     import torch
 
     from wmlib.clip.contrastive import FACTORS, class_prompts, classify
@@ -140,21 +145,33 @@ def zero_shot_accuracy(heads: Projections, image: "torch.Tensor", scenes, prompt
         out = {}
         for factor in FACTORS:
             prompts = [heads.embed_texts(prompt_features(p)) for p in class_prompts(factor, ensemble)]
-            out[factor] = float((classify(embedded, prompts) == getattr(scenes, factor)[:, 0]).mean())
+            out[factor] = classify(embedded, prompts) == getattr(scenes, factor)[:, 0]
     return out
 
 
-def retrieval(heads: Projections, features: Features, scenes, claims) -> dict[str, float]:
-    """Top-1 image->text and text->image retrieval among all pairs of ``features``; a caption counts
-    when it is true of the scene (``claims`` of the captions, see ``wmlib.world.captions.truth_matrix``)."""
+def zero_shot_accuracy(heads: Projections, image: "torch.Tensor", scenes, prompt_features,
+                       ensemble: bool = True) -> dict[str, float]:
+    """Zero-shot accuracy on colour, shape and size: the mean of ``zero_shot_correct``."""
+    return {f: float(c.mean()) for f, c in zero_shot_correct(heads, image, scenes, prompt_features, ensemble).items()}
+
+
+def retrieval_hits(heads: Projections, features: Features, scenes, claims) -> dict[str, np.ndarray]:
+    """Per item, whether top-1 image->text and text->image retrieval among all pairs of ``features`` is
+    right (``wmlib.clip.contrastive.top1_hits``); a caption counts when it is true of the scene (``claims`` of the
+    captions, see ``wmlib.world.captions.truth_matrix``)."""
     import torch
 
-    from wmlib.clip.contrastive import top1
+    from wmlib.clip.contrastive import top1_hits
     from wmlib.world.captions import truth_matrix
 
     with torch.no_grad():
         sim = (heads.embed_images(features.image) @ heads.embed_texts(features.text).T).numpy()
-    return top1(sim, truth_matrix(claims, scenes).T)
+    return top1_hits(sim, truth_matrix(claims, scenes).T)
+
+
+def retrieval(heads: Projections, features: Features, scenes, claims) -> dict[str, float]:
+    """Top-1 retrieval scores: the hit rates of ``retrieval_hits``."""
+    return {k: float(v.mean()) for k, v in retrieval_hits(heads, features, scenes, claims).items()}
 
 
 # --- the shipped features ---------------------------------------------------------------------------
