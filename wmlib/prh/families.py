@@ -58,10 +58,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from wmlib.world.scene import COLOUR_NAMES, MAX_OBJECTS, SHAPES, SIZES
 
 if TYPE_CHECKING:
-    import torch
-
     from wmlib.world.scene import Scene
 
 IMAGE_OBJECTIVES = ("autoencoder", "classifier", "contrastive")
@@ -194,80 +197,71 @@ def _check_choice(value, allowed: Sequence, what: str) -> None:
         raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(map(str, allowed))}")
 
 
-@functools.cache
-def _image_model_class():
-    """``ImageModel``, defined on first use so that importing wmlib.prh.families does not import torch."""
-    import torch
-    import torch.nn.functional as F
-    from torch import nn
 
-    from wmlib.world.scene import COLOUR_NAMES, MAX_OBJECTS, SHAPES, SIZES
 
-    class ImageModel(nn.Module):
-        """A small CNN of three blocks (each halves the image: 32 -> 16 -> 8 -> 4 pixels, with ``width``,
-        2 ``width`` and 4 ``width`` channels) and the head its objective trains it through."""
+class ImageModel(nn.Module):
+    """A small CNN of three blocks (each halves the image: 32 -> 16 -> 8 -> 4 pixels, with ``width``,
+    2 ``width`` and 4 ``width`` channels) and the head its objective trains it through."""
 
-        def __init__(self, objective: str, width: int, seed: int = 0):
-            super().__init__()
-            self.objective, self.width = objective, width
-            torch.manual_seed(seed)
-            blocks, c_in = [], 3
-            for c in (width, 2 * width, 4 * width):
-                blocks.append(nn.Sequential(nn.Conv2d(c_in, c, 3, stride=2, padding=1), nn.ReLU(),
-                                            nn.Conv2d(c, c, 3, padding=1), nn.ReLU()))
-                c_in = c
-            self.blocks = nn.ModuleList(blocks)
-            # The heads are drawn from their own seed, so that at step 0 the encoders of every objective
-            # are the same network: training alone makes them differ.
-            torch.manual_seed(seed + 1)
-            flat = c_in * (IMAGE_PX // 8) ** 2
-            self.slots, self.classes = MAX_OBJECTS, (len(SHAPES) + 1, len(COLOUR_NAMES), len(SIZES))  # +1: empty
-            if objective == "autoencoder":
-                self.head = nn.Sequential(nn.ConvTranspose2d(c_in, 2 * width, 4, 2, 1), nn.ReLU(),
-                                          nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.ReLU(),
-                                          nn.ConvTranspose2d(width, 3, 4, 2, 1))
-            elif objective == "classifier":
-                self.head = nn.Sequential(nn.Flatten(), nn.Linear(flat, self.slots * (sum(self.classes) + 3)))
-            else:
-                self.head = nn.Sequential(nn.Flatten(), nn.Linear(flat, 128), nn.ReLU(), nn.Linear(128, 32))
+    def __init__(self, objective: str, width: int, seed: int = 0):
+        super().__init__()
+        self.objective, self.width = objective, width
+        torch.manual_seed(seed)
+        blocks, c_in = [], 3
+        for c in (width, 2 * width, 4 * width):
+            blocks.append(nn.Sequential(nn.Conv2d(c_in, c, 3, stride=2, padding=1), nn.ReLU(),
+                                        nn.Conv2d(c, c, 3, padding=1), nn.ReLU()))
+            c_in = c
+        self.blocks = nn.ModuleList(blocks)
+        # The heads are drawn from their own seed, so that at step 0 the encoders of every objective
+        # are the same network: training alone makes them differ.
+        torch.manual_seed(seed + 1)
+        flat = c_in * (IMAGE_PX // 8) ** 2
+        self.slots, self.classes = MAX_OBJECTS, (len(SHAPES) + 1, len(COLOUR_NAMES), len(SIZES))  # +1: empty
+        if objective == "autoencoder":
+            self.head = nn.Sequential(nn.ConvTranspose2d(c_in, 2 * width, 4, 2, 1), nn.ReLU(),
+                                      nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.ReLU(),
+                                      nn.ConvTranspose2d(width, 3, 4, 2, 1))
+        elif objective == "classifier":
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(flat, self.slots * (sum(self.classes) + 3)))
+        else:
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(flat, 128), nn.ReLU(), nn.Linear(128, 32))
 
-        def maps(self, x: "torch.Tensor") -> list["torch.Tensor"]:
-            """The output of every block for images ``x`` in [0, 1]."""
-            x = (x - 0.5) / 0.25
-            out = []
-            for block in self.blocks:
-                x = block(x)
-                out.append(x)
-            return out
+    def maps(self, x: "torch.Tensor") -> list["torch.Tensor"]:
+        """The output of every block for images ``x`` in [0, 1]."""
+        x = (x - 0.5) / 0.25
+        out = []
+        for block in self.blocks:
+            x = block(x)
+            out.append(x)
+        return out
 
-        def features(self, x: "torch.Tensor") -> list["torch.Tensor"]:
-            """Every block's output pooled to a 2 x 2 grid and flattened (4 x its channels): a grid
-            rather than one global average, because where things are (left, right, up, down) is part
-            of Z and of what the captions say."""
-            return [F.adaptive_avg_pool2d(m, 2).flatten(1) for m in self.maps(x)]
+    def features(self, x: "torch.Tensor") -> list["torch.Tensor"]:
+        """Every block's output pooled to a 2 x 2 grid and flattened (4 x its channels): a grid
+        rather than one global average, because where things are (left, right, up, down) is part
+        of Z and of what the captions say."""
+        return [F.adaptive_avg_pool2d(m, 2).flatten(1) for m in self.maps(x)]
 
-        def loss(self, x: "torch.Tensor", other: "torch.Tensor", z: dict[str, "torch.Tensor"]) -> "torch.Tensor":
-            """The objective's loss on a batch: images ``x``, the same scenes under another fire ``other``
-            and their slot targets ``z`` (``slot_targets`` as tensors)."""
-            if self.objective == "autoencoder":
-                return F.mse_loss(torch.sigmoid(self.head(self.maps(x)[-1])), x)
-            if self.objective == "contrastive":
-                from wmlib.clip.contrastive import clip_loss
+    def loss(self, x: "torch.Tensor", other: "torch.Tensor", z: dict[str, "torch.Tensor"]) -> "torch.Tensor":
+        """The objective's loss on a batch: images ``x``, the same scenes under another fire ``other``
+        and their slot targets ``z`` (``slot_targets`` as tensors)."""
+        if self.objective == "autoencoder":
+            return F.mse_loss(torch.sigmoid(self.head(self.maps(x)[-1])), x)
+        if self.objective == "contrastive":
+            from wmlib.clip.contrastive import clip_loss
 
-                a = F.normalize(self.head(self.maps(x)[-1]), dim=-1)
-                b = F.normalize(self.head(self.maps(other)[-1]), dim=-1)
-                return clip_loss(a, b, torch.tensor(math.log(1 / CONTRASTIVE_TEMPERATURE)))
-            out = self.head(self.maps(x)[-1]).view(len(x), self.slots, -1)
-            n_shape, n_colour, n_size = self.classes
-            shape, colour, size, position = out.split([n_shape, n_colour, n_size, 3], dim=-1)
-            present = z["present"]
-            empty = torch.full_like(z["shape"], n_shape - 1)  # the last shape class means "no object here"
-            loss = F.cross_entropy(shape.flatten(0, 1), torch.where(present, z["shape"], empty).flatten())
-            loss = loss + F.cross_entropy(colour[present], z["colour"][present])
-            loss = loss + F.cross_entropy(size[present], z["size"][present])
-            return loss + F.mse_loss(position[present], z["position"][present])
-
-    return ImageModel
+            a = F.normalize(self.head(self.maps(x)[-1]), dim=-1)
+            b = F.normalize(self.head(self.maps(other)[-1]), dim=-1)
+            return clip_loss(a, b, torch.tensor(math.log(1 / CONTRASTIVE_TEMPERATURE)))
+        out = self.head(self.maps(x)[-1]).view(len(x), self.slots, -1)
+        n_shape, n_colour, n_size = self.classes
+        shape, colour, size, position = out.split([n_shape, n_colour, n_size, 3], dim=-1)
+        present = z["present"]
+        empty = torch.full_like(z["shape"], n_shape - 1)  # the last shape class means "no object here"
+        loss = F.cross_entropy(shape.flatten(0, 1), torch.where(present, z["shape"], empty).flatten())
+        loss = loss + F.cross_entropy(colour[present], z["colour"][present])
+        loss = loss + F.cross_entropy(size[present], z["size"][present])
+        return loss + F.mse_loss(position[present], z["position"][present])
 
 
 def build_image_encoder(objective: str, width: int, seed: int = 0):
@@ -276,7 +270,7 @@ def build_image_encoder(objective: str, width: int, seed: int = 0):
     _check_choice(objective, IMAGE_OBJECTIVES, "image objective")
     if not isinstance(width, int) or width < 1:
         raise ValueError(f"width must be a positive number of channels, got {width!r}")
-    return _image_model_class()(objective, width, seed)
+    return ImageModel(objective, width, seed)
 
 
 def _check_steps(steps: int, snapshots: Sequence[int]) -> None:
@@ -287,8 +281,6 @@ def _check_steps(steps: int, snapshots: Sequence[int]) -> None:
 
 
 def _as_tensors(targets: dict[str, np.ndarray]) -> dict[str, "torch.Tensor"]:
-    import torch
-
     return {k: torch.as_tensor(v) for k, v in targets.items()}
 
 
@@ -300,8 +292,6 @@ def _fit(model, n: int, batch_loss, steps: int, batch_size: int, lr: float, seed
     updates and at each snapshot: updates done, the last batch's loss, seconds since the start) and a
     copy of the weights after each step count in ``snapshots`` (0 = before any update)."""
     import copy
-
-    import torch
 
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
@@ -343,8 +333,6 @@ def train_image_encoder(objective: str, width: int, steps: int, data: ImageData 
     done, the loss of the last batch, seconds since the start) and a copy of the weights after each
     step count in ``snapshots`` (0 = before any update).
     """
-    import torch
-
     model = build_image_encoder(objective, width, seed)
     _check_steps(steps, snapshots)
     if data is None:
@@ -365,8 +353,6 @@ def train_image_encoder(objective: str, width: int, steps: int, data: ImageData 
 
 def image_features(model, x: np.ndarray, batch_size: int = 500) -> list[np.ndarray]:
     """Every block's pooled features (``ImageModel.features``) of images ``x``: a list of (N, D) arrays."""
-    import torch
-
     out = []
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
@@ -376,8 +362,6 @@ def image_features(model, x: np.ndarray, batch_size: int = 500) -> list[np.ndarr
 
 def image_loss(model, data: ImageData, batch_size: int = 500) -> float:
     """The objective's mean loss on ``data`` (for the contrastive loss: within batches of ``batch_size``)."""
-    import torch
-
     z = _as_tensors(slot_targets(data.scenes))
     losses = []
     with torch.no_grad():
@@ -456,8 +440,6 @@ def text_vocabulary() -> tuple[str, ...]:
 def encode(texts: Sequence[str], vocabulary: Sequence[str] | None = None) -> tuple["torch.Tensor", "torch.Tensor"]:
     """Token ids (B, T) as ``[BOS] words and marks [EOS]``, padded on the right with ``[PAD]``, and the
     attention mask (1 for real tokens)."""
-    import torch
-
     index = {w: i for i, w in enumerate(vocabulary or text_vocabulary())}
     rows = [[BOS, *(index.get(w, UNK) for w in _TOKEN.findall(t.lower())), EOS][:MAX_TOKENS] for t in texts]
     ids = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
@@ -466,30 +448,24 @@ def encode(texts: Sequence[str], vocabulary: Sequence[str] | None = None) -> tup
     return ids, (ids != PAD).long()
 
 
-@functools.cache
-def _contrastive_text_class():
-    """``ContrastiveTextModel``, defined on first use so that importing wmlib.prh.families does not import torch."""
-    from torch import nn
 
-    class ContrastiveTextModel(nn.Module):
-        """A BERT encoder and a linear head on its last layer averaged over the caption, trained so that
-        two captions of the same scene land together (``contrastive_text_loss``)."""
+class ContrastiveTextModel(nn.Module):
+    """A BERT encoder and a linear head on its last layer averaged over the caption, trained so that
+    two captions of the same scene land together (``contrastive_text_loss``)."""
 
-        def __init__(self, bert, head):
-            super().__init__()
-            self.bert, self.head = bert, head
-            self.config = bert.config
+    def __init__(self, bert, head):
+        super().__init__()
+        self.bert, self.head = bert, head
+        self.config = bert.config
 
-        @property
-        def base_model(self):
-            return self.bert
+    @property
+    def base_model(self):
+        return self.bert
 
-        def embed(self, ids, mask):
-            last = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
-            m = mask[..., None].float()
-            return self.head((last * m).sum(1) / m.sum(1))
-
-    return ContrastiveTextModel
+    def embed(self, ids, mask):
+        last = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+        m = mask[..., None].float()
+        return self.head((last * m).sum(1) / m.sum(1))
 
 
 def build_text_model(objective: str, width: int, seed: int = 0, layers: int = TEXT_LAYERS):
@@ -497,7 +473,6 @@ def build_text_model(objective: str, width: int, seed: int = 0, layers: int = TE
     dropout: ``GPT2LMHeadModel`` (causal) for ``next-token``, ``BertForMaskedLM`` for ``masked``, and
     for ``contrastive`` the same BERT encoder (identical at step 0 to the masked model's, for the same
     seed) with a linear head."""
-    import torch
     from transformers import BertConfig, BertForMaskedLM, GPT2Config, GPT2LMHeadModel
 
     _check_choice(objective, TEXT_OBJECTIVES, "text objective")
@@ -519,7 +494,7 @@ def build_text_model(objective: str, width: int, seed: int = 0, layers: int = TE
     if objective == "masked":
         return model
     torch.manual_seed(seed + 1)
-    return _contrastive_text_class()(model.bert, torch.nn.Linear(width, 32))
+    return ContrastiveTextModel(model.bert, torch.nn.Linear(width, 32))
 
 
 def text_objective(model) -> str:
@@ -534,8 +509,6 @@ def mask_tokens(ids: "torch.Tensor", generator: "torch.Generator",
     """BERT's masking: ``rate`` of the words and marks (never [BOS], [EOS], [PAD]) become targets; of
     those, 80% are replaced by [MASK], 10% by a random token and 10% stay, so that the model also
     learns to represent tokens it can see. Returns the input ids and the labels (-100: no target)."""
-    import torch
-
     real = ids > UNK
     target = real & (torch.rand(ids.shape, generator=generator) < rate)
     labels = torch.where(target, ids, torch.full_like(ids, -100))
@@ -556,7 +529,6 @@ def contrastive_text_loss(model, a: tuple, b: tuple) -> "torch.Tensor":
     """InfoNCE between two captions of the same scenes: ``a`` and ``b`` are (ids, mask) of B scenes each,
     row i of both describing scene i in different words (SimCSE with paraphrases as positives, the
     language model of the paper's Fig. 8c)."""
-    import torch
     import torch.nn.functional as F
 
     from wmlib.clip.contrastive import clip_loss
@@ -595,8 +567,6 @@ def train_text_model(objective: str, width: int, steps: int, data: TextData | No
     contrastive model on ``batch_size`` pairs of paraphrases. ``data`` defaults to two paraphrases of
     2000 fresh scenes. Returns the model, the loss history (every 20 steps) and copies of the weights
     after each step count in ``snapshots`` (0 = untrained)."""
-    import torch
-
     model = build_text_model(objective, width, seed)
     _check_steps(steps, snapshots)
     if data is None:
@@ -639,8 +609,6 @@ def text_features(model, texts: Sequence[str], batch_size: int = 250) -> list[np
     each caption, as the paper pools language models (its L + 1 hidden states, like
     ``wmlib.prh.layers.language_layer_features``): a list of 1 + ``TEXT_LAYERS`` (N, width) arrays. The
     first, a mean of word vectors, is a bag of words."""
-    import torch
-
     out = []
     with torch.no_grad():
         for i in range(0, len(texts), batch_size):
@@ -659,7 +627,6 @@ def bits_per_byte(model, texts: Sequence[str], batch_size: int = 100) -> float:
     no left-to-right likelihood; they get the pseudo-log-likelihood (Salazar et al. 2020): each word or
     mark masked in turn and predicted from all the others. It sees both sides, so it is lower than a
     next-token model's bpb would be for the same knowledge: compare the two objectives with care."""
-    import torch
     import torch.nn.functional as F
 
     objective = text_objective(model)
@@ -688,8 +655,6 @@ def bits_per_byte(model, texts: Sequence[str], batch_size: int = 100) -> float:
 def text_loss(model, data: TextData) -> float:
     """The objective's held-out loss: bits per byte for language models, InfoNCE between the first two
     paraphrases (all of ``data`` in one batch) for the contrastive model."""
-    import torch
-
     if text_objective(model) != "contrastive":
         return bits_per_byte(model, data.paraphrases[0])
     with torch.no_grad():
@@ -876,7 +841,6 @@ def save_family(family: Family, out: Path, settings: dict, seconds: dict) -> dic
     metadata; ``manifest.json`` holds the command, splits, ``settings``, ``seconds`` (wall-clock times),
     each model's training seconds and the sha256 of the features. Times live only in the manifest, so
     that the same command gives a byte-identical ``features.npz``. Returns the manifest."""
-    import torch
     import transformers
 
     from wmlib.checkpoints import sha256, write_manifest
@@ -1048,7 +1012,6 @@ def plot_convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.
 
     if x not in ("capability", "lm_score"):
         raise ValueError(f"x must be 'capability' or 'lm_score', got {x!r}")
-    image, text = family.names("image"), family.names("text")
     cross, z = _per_model(family, matrix, to_z, k)
     meta = {m["name"]: m for m in family.models}
     colours = {**{("image", o): c for o, c in zip(IMAGE_OBJECTIVES, ("tab:orange", "tab:red", "tab:purple"))},
