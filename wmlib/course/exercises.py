@@ -253,8 +253,9 @@ def _keywords(task: str, name: str, options: set[str]) -> set[str]:
     return words | {w.rstrip("s") for w in words if w.endswith("s") and len(w) > 4}
 
 
-def _literal_answers(solution: str) -> list[tuple[str, Any]]:
-    """``(name, value)`` for each assignment of a literal (or a tuple of literals) in a solution."""
+def _assignments(solution: str) -> list[tuple[Any, Any]]:
+    """``(target, value)`` for each top-level assignment of a solution, the value a literal when it is one,
+    else the expression's ``ast`` node."""
     import ast
     import textwrap
 
@@ -266,31 +267,28 @@ def _literal_answers(solution: str) -> list[tuple[str, Any]]:
     for node in tree.body:
         if isinstance(node, ast.Assign):
             try:
-                value = ast.literal_eval(node.value)
+                found.append((node.targets[0], ast.literal_eval(node.value)))
             except ValueError:
-                continue
-            target = ast.unparse(node.targets[0])
-            found += [(target, v) for v in (value if isinstance(value, tuple) else (value,))]
+                found.append((node.targets[0], node.value))
+    return found
+
+
+def _literal_answers(solution: str) -> list[tuple[str, Any]]:
+    """``(name, value)`` for each assignment of a literal (or a tuple of literals) in a solution."""
+    import ast
+
+    found = []
+    for target, value in _assignments(solution):
+        if not isinstance(value, ast.AST):
+            found += [(ast.unparse(target), v) for v in (value if isinstance(value, tuple) else (value,))]
     return found
 
 
 def _formulas(solution: str) -> list[Any]:
     """The right-hand sides of the solution's assignments that are expressions, not literals."""
     import ast
-    import textwrap
 
-    try:
-        tree = ast.parse(textwrap.dedent(solution))
-    except SyntaxError:
-        return []
-    found = []
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            try:
-                ast.literal_eval(node.value)
-            except ValueError:
-                found.append(node.value)
-    return found
+    return [value for _, value in _assignments(solution) if isinstance(value, ast.AST)]
 
 
 def _given_constants(code: str) -> dict[str, Any]:
