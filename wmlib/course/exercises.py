@@ -194,10 +194,6 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.]*\d)")
 # (issue 24). The test reports them, fails on any exercise not listed here, and fails on a listed one
 # that no longer gives its answer away: remove its entry when its notebook is fixed.
 KNOWN_GIVEAWAYS: dict[tuple[str, str], str] = {
-    ("01", "lost_by_shadow"): "the table's bullet 'The shadow has no colour', the assert "
-                              "'the shadow should carry no colour' and its code sit above the exercise",
-    ("03", "predicted"): "'(0.02 for 500 scenes, as you will compute next)' is k/(N-1) at N = 500, and the hint "
-                         "'k out of the N - 1 others' spells out both sides of the formula",
 }
 
 
