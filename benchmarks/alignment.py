@@ -58,13 +58,22 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
-    out = subprocess.run([sys.executable, "-c", PROBE.format(n=args.n, dim=args.dim, threads=args.threads)],
-                         capture_output=True, text=True, check=True, env=env).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(n=args.n, dim=args.dim, threads=args.threads)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout.split()
     seconds, peak_mb, before_mb, score = (float(v) for v in out)
-    print(f"mutual k-NN (k=10), N={args.n:,}, d={args.dim:,}, {args.threads} threads: {seconds:.1f} s "
-          f"(goal <= 30 s: {'met' if seconds <= 30 else 'MISSED'}); score {score:.3f}")
-    print(f"  peak memory of the process: {peak_mb:,.0f} MB (features and torch alone: {before_mb:,.0f} MB; "
-          f"goal <= 2,048 MB: {'met' if peak_mb <= 2048 else 'MISSED'})")
+    print(
+        f"mutual k-NN (k=10), N={args.n:,}, d={args.dim:,}, {args.threads} threads: {seconds:.1f} s "
+        f"(goal <= 30 s: {'met' if seconds <= 30 else 'MISSED'}); score {score:.3f}"
+    )
+    print(
+        f"  peak memory of the process: {peak_mb:,.0f} MB (features and torch alone: {before_mb:,.0f} MB; "
+        f"goal <= 2,048 MB: {'met' if peak_mb <= 2048 else 'MISSED'})"
+    )
 
     import torch
 
@@ -84,11 +93,14 @@ def main(argv: list[str] | None = None) -> None:
         times[name] = (best, result)
     (fast, s1), (slow, s2) = times["chunked top-k"], times["all pairs"]
     assert abs(s1 - s2) < 1e-6, (s1, s2)  # same answer, or the comparison means nothing
-    print(f"N=4,096: chunked top-k {fast:.2f} s, all pairs {slow:.2f} s: {slow / fast:.1f}x faster "
-          f"(same score {s1:.4f})")
+    print(
+        f"N=4,096: chunked top-k {fast:.2f} s, all pairs {slow:.2f} s: {slow / fast:.1f}x faster (same score {s1:.4f})"
+    )
     n = args.n
-    print(f"  all pairs at N={n:,} would hold an N x N float32 similarity matrix ({n * n * 4 / 2**30:.1f} GiB) and "
-          f"its int64 sort order ({n * n * 8 / 2**30:.1f} GiB) at once, per representation")
+    print(
+        f"  all pairs at N={n:,} would hold an N x N float32 similarity matrix ({n * n * 4 / 2**30:.1f} GiB) and "
+        f"its int64 sort order ({n * n * 8 / 2**30:.1f} GiB) at once, per representation"
+    )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,13 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-GOALS = {"zero_shot_colour": 0.95, "zero_shot_shape": 0.95, "zero_shot_size": 0.95,
-         "retrieval_image_to_text": 0.9, "retrieval_text_to_image": 0.9}
+GOALS = {
+    "zero_shot_colour": 0.95,
+    "zero_shot_shape": 0.95,
+    "zero_shot_size": 0.95,
+    "retrieval_image_to_text": 0.9,
+    "retrieval_text_to_image": 0.9,
+}
 TRAIN_GOAL_MIN = 15
 
 
@@ -32,8 +37,10 @@ def report(scores: dict, manifest: dict) -> None:
         print(f"{name:30s} {value:.4f}{verdict}")
     minutes = manifest["train_seconds"] / 60
     threads = manifest["settings"]["threads"]
-    print(f"{'training time (manifest)':30s} {minutes:.1f} min on {threads} threads "
-          f"(goal <= {TRAIN_GOAL_MIN} min on 2 cores: {'met' if minutes <= TRAIN_GOAL_MIN else 'MISSED'})")
+    print(
+        f"{'training time (manifest)':30s} {minutes:.1f} min on {threads} threads "
+        f"(goal <= {TRAIN_GOAL_MIN} min on 2 cores: {'met' if minutes <= TRAIN_GOAL_MIN else 'MISSED'})"
+    )
 
 
 def main() -> None:
@@ -57,14 +64,16 @@ def main() -> None:
     if args.retrain:
         command = manifest["command"].split()
         out = Path(tempfile.mkdtemp()) / "toy-clip"
-        argv = command[command.index("train"):]
+        argv = command[command.index("train") :]
         argv[argv.index("--out") + 1] = str(out)
         start = time.perf_counter()
         contrastive.main([*argv, "--threads", "2"])
         print(f"retrained in {(time.perf_counter() - start) / 60:.1f} min (wall clock, with evaluation)")
         fresh = checkpoints.read_manifest(out)
-        print("the same weights as shipped:", fresh["files"]["model.safetensors"]["sha256"]
-              == manifest["files"]["model.safetensors"]["sha256"])
+        print(
+            "the same weights as shipped:",
+            fresh["files"]["model.safetensors"]["sha256"] == manifest["files"]["model.safetensors"]["sha256"],
+        )
 
 
 if __name__ == "__main__":

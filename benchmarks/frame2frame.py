@@ -34,8 +34,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--edits", type=int, default=120)
     parser.add_argument("--seeds", type=int, default=3, help="generation seeds 0, 1, ... (default 3)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: wmlib's choice)")
-    parser.add_argument("--write", action="store_true",
-                        help="also write every figure to data/models/toy-i2v/benchmark.json (notebook 05 reads it)")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="also write every figure to data/models/toy-i2v/benchmark.json (notebook 05 reads it)",
+    )
     parser.add_argument("--shipped", action="store_true", help="print the tables of the shipped benchmark.json")
     args = parser.parse_args(argv)
 
@@ -55,13 +58,16 @@ def main(argv: list[str] | None = None) -> None:
         threads = env.set_threads(args.threads)
         pipe = wmlib.load("toy-i2v", mode="toy")
         clip_model, processor = wmlib.load("toy-clip", mode="toy")
-        result = benchmark.run(pipe, n=args.edits, seeds=tuple(range(args.seeds)), clip=ClipScorer(clip_model, processor),
-                               progress=False)
+        result = benchmark.run(
+            pipe, n=args.edits, seeds=tuple(range(args.seeds)), clip=ClipScorer(clip_model, processor), progress=False
+        )
         measures = result["measures"]
     seconds = time.perf_counter() - start
     n, seeds = next(iter(measures.values()))["done"].shape
-    print(f"{n} held-out edits (seed {benchmark.SEED}) x {seeds} generation seeds, 25 DDIM steps, guidance 4, "
-          "candidates every 4th frame; 95% intervals by bootstrap over edits")
+    print(
+        f"{n} held-out edits (seed {benchmark.SEED}) x {seeds} generation seeds, 25 DDIM steps, guidance 4, "
+        "candidates every 4th frame; 95% intervals by bootstrap over edits"
+    )
     print(benchmark.table(benchmark.summarise(measures)))
     print()
     print("paired differences (over edits and seeds):")
@@ -70,21 +76,38 @@ def main(argv: list[str] | None = None) -> None:
     if not args.shipped:
         check = benchmark.grader_check(pipe)
         print()
-        print(f"telling 'done' on {check['frames']} frames off the true path (velocities scaled, through the "
-              f"autoencoder; {check['done']:.0%} done): simulator grade {check['simulator'].mean():.1%}, "
-              f"probe {check['probe'].mean():.1%}; an empty cave graded done for {check['empty_done']:.0%} of the edits")
+        print(
+            f"telling 'done' on {check['frames']} frames off the true path (velocities scaled, through the "
+            f"autoencoder; {check['done']:.0%} done): simulator grade {check['simulator'].mean():.1%}, "
+            f"probe {check['probe'].mean():.1%}; an empty cave graded done for {check['empty_done']:.0%} of the edits"
+        )
         print(f"time: {seconds:.0f} s on {threads} thread(s)")
     if args.write and not args.shipped:
-        command = (f"python benchmarks/frame2frame.py --edits {args.edits} --seeds {args.seeds} --write"
-                   + (f" --threads {args.threads}" if args.threads else ""))
-        data = {"command": command, "seconds": round(seconds, 1), "threads": threads,
-                "settings": {"num_inference_steps": 25, "guidance_scale": 4.0, "every": 4, "blur_px": benchmark.BLUR,
-                             "strengths": list(benchmark.STRENGTHS), "clip": "toy-clip"},
-                **benchmark.to_json(result), "comparisons": rows,
-                "grader_check": {"simulator": round(float(check["simulator"].mean()), 4),
-                                 "probe": round(float(check["probe"].mean()), 4), "done": round(check["done"], 4),
-                                 "empty_done": check["empty_done"],
-                                 "frames": check["frames"]}}
+        command = f"python benchmarks/frame2frame.py --edits {args.edits} --seeds {args.seeds} --write" + (
+            f" --threads {args.threads}" if args.threads else ""
+        )
+        data = {
+            "command": command,
+            "seconds": round(seconds, 1),
+            "threads": threads,
+            "settings": {
+                "num_inference_steps": 25,
+                "guidance_scale": 4.0,
+                "every": 4,
+                "blur_px": benchmark.BLUR,
+                "strengths": list(benchmark.STRENGTHS),
+                "clip": "toy-clip",
+            },
+            **benchmark.to_json(result),
+            "comparisons": rows,
+            "grader_check": {
+                "simulator": round(float(check["simulator"].mean()), 4),
+                "probe": round(float(check["probe"].mean()), 4),
+                "done": round(check["done"], 4),
+                "empty_done": check["empty_done"],
+                "frames": check["frames"],
+            },
+        }
         path.write_text(json.dumps(data) + "\n")
         print(f"wrote {path}")
 

@@ -40,9 +40,11 @@ def main() -> None:
     args = parser.parse_args()
     times, heavy = measure(args.runs)
     best = min(times)
-    print(f"import wmlib: best {best * 1000:.1f} ms, median {statistics.median(times) * 1000:.1f} ms "
-          f"over {args.runs} fresh interpreters (target < {TARGET_S * 1000:.0f} ms: "
-          f"{'met' if best < TARGET_S else 'MISSED'})")
+    print(
+        f"import wmlib: best {best * 1000:.1f} ms, median {statistics.median(times) * 1000:.1f} ms "
+        f"over {args.runs} fresh interpreters (target < {TARGET_S * 1000:.0f} ms: "
+        f"{'met' if best < TARGET_S else 'MISSED'})"
+    )
     print("heavy libraries imported:", ", ".join(sorted(heavy)) or "none")
 
 

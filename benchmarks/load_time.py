@@ -13,7 +13,9 @@ import subprocess
 import sys
 import time
 
-PROBE = "import wmlib\ntry:\n    wmlib.load('clip')\nexcept Exception as err:\n    print(type(err).__name__ + ':', err)\n"
+PROBE = (
+    "import wmlib\ntry:\n    wmlib.load('clip')\nexcept Exception as err:\n    print(type(err).__name__ + ':', err)\n"
+)
 
 
 def run(mode: str) -> tuple[float, str]:
@@ -30,7 +32,9 @@ def main() -> None:
     print(f"auto, offline: {seconds:.1f} s to the toy CLIP (goal < 10 s: {'met' if seconds < 10 else 'MISSED'})")
     print(f"  it said: {said}")
     seconds, said = run("real")
-    print(f"real, offline: {seconds:.1f} s to refuse, imports included (goal < 2 s: {'met' if seconds < 2 else 'MISSED'})")
+    print(
+        f"real, offline: {seconds:.1f} s to refuse, imports included (goal < 2 s: {'met' if seconds < 2 else 'MISSED'})"
+    )
     print(f"  it said: {said}")
 
 

@@ -28,11 +28,21 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "build" / "browser"
 CHROMIUM = os.environ.get("WM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
-INSTALL_HINT = ("The browser test drives the system's Chromium, and {path} is missing.\n"
-                "Install it with:  sudo apt-get install chromium   (Debian/Ubuntu: sudo apt-get update first)\n"
-                "or point WM_CHROMIUM at a Chromium/Chrome binary:  WM_CHROMIUM=/path/to/chromium make test-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+INSTALL_HINT = (
+    "The browser test drives the system's Chromium, and {path} is missing.\n"
+    "Install it with:  sudo apt-get install chromium   (Debian/Ubuntu: sudo apt-get update first)\n"
+    "or point WM_CHROMIUM at a Chromium/Chrome binary:  WM_CHROMIUM=/path/to/chromium make test-browser"
+)
 
 # JupyterLab user settings for the test server only (JUPYTERLAB_SETTINGS_DIR points at a temporary copy).
 LAB_SETTINGS = {
@@ -51,8 +61,11 @@ def _check_prerequisites() -> None:
     try:
         import playwright  # noqa: F401
     except ImportError:
-        pytest.exit("The Python package playwright is missing from this environment: run `make setup` "
-                    "(it is in the `test` extra).", returncode=4)
+        pytest.exit(
+            "The Python package playwright is missing from this environment: run `make setup` "
+            "(it is in the `test` extra).",
+            returncode=4,
+        )
 
 
 def _free_port() -> int:
@@ -101,23 +114,46 @@ def lab():
         f = tmp / "settings" / package / f"{name}.jupyterlab-settings"
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(json.dumps(values))
-    env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1",
-               JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
-               # No user-level config or kernelspecs: `python3` is this environment's own kernel.
-               JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
-               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
+    env = dict(
+        os.environ,
+        HF_HUB_OFFLINE="1",
+        OMP_NUM_THREADS="1",
+        JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
+        # No user-level config or kernelspecs: `python3` is this environment's own kernel.
+        JUPYTER_CONFIG_DIR=str(tmp / "config"),
+        JUPYTER_DATA_DIR=str(tmp / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+    )
     env.setdefault("MKL_NUM_THREADS", "1")
     port, token = _free_port(), secrets.token_hex(24)
-    cmd = [str(jupyter), "lab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-           "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}", f"--ServerApp.root_dir={NOTEBOOKS}",
-           "--ServerApp.terminals_enabled=False", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    cmd = [
+        str(jupyter),
+        "lab",
+        "--no-browser",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.token={token}",
+        f"--ServerApp.root_dir={NOTEBOOKS}",
+        "--ServerApp.terminals_enabled=False",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     log = OUT / "jupyter-lab.log"
     with open(log, "wb") as logf:
-        proc = subprocess.Popen(cmd, cwd=NOTEBOOKS, env=env, stdout=logf, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=NOTEBOOKS,
+            env=env,
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     server = Lab(port, token, proc, log)
     try:
         deadline = time.monotonic() + 120
@@ -155,8 +191,13 @@ def browser_context(lab):
     try:
         with sync_playwright() as p:
             context = p.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
+                profile,
+                executable_path=CHROMIUM,
+                args=CHROMIUM_ARGS,
+                headless=True,
+                viewport={"width": 1400, "height": 1000},
+                device_scale_factor=1,
+            )
             try:
                 yield context
             finally:

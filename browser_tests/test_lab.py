@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import NOTEBOOKS, OUT, TIMINGS
 
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -39,10 +38,17 @@ FIND = """
 const app = window.jupyterapp;
 const w = app && [...app.shell.widgets('main')].find(w => w.context && w.context.path === name);
 """
-JS_OPENED = "(name) => {" + FIND + """
+JS_OPENED = (
+    "(name) => {"
+    + FIND
+    + """
   return !!(w && w.content && w.content.model && w.sessionContext && w.content.widgets.length > 0);
 }"""
-JS_RUN_ALL = "async (name) => {" + FIND + """
+)
+JS_RUN_ALL = (
+    "async (name) => {"
+    + FIND
+    + """
   app.shell.activateById(w.id);
   await w.context.ready;
   await w.sessionContext.ready;
@@ -52,7 +58,11 @@ JS_RUN_ALL = "async (name) => {" + FIND + """
   if (!app.shell.rightCollapsed) app.shell.collapseRight();
   return true;
 }"""
-JS_STATE = "(name) => {" + FIND + """
+)
+JS_STATE = (
+    "(name) => {"
+    + FIND
+    + """
   const kernel = w.sessionContext.session && w.sessionContext.session.kernel;
   const cells = w.content.model.cells, pending = [], errors = [];
   let code = 0;
@@ -68,24 +78,38 @@ JS_STATE = "(name) => {" + FIND + """
     }
   }
   const running = [...w.node.querySelectorAll('.jp-InputPrompt')].filter(p => p.textContent.includes('*')).length;
-  const domErrors = w.node.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]').length;
+  const errorOutput = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]';
+  const domErrors = w.node.querySelectorAll(errorOutput).length;
   const widgetErrors = [...w.node.querySelectorAll('.jp-OutputArea-output')]
       .filter(o => o.textContent.includes('Error displaying widget')).length;
   return {kernel: kernel ? kernel.status : 'none', code, pending, running, errors, domErrors, widgetErrors};
 }"""
-JS_IMAGES = "(name) => {" + FIND + """
+)
+JS_IMAGES = (
+    "(name) => {"
+    + FIND
+    + """
   return [...w.node.querySelectorAll('.jp-OutputArea-output img')].map(
       i => ({complete: i.complete, width: i.naturalWidth, height: i.naturalHeight}));
 }"""
-JS_HEIGHTS = "(name) => {" + FIND + """
+)
+JS_HEIGHTS = (
+    "(name) => {"
+    + FIND
+    + """
   const s = w.node.querySelector('.jp-WindowedPanel-outer') || w.content.node;
   return {content: s.scrollHeight, visible: s.clientHeight, page: window.innerHeight};
 }"""
-JS_SCROLL_TOP = "(name) => {" + FIND + """
+)
+JS_SCROLL_TOP = (
+    "(name) => {"
+    + FIND
+    + """
   const s = w.node.querySelector('.jp-WindowedPanel-outer') || w.content.node;
   s.scrollTop = 0;
   return s.scrollHeight - s.clientHeight;
 }"""
+)
 JS_BLOCK_IMAGE = """(el) => [...el.querySelectorAll('.widget-output img')].map(i => i.src).join('|')"""
 
 
@@ -123,8 +147,10 @@ class Notebook:
             if settled >= 2:
                 return s
             if time.monotonic() > deadline:
-                raise AssertionError(f"{self.name}: not finished after {timeout:.0f} s: kernel {s['kernel']}, "
-                                     f"code cells without an execution count: {s['pending']}")
+                raise AssertionError(
+                    f"{self.name}: not finished after {timeout:.0f} s: kernel {s['kernel']}, "
+                    f"code cells without an execution count: {s['pending']}"
+                )
             time.sleep(1.0)
 
     def wait_images(self, timeout: float = 30.0) -> list[dict]:
@@ -201,7 +227,8 @@ def _exercise_widgets(page, nb: Notebook) -> list[dict]:
     whether the value moved and whether the widget's figure was redrawn."""
     results = []
     blocks = page.locator(".jp-Notebook .jp-OutputArea-output").filter(
-        has=page.locator(".widget-slider, button.widget-button"))
+        has=page.locator(".widget-slider, button.widget-button")
+    )
     for b in range(blocks.count()):
         block = blocks.nth(b)
         block.scroll_into_view_if_needed()
@@ -212,17 +239,32 @@ def _exercise_widgets(page, nb: Notebook) -> list[dict]:
             label = slider.locator(".widget-label").first.inner_text().strip()
             before, after = _move_slider(page, slider)
             now = nb.wait_reaction(block, figure)
-            results.append({"block": b, "kind": "slider", "label": label, "value": [before, after],
-                            "moved": before != after, "redrawn": bool(now) and now != figure,
-                            "figure": [_short(figure), _short(now)]})
+            results.append(
+                {
+                    "block": b,
+                    "kind": "slider",
+                    "label": label,
+                    "value": [before, after],
+                    "moved": before != after,
+                    "redrawn": bool(now) and now != figure,
+                    "figure": [_short(figure), _short(now)],
+                }
+            )
             figure = now
         for i in range(buttons.count()):
             button = buttons.nth(i)
             label = button.inner_text().strip()
             button.click()
             now = nb.wait_reaction(block, figure)
-            results.append({"block": b, "kind": "button", "label": label, "redrawn": bool(now) and now != figure,
-                            "figure": [_short(figure), _short(now)]})
+            results.append(
+                {
+                    "block": b,
+                    "kind": "button",
+                    "label": label,
+                    "redrawn": bool(now) and now != figure,
+                    "figure": [_short(figure), _short(now)],
+                }
+            )
             figure = now
     return results
 
@@ -265,17 +307,20 @@ def test_notebook_in_jupyterlab(lab, browser_context, path: Path):
         expected = EXPECTED_CONTROLS.get(stem, {})
         found_sliders = {r["label"] for r in interactions if r["kind"] == "slider"}
         found_buttons = {r["label"] for r in interactions if r["kind"] == "button"}
-        assert expected.get("sliders", set()) <= found_sliders, \
+        assert expected.get("sliders", set()) <= found_sliders, (
             f"{name}: sliders missing from the page: {expected['sliders'] - found_sliders}"
-        assert expected.get("buttons", set()) <= found_buttons, \
+        )
+        assert expected.get("buttons", set()) <= found_buttons, (
             f"{name}: buttons missing from the page: {expected['buttons'] - found_buttons}"
+        )
         still = [r for r in interactions if r["kind"] == "slider" and not r["moved"]]
         assert not still, f"{name}: sliders that did not move: {still}"
         dead = [r for r in interactions if r["kind"] == "button" and not r["redrawn"]]
         assert not dead, f"{name}: buttons whose figure did not change: {dead}"
         for b in sorted({r["block"] for r in interactions}):
-            assert any(r["redrawn"] for r in interactions if r["block"] == b), \
+            assert any(r["redrawn"] for r in interactions if r["block"] == b), (
                 f"{name}: widget {b} never redrew its figure: {[r for r in interactions if r['block'] == b]}"
+            )
         state = nb.state()
         errors = [f"cell {e['cell']}: {e['ename']}: {e['evalue']}" for e in state["errors"]]
         assert not errors and not state["domErrors"], f"{name}: error output after using the widgets: {errors}"
@@ -292,4 +337,3 @@ def test_notebook_in_jupyterlab(lab, browser_context, path: Path):
         page.close()  # closing the page never saves the notebook (autosave is off for this server)
         lab.shutdown_kernels()
     assert _digest(path) == digest, f"{name} was modified on disk by the browser test"
-

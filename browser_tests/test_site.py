@@ -15,7 +15,6 @@ import threading
 from urllib.parse import urljoin
 
 import pytest
-
 from conftest import NOTEBOOKS, OUT
 
 

@@ -22,8 +22,14 @@ def close_figures():
 def test_show_projections_draws_all_six():
     fig = figures.show_projections(sample_scenes(3, seed=0), i=1, caption="a small red ball.")
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titles == ["camera image", "shadow on the wall", "depth", "occupancy (from above)",
-                      "LiDAR range image", "LiDAR points (from above)"]
+    assert titles == [
+        "camera image",
+        "shadow on the wall",
+        "depth",
+        "occupancy (from above)",
+        "LiDAR range image",
+        "LiDAR points (from above)",
+    ]
     scales = sorted(ax.get_ylabel() for ax in fig.axes if not ax.get_title())  # the colour bars say what they show
     assert scales == ["distance from the camera (m)", "height (m)", "range (m)"]
     assert "a small red ball." in fig._suptitle.get_text()

@@ -65,6 +65,7 @@ def test_fit_predict_gives_one_prediction_per_held_out_scene():
     data = {"shadow": probe.inputs(scenes, "shadow")}
     guesses = probe.fit_predict(data, probe.targets(scenes), n_train=100, epochs=1)
     assert set(guesses) == set(probe.FACTORS) and all(len(v) == 20 for v in guesses.values())
-    table, predictions = probe.probe_table(data, probe.targets(scenes), n_train=100, epochs=1, combined=False,
-                                           predictions=True)
+    table, predictions = probe.probe_table(
+        data, probe.targets(scenes), n_train=100, epochs=1, combined=False, predictions=True
+    )
     assert table["shadow"]["shape"] == probe.score("shape", predictions["shadow"]["shape"], scenes.shape[100:, 0])

@@ -30,19 +30,23 @@ def failing(helper, *args, **kwargs) -> Verdict:
 
 # --- close: passing answers ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("answer, reference", [
-    (0.5, 0.5),
-    (3, 3.0),                                   # an int where a float is expected is fine in close
-    ([1.0, 2.0], [1.0, 2.0 + 1e-7]),
-    ([[1, 2], [3, 4]], np.array([[1.0, 2.0], [3.0, 4.0]])),
-    (np.float32(0.1), 0.1),
-    (np.arange(6.0).reshape(2, 3), np.arange(6.0).reshape(2, 3)),
-    (torch.arange(6.0).reshape(2, 3), torch.arange(6.0).reshape(2, 3)),
-    (torch.tensor(2.0, requires_grad=True) * 1, torch.tensor(2.0)),
-    (torch.tensor([True, False]), torch.tensor([True, False])),
-    (True, True),
-    ("cat", "cat"),                             # non-numbers are compared exactly
-])
+
+@pytest.mark.parametrize(
+    "answer, reference",
+    [
+        (0.5, 0.5),
+        (3, 3.0),  # an int where a float is expected is fine in close
+        ([1.0, 2.0], [1.0, 2.0 + 1e-7]),
+        ([[1, 2], [3, 4]], np.array([[1.0, 2.0], [3.0, 4.0]])),
+        (np.float32(0.1), 0.1),
+        (np.arange(6.0).reshape(2, 3), np.arange(6.0).reshape(2, 3)),
+        (torch.arange(6.0).reshape(2, 3), torch.arange(6.0).reshape(2, 3)),
+        (torch.tensor(2.0, requires_grad=True) * 1, torch.tensor(2.0)),
+        (torch.tensor([True, False]), torch.tensor([True, False])),
+        (True, True),
+        ("cat", "cat"),  # non-numbers are compared exactly
+    ],
+)
 def test_close_passes_matching_answers(capsys, answer, reference):
     verdict = check.close("ex", answer, reference)
     assert verdict.passed and bool(verdict)
@@ -62,13 +66,20 @@ def test_close_compares_a_gpu_answer_with_a_cpu_reference():
     assert check.close("gpu", torch.ones(3, device="cuda"), torch.ones(3)).passed
     verdict = failing(check.close, "gpu", torch.zeros(3, device="cuda"), torch.ones(3))
     assert "3 of 3 values differ" in verdict.message
-    assert "got a torch.float32 tensor of shape (3,) on cuda:0 but expected a float64 numpy array" in \
-        failing(check.close, "gpu", torch.zeros(3, device="cuda"), np.ones(3)).message
-    assert "tensor of shape (3,) on cuda:0" in \
-        failing(check.function, "gpu", lambda x: x.cpu().numpy(), lambda x: x, [torch.ones(3, device="cuda")]).message
+    assert (
+        "got a torch.float32 tensor of shape (3,) on cuda:0 but expected a float64 numpy array"
+        in failing(check.close, "gpu", torch.zeros(3, device="cuda"), np.ones(3)).message
+    )
+    assert (
+        "tensor of shape (3,) on cuda:0"
+        in failing(
+            check.function, "gpu", lambda x: x.cpu().numpy(), lambda x: x, [torch.ones(3, device="cuda")]
+        ).message
+    )
 
 
 # --- close: failing answers ---------------------------------------------------------------------
+
 
 def test_close_reports_differences_yours_against_expected(capsys):
     reference = torch.arange(12.0).reshape(3, 4)
@@ -117,8 +128,10 @@ def test_check_failed_is_an_assertion_error_with_the_message_and_verdict():
         check.close("x", 1.0, 2.0)
     error = info.value
     assert isinstance(error, CheckFailed)
-    assert str(error) == error.verdict.message == "❌ x: got 1.0, too low: off by a factor of 1.5 to 3.\n" \
+    assert (
+        str(error) == error.verdict.message == "❌ x: got 1.0, too low: off by a factor of 1.5 to 3.\n"
         "   allowed: rtol=1e-05, atol=1e-08"
+    )
     assert error.__cause__ is None and error.__suppress_context__
 
 
@@ -132,6 +145,7 @@ def test_raise_on_fail_false_returns_the_verdict(capsys):
 
 # --- close: shapes and kinds of values -----------------------------------------------------------
 
+
 def test_shape_mismatch_is_reported_before_values():
     message = failing(check.close, "logits", np.zeros((3, 4)), np.ones((4, 3))).message
     assert message.splitlines()[0] == "❌ logits: shape (3, 4) but expected (4, 3)."
@@ -139,13 +153,16 @@ def test_shape_mismatch_is_reported_before_values():
     assert "values differ" not in message
 
 
-@pytest.mark.parametrize("answer_shape, reference_shape, hint", [
-    ((3, 1), (3,), "dimension of size 1"),
-    ((3, 3), (3,), "unintended broadcast"),
-    ((), (3,), "single number"),
-    ((2, 6), (3, 4), "arranged differently"),
-    ((4,), (4, 5), "dimension is missing"),
-])
+@pytest.mark.parametrize(
+    "answer_shape, reference_shape, hint",
+    [
+        ((3, 1), (3,), "dimension of size 1"),
+        ((3, 3), (3,), "unintended broadcast"),
+        ((), (3,), "single number"),
+        ((2, 6), (3, 4), "arranged differently"),
+        ((4,), (4, 5), "dimension is missing"),
+    ],
+)
 def test_shape_hints_point_at_the_likely_mistake(answer_shape, reference_shape, hint):
     message = failing(check.close, "y", torch.zeros(answer_shape), torch.zeros(reference_shape)).message
     assert "Hint: " in message and hint in message
@@ -157,21 +174,40 @@ def test_close_names_the_axis_whose_size_differs():
     assert "axis 1 has size 5, expected 4" in message
 
 
-@pytest.mark.parametrize("answer, reference, expected_words, hint", [
-    (0.5, torch.tensor(0.5), "got a float (0.5) but expected a torch tensor", "no .item()"),
-    (np.ones(2), torch.ones(2), "got a float64 numpy array of shape (2,) but expected a torch tensor",
-     "torch.as_tensor"),
-    ([torch.ones(2), torch.ones(2)], torch.ones(2, 2), "got a list of 2 items but expected a torch tensor",
-     "torch.stack"),
-    (torch.tensor(0.5), 0.5, "got a torch.float32 tensor of shape () but expected a float.", ".item()"),
-    (torch.ones(2), np.ones(2), ("got a torch.float32 tensor of shape (2,) but expected a float64 numpy array "
-     "of shape (2,)."), ".numpy()"),
-    (None, torch.ones(2), "got None.", "forget to `return`"),
-    ("0.5", 0.5, "got a string ('0.5') but expected numbers", None),
-    (torch.tensor([True, False]), torch.tensor([1.0, 0.0]), ("got True/False values (torch.bool) but expected "
-     "floating-point values (torch.float32)"), ".float()"),
-    (np.array([1.0, 0.0]), np.array([True, False]), "got floating-point values", "a comparison"),
-])
+@pytest.mark.parametrize(
+    "answer, reference, expected_words, hint",
+    [
+        (0.5, torch.tensor(0.5), "got a float (0.5) but expected a torch tensor", "no .item()"),
+        (
+            np.ones(2),
+            torch.ones(2),
+            "got a float64 numpy array of shape (2,) but expected a torch tensor",
+            "torch.as_tensor",
+        ),
+        (
+            [torch.ones(2), torch.ones(2)],
+            torch.ones(2, 2),
+            "got a list of 2 items but expected a torch tensor",
+            "torch.stack",
+        ),
+        (torch.tensor(0.5), 0.5, "got a torch.float32 tensor of shape () but expected a float.", ".item()"),
+        (
+            torch.ones(2),
+            np.ones(2),
+            ("got a torch.float32 tensor of shape (2,) but expected a float64 numpy array of shape (2,)."),
+            ".numpy()",
+        ),
+        (None, torch.ones(2), "got None.", "forget to `return`"),
+        ("0.5", 0.5, "got a string ('0.5') but expected numbers", None),
+        (
+            torch.tensor([True, False]),
+            torch.tensor([1.0, 0.0]),
+            ("got True/False values (torch.bool) but expected floating-point values (torch.float32)"),
+            ".float()",
+        ),
+        (np.array([1.0, 0.0]), np.array([True, False]), "got floating-point values", "a comparison"),
+    ],
+)
 def test_close_checks_the_kind_of_value_first(answer, reference, expected_words, hint):
     message = failing(check.close, "v", answer, reference).message
     assert expected_words in message
@@ -191,22 +227,27 @@ def test_close_compares_tuples_of_tensors_item_by_item():
     assert message.startswith("❌ pair[1]: shape (4,) but expected (3,).")
     assert "got 3 items but expected 2" in failing(check.close, "pair", (1, 2, 3), reference).message
     assert failing(check.close, "pair", torch.ones(3), reference).message.startswith(
-        "❌ pair: got a torch.float32 tensor of shape (3,) but expected a tuple of 2 items.")
+        "❌ pair: got a torch.float32 tensor of shape (3,) but expected a tuple of 2 items."
+    )
 
 
 def test_close_compares_dicts_key_by_key():
     reference = {"loss": torch.tensor(1.0), "acc": 0.5}
     assert check.close("metrics", {"acc": 0.5, "loss": torch.tensor(1.0)}, reference).passed
-    assert failing(check.close, "metrics", {"loss": torch.tensor(1.0), "acc": 0.25}, reference) \
-        .message.startswith("❌ metrics['acc']: got 0.25, too low")
+    assert failing(check.close, "metrics", {"loss": torch.tensor(1.0), "acc": 0.25}, reference).message.startswith(
+        "❌ metrics['acc']: got 0.25, too low"
+    )
     message = failing(check.close, "metrics", {"loss": torch.tensor(1.0)}, reference).message
     assert "missing: 'acc'" in message
 
 
 # --- close: NaN and inf ----------------------------------------------------------------------------
 
+
 def test_nan_where_a_number_was_expected_fails_clearly():
-    message = failing(check.close, "log p", torch.tensor([0.0, float("nan"), 1.0]), torch.tensor([0.0, 0.5, 1.0])).message
+    message = failing(
+        check.close, "log p", torch.tensor([0.0, float("nan"), 1.0]), torch.tensor([0.0, 0.5, 1.0])
+    ).message
     assert "1 of 3 values is nan where finite numbers were expected." in message
     assert "at [1]: yours nan (not a finite number)" in message
     assert "0/0" in message  # the hint says where NaNs come from
@@ -242,6 +283,7 @@ def test_matching_infinities_pass_and_opposite_ones_fail():
 
 
 # --- close: tolerance ----------------------------------------------------------------------------------
+
 
 def test_tolerance_edge_is_inclusive_and_relative_to_the_reference():
     # allowed = atol + rtol * |reference| = 0 + 0.1 * 10 = 1 (all values exact in binary)
@@ -285,6 +327,7 @@ def test_bfloat16_answers_are_compared_at_bfloat16_precision():
 
 # --- close: hints from the pattern of differences ------------------------------------------------
 
+
 def test_hint_for_a_scale_factor():
     reference = torch.softmax(torch.arange(6.0).reshape(2, 3), dim=-1)
     message = failing(check.close, "softmax", reference * 2, reference).message
@@ -312,20 +355,24 @@ def test_no_hint_when_there_is_no_pattern():
 
 # --- equal -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("answer, reference", [
-    ("hello", "hello"),
-    (3, 3),
-    (np.int64(3), 3),
-    (True, True),
-    ((1, "a"), (1, "a")),
-    ([1, [2, 3]], [1, [2, 3]]),
-    ({"b", "a"}, {"a", "b"}),
-    ({"k": [1, 2]}, {"k": [1, 2]}),
-    (np.array([1, 2]), np.array([1, 2])),
-    (torch.tensor([1, 2]), torch.tensor([1, 2], dtype=torch.int32)),  # int64 vs int32: same kind
-    (torch.tensor([True]), torch.tensor([True])),
-    (None, None),
-])
+
+@pytest.mark.parametrize(
+    "answer, reference",
+    [
+        ("hello", "hello"),
+        (3, 3),
+        (np.int64(3), 3),
+        (True, True),
+        ((1, "a"), (1, "a")),
+        ([1, [2, 3]], [1, [2, 3]]),
+        ({"b", "a"}, {"a", "b"}),
+        ({"k": [1, 2]}, {"k": [1, 2]}),
+        (np.array([1, 2]), np.array([1, 2])),
+        (torch.tensor([1, 2]), torch.tensor([1, 2], dtype=torch.int32)),  # int64 vs int32: same kind
+        (torch.tensor([True]), torch.tensor([True])),
+        (None, None),
+    ],
+)
 def test_equal_passes_identical_answers(capsys, answer, reference):
     assert check.equal("ex", answer, reference).passed
     assert "✅ ex: correct" in capsys.readouterr().out
@@ -336,11 +383,14 @@ def test_equal_strings_get_a_plain_verdict():
     assert message == "❌ word: got 'world': not that one."
 
 
-@pytest.mark.parametrize("answer, hint", [
-    ("hello\n", "spaces or line breaks at the start or end"),
-    ("Hello", "upper and lower case"),
-    ("a  b", "spacing between words"),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        ("hello\n", "spaces or line breaks at the start or end"),
+        ("Hello", "upper and lower case"),
+        ("a  b", "spacing between words"),
+    ],
+)
 def test_equal_strings_hint_at_near_misses(answer, hint):
     reference = {"hello\n": "hello", "Hello": "hello", "a  b": "a b"}[answer]
     assert hint in failing(check.equal, "s", answer, reference).message
@@ -352,8 +402,10 @@ def test_equal_is_exact_about_kinds():
     assert "got a list but expected a tuple." in failing(check.equal, "t", [1, 2], (1, 2)).message
     message = failing(check.equal, "idx", torch.tensor([1.0, 2.0]), torch.tensor([1, 2])).message
     assert "got floating-point values (torch.float32) but expected integer values (torch.int64)." in message
-    assert "got an int64 numpy array of shape (2,) but expected a list of 2 items." in \
-        failing(check.equal, "l", np.array([1, 2]), [1, 2]).message
+    assert (
+        "got an int64 numpy array of shape (2,) but expected a list of 2 items."
+        in failing(check.equal, "l", np.array([1, 2]), [1, 2]).message
+    )
     assert "got a uint8 numpy array" in failing(check.equal, "u", np.array([1], dtype=np.uint8), 1).message
     assert "expected a numpy array" in failing(check.equal, "a", [1, 2], np.array([1, 2])).message
 
@@ -404,14 +456,18 @@ def test_equal_on_other_objects_never_prints_memory_addresses():
 
 # --- shape ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("answer, expected", [
-    (torch.zeros(2, 3), (2, 3)),
-    (np.zeros((2, 3)), [2, 3]),
-    ([[1, 2, 3], [4, 5, 6]], (2, 3)),
-    (torch.zeros(5), 5),
-    (torch.zeros(7, 3), (None, 3)),
-    (2.5, ()),
-])
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        (torch.zeros(2, 3), (2, 3)),
+        (np.zeros((2, 3)), [2, 3]),
+        ([[1, 2, 3], [4, 5, 6]], (2, 3)),
+        (torch.zeros(5), 5),
+        (torch.zeros(7, 3), (None, 3)),
+        (2.5, ()),
+    ],
+)
 def test_shape_passes(capsys, answer, expected):
     verdict = check.shape("s", answer, expected)
     assert verdict.passed
@@ -426,28 +482,34 @@ def test_shape_fails_with_expected_and_got():
     assert "shape (2, 5) but expected (any, 4)." in wildcard and "axis 1 has size 5, expected 4" in wildcard
 
 
-@pytest.mark.parametrize("answer, words", [
-    (None, "got None."),
-    ("abc", "has no shape"),
-    ([[1, 2], [3]], "rows have different lengths"),
-])
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (None, "got None."),
+        ("abc", "has no shape"),
+        ([[1, 2], [3]], "rows have different lengths"),
+    ],
+)
 def test_shape_of_something_without_a_shape(answer, words):
     assert words in failing(check.shape, "s", answer, (2, 2)).message
 
 
 # --- property --------------------------------------------------------------------------------------
 
+
 def test_property_passes_and_names_the_property(capsys):
     attention = torch.softmax(torch.randn(3, 3), dim=-1)
-    verdict = check.property("attention", attention, lambda a: torch.allclose(a.sum(-1), torch.ones(3)),
-                             "rows sum to 1")
+    verdict = check.property(
+        "attention", attention, lambda a: torch.allclose(a.sum(-1), torch.ones(3)), "rows sum to 1"
+    )
     assert verdict.passed
     assert capsys.readouterr().out == "✅ attention: correct (rows sum to 1)\n"
 
 
 def test_property_fails_with_the_description_and_what_was_got():
-    message = failing(check.property, "gram", torch.tensor([[1.0, 2.0], [0.0, 1.0]]),
-                      lambda m: torch.equal(m, m.T), "is symmetric").message
+    message = failing(
+        check.property, "gram", torch.tensor([[1.0, 2.0], [0.0, 1.0]]), lambda m: torch.equal(m, m.T), "is symmetric"
+    ).message
     assert message.splitlines()[0] == "❌ gram: expected it to satisfy “is symmetric”, but it does not."
     assert "got: a torch.float32 tensor of shape (2, 2)" in message
 
@@ -471,6 +533,7 @@ def test_property_of_none_and_a_predicate_without_a_result():
 
 # --- function ----------------------------------------------------------------------------------------
 
+
 def reference_scores(a, b):
     return a @ b.T
 
@@ -492,8 +555,9 @@ def test_function_reports_the_first_input_where_results_differ():
     message = failing(check.function, "scores", scores, reference_scores, INPUTS).message
     lines = message.splitlines()
     assert lines[0] == "❌ scores: on input 2 of 2, the result differs from the reference."
-    assert lines[1] == "   input: a = a torch.float32 tensor of shape (4, 3), " \
-                       "b = a torch.float32 tensor of shape (4, 3)"
+    assert (
+        lines[1] == "   input: a = a torch.float32 tensor of shape (4, 3), b = a torch.float32 tensor of shape (4, 3)"
+    )
     assert lines[2] == "   result: 16 of 16 values differ from the expected ones."
     assert "2 × the expected one" in message
 
@@ -506,8 +570,10 @@ def test_function_with_a_your_turn_stub_is_not_done_yet(capsys):
         check.function("infonce", infonce, reference_scores, INPUTS)
     verdict = info.value.verdict
     assert verdict.todo and not verdict.passed
-    assert verdict.message == ("❌ infonce: not done yet: write the symmetric InfoNCE loss.\n"
-                               "   Replace the `raise YourTurn(...)` line with your code, then run this cell again.")
+    assert verdict.message == (
+        "❌ infonce: not done yet: write the symmetric InfoNCE loss.\n"
+        "   Replace the `raise YourTurn(...)` line with your code, then run this cell again."
+    )
     out = capsys.readouterr().out
     assert "not done yet" in out and "Traceback" not in out
 
@@ -560,8 +626,9 @@ def test_function_gives_each_call_fresh_inputs():
 
 def test_function_accepts_single_arguments_and_compares_tuples():
     assert check.function("double", lambda x: 2 * x, lambda x: x + x, [1.0, np.ones(2)]).passed
-    message = failing(check.function, "pair", lambda x: (x, x.sum()), lambda x: (x, x.sum() + 1),
-                      [torch.ones(3)]).message
+    message = failing(
+        check.function, "pair", lambda x: (x, x.sum()), lambda x: (x, x.sum() + 1), [torch.ones(3)]
+    ).message
     assert "result[1]: got 3.0, too low: off by 10% to 50%." in message
 
 
@@ -574,6 +641,7 @@ def test_function_seed_gives_both_the_same_random_numbers():
 
 
 # --- summary ------------------------------------------------------------------------------------------
+
 
 def test_summary_counts_and_prints_a_table(capsys):
     check.close("softmax", 1.0, 1.0)
@@ -628,6 +696,7 @@ def test_summary_when_everything_or_nothing_is_solved():
 
 # --- YourTurn, Verdict, CheckFailed in notebooks --------------------------------------------------
 
+
 def test_your_turn_is_a_not_implemented_error_with_a_friendly_message():
     error = YourTurn("write the symmetric InfoNCE loss")
     assert isinstance(error, NotImplementedError)
@@ -680,11 +749,14 @@ def test_in_ipython_a_check_prints_once_and_a_later_cell_shows_it():
 
 # --- housekeeping ------------------------------------------------------------------------------------
 
+
 def test_output_is_deterministic():
     def run():
         check.reset()
-        messages = [failing(check.close, "v", np.arange(6.0) * 1.5, np.arange(6.0)).message,
-                    failing(check.equal, "s", {"x", "y", "z"}, {"w"}).message]
+        messages = [
+            failing(check.close, "v", np.arange(6.0) * 1.5, np.arange(6.0)).message,
+            failing(check.equal, "s", {"x", "y", "z"}, {"w"}).message,
+        ]
         return messages + [str(check.summary())]
 
     assert run() == run()
@@ -723,16 +795,20 @@ VALUE_CHECKS = {
     "close, a near miss": (lambda a: check.close("loss", a, 5.545177, raise_on_fail=False), 5.56),
     "close, a tensor": (lambda a: check.close("t", torch.tensor(a), torch.tensor(0.125), raise_on_fail=False), 0.25),
     "close, a list": (lambda a: check.close("l", [1.0, a], [1.0, 0.375], raise_on_fail=False), 0.5),
-    "close, an array": (lambda a: check.close("a", np.array([a, 2.0]), np.array([0.8125, 2.0]),
-                                              raise_on_fail=False), 0.7),
+    "close, an array": (
+        lambda a: check.close("a", np.array([a, 2.0]), np.array([0.8125, 2.0]), raise_on_fail=False),
+        0.7,
+    ),
     "equal, an int": (lambda a: check.equal("frame", a, 15, raise_on_fail=False), 12),
     "equal, an int off by one": (lambda a: check.equal("frame", a, 15, raise_on_fail=False), 16),
     "equal, a float": (lambda a: check.equal("x", a, 0.02, raise_on_fail=False), 0.01),
     "equal, a tuple of ints": (lambda a: check.equal("pair", (13, a), (13, 17550), raise_on_fail=False), 17000),
     "equal, an int array": (lambda a: check.equal("idx", np.array([a, 1]), np.array([7, 1]), raise_on_fail=False), 4),
     "function": (lambda a: check.function("f", lambda x: x * a, lambda x: x * 2.75, [1.0], raise_on_fail=False), 2.5),
-    "formula": (lambda a: check.formula("f", lambda n: a, lambda n: math.log(n), [{"n": 256}],
-                                        rtol=0.02, raise_on_fail=False), 0.0039),
+    "formula": (
+        lambda a: check.formula("f", lambda n: a, lambda n: math.log(n), [{"n": 256}], rtol=0.02, raise_on_fail=False),
+        0.0039,
+    ),
 }
 
 
@@ -746,16 +822,24 @@ def test_no_number_typed_back_from_a_failure_message_passes(kind):
         assert not retry.passed, f"typing {number} back from {verdict.message!r} passes"
 
 
-@pytest.mark.parametrize("answer, reference, hidden", [
-    (0.0039, 5.55, "5.55"), ("shape", "colour", "colour"), (12, 15, "15"), ([1.0, 9.0], [1.0, 3.25], "3.25"),
-    ({"a", "b"}, {"a", "zebra"}, "zebra"), (np.array([4, 1]), np.array([7, 1]), "7"),
-])
+@pytest.mark.parametrize(
+    "answer, reference, hidden",
+    [
+        (0.0039, 5.55, "5.55"),
+        ("shape", "colour", "colour"),
+        (12, 15, "15"),
+        ([1.0, 9.0], [1.0, 3.25], "3.25"),
+        ({"a", "b"}, {"a", "zebra"}, "zebra"),
+        (np.array([4, 1]), np.array([7, 1]), "7"),
+    ],
+)
 def test_the_expected_value_never_appears(answer, reference, hidden):
     helper = check.close if isinstance(reference, float) else check.equal
     assert hidden not in failing(helper, "x", answer, reference).message
 
 
 # --- categorical answers ---------------------------------------------------------------------------
+
 
 def test_categorical_answers_get_a_plain_verdict_and_the_options():
     options = ["lower", "about the same", "higher"]
@@ -768,6 +852,7 @@ def test_categorical_answers_get_a_plain_verdict_and_the_options():
 
 
 # --- None as a legitimate answer -------------------------------------------------------------------
+
 
 def earliest(scores, threshold=0.5):
     return next((j for j, s in enumerate(scores) if s >= threshold), None)
@@ -786,17 +871,24 @@ def test_none_gets_the_return_hint_only_when_none_is_not_an_answer():
 
 # --- small inputs in full -------------------------------------------------------------------------------
 
+
 def test_small_inputs_are_shown_in_full():
     message = failing(check.function, "f", lambda s, m: 0, earliest, [(np.array([0.1, 0.9, 0.3, 0.7]), 0.5)]).message
     assert "scores = a float64 numpy array of shape (4,): [0.1, 0.9, 0.3, 0.7], threshold = a float (0.5)" in message
-    message = failing(check.function, "f", lambda p, q: 0.0, lambda p, q: 1.0,
-                      [((0.3, 1.0, 1.5), torch.tensor([[1.0, 2.0], [3.0, 4.0]]))]).message
+    message = failing(
+        check.function,
+        "f",
+        lambda p, q: 0.0,
+        lambda p, q: 1.0,
+        [((0.3, 1.0, 1.5), torch.tensor([[1.0, 2.0], [3.0, 4.0]]))],
+    ).message
     assert "p = (0.3, 1.0, 1.5), q = a torch.float32 tensor of shape (2, 2): [[1.0, 2.0], [3.0, 4.0]]" in message
     message = failing(check.function, "f", lambda x: 0.0, lambda x: 1.0, [np.zeros(11)]).message
     assert "shape (11,)" in message and "[0.0" not in message  # a large input: its description only
 
 
 # --- targeted hints for common slips ----------------------------------------------------------------
+
 
 def test_slip_hint_for_the_wrong_ddof():
     u = np.array([1.0, 2.0, 4.0, 7.0])
@@ -822,8 +914,14 @@ def test_slip_hint_for_self_included_in_knn():
     rng = np.random.default_rng(0)
     cases = [(rng.normal(size=(12, 3)), rng.normal(size=(12, 3)))]
     with_self = lambda a, b: knn_overlap(a, b, self_included=True)  # noqa: E731 - the slip, as a notebook would pass it
-    message = failing(check.function, "knn", with_self, knn_overlap, cases,
-                      slips={"counting each item among its own neighbours": with_self}).message
+    message = failing(
+        check.function,
+        "knn",
+        with_self,
+        knn_overlap,
+        cases,
+        slips={"counting each item among its own neighbours": with_self},
+    ).message
     assert "Hint: your answer is what counting each item among its own neighbours gives." in message
 
 
@@ -835,32 +933,43 @@ def test_hint_for_frame_index_instead_of_candidate_index():
         return None if j is None else frames[j]
 
     cases = [[0.1, 0.9, 0.2, 0.1], [0.1, 0.2, 0.9, 0.9], [0.1, 0.1, 0.1, 0.1]]
-    message = failing(check.function, "pick", by_frame, earliest, cases,
-                      slips={"a frame number instead of the candidate's position in the list": by_frame}).message
+    message = failing(
+        check.function,
+        "pick",
+        by_frame,
+        earliest,
+        cases,
+        slips={"a frame number instead of the candidate's position in the list": by_frame},
+    ).message
     assert "Hint: your answer is what a frame number instead of the candidate's position" in message
     # Without a slip given, a constant offset is noticed on its own.
-    message = failing(check.function, "pick", lambda s: None if earliest(s) is None else earliest(s) + 1,
-                      earliest, cases).message
+    message = failing(
+        check.function, "pick", lambda s: None if earliest(s) is None else earliest(s) + 1, earliest, cases
+    ).message
     assert "every one of your results is +1 from the expected one" in message
-    message = failing(check.function, "pick", lambda s: None if earliest(s) is None else 4 * earliest(s),
-                      earliest, cases).message
+    message = failing(
+        check.function, "pick", lambda s: None if earliest(s) is None else 4 * earliest(s), earliest, cases
+    ).message
     assert "every one of your results is 4 × the expected one: are you counting in different units" in message
     assert "Hint: every" not in failing(check.function, "pick", lambda s: 3, earliest, cases).message
 
 
 # --- formulas checked at several inputs ----------------------------------------------------------
 
+
 def test_formula_is_checked_at_several_inputs():
     inputs = [{"n": 16}, {"n": 256}, {"n": 1000}]
     assert check.formula("random_loss", lambda n: math.log(n), lambda n: math.log(n), inputs).passed
     # A constant that fits one input fails at the others, and is told to vary.
-    message = failing(check.formula, "random_loss", lambda n: 5.545177, lambda n: math.log(n), inputs[1:] + inputs[:1],
-                      rtol=0.02).message
+    message = failing(
+        check.formula, "random_loss", lambda n: 5.545177, lambda n: math.log(n), inputs[1:] + inputs[:1], rtol=0.02
+    ).message
     assert "at n = 1000, your formula gives 5.54518, too low" in message
     assert "It agrees at n = 256, but not here" in message
     assert "same value at every input" in message
-    message = failing(check.formula, "baseline", lambda n, k: k / n, lambda n, k: k / (n - 1),
-                      [{"n": 10, "k": 3}], rtol=1e-6).message
+    message = failing(
+        check.formula, "baseline", lambda n, k: k / n, lambda n, k: k / (n - 1), [{"n": 10, "k": 3}], rtol=1e-6
+    ).message
     assert message.startswith("❌ baseline: at n = 10, k = 3, your formula gives 0.3, too low")
     assert "0.333" not in message
 
@@ -874,10 +983,11 @@ def test_formula_wants_a_function_and_reports_a_stub_kindly():
 
     verdict = failing(check.formula, "random_loss", stub, lambda n: math.log(n), [{"n": 256}])
     assert verdict.todo and "not done yet" in verdict.message
-    assert check.formula("sq", lambda x: x * x, lambda x: x ** 2, [2, (3,)]).passed
+    assert check.formula("sq", lambda x: x * x, lambda x: x**2, [2, (3,)]).passed
 
 
 # --- summary in any notebook ---------------------------------------------------------------------------
+
 
 def test_summary_works_with_or_without_names_and_checks():
     assert str(check.summary()) == "No exercises checked yet."

@@ -10,7 +10,8 @@ def test_file_records_list_every_file_but_the_manifest(tmp_path):
     (tmp_path / "a.bin").write_bytes(b"abc")
     (tmp_path / "manifest.json").write_text("{}")
     assert checkpoints.file_records(tmp_path) == {
-        "a.bin": {"sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "bytes": 3}}
+        "a.bin": {"sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "bytes": 3}
+    }
 
 
 def test_weights_and_config_come_back_as_saved_and_half_precision_comes_back_float(tmp_path):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from wmlib import registry
+from wmlib.checkpoints import verify_checkpoint
 from wmlib.clip import contrastive
 from wmlib.encoders import pooled
-from wmlib.checkpoints import verify_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,11 @@ def test_the_loss_by_hand_equals_transformers_clip_loss():
     pixels = contrastive.pixel_values(contrastive.photos(model, scenes))
     with torch.no_grad():
         out = model(**tokens, pixel_values=pixels, return_loss=True)
-        ours = contrastive.clip_loss(torch.nn.functional.normalize(out.image_embeds, dim=-1),
-                              torch.nn.functional.normalize(out.text_embeds, dim=-1), model.logit_scale)
+        ours = contrastive.clip_loss(
+            torch.nn.functional.normalize(out.image_embeds, dim=-1),
+            torch.nn.functional.normalize(out.text_embeds, dim=-1),
+            model.logit_scale,
+        )
     assert abs(ours.item() - out.loss.item()) < 1e-5
     assert abs(model.logit_scale.exp().item() - 1 / 0.07) < 1e-3  # CLIP's initial temperature
 
@@ -68,7 +71,9 @@ def test_random_embeddings_cost_about_log_n():
 
 def test_a_short_training_run_lowers_the_loss():
     model, proc = contrastive.build(width=32, layers=1, seed=0, image_size=64, patch=8)
-    history = contrastive.train(model, proc, steps=40, batch_size=32, n_scenes=100, lr=3e-3, progress=False, log_every=10)
+    history = contrastive.train(
+        model, proc, steps=40, batch_size=32, n_scenes=100, lr=3e-3, progress=False, log_every=10
+    )
     assert history[-1]["loss"] < history[0]["loss"] - 0.3
     assert not model.training
     with pytest.raises(ValueError, match="groups of 4"):
@@ -81,9 +86,13 @@ def test_text_delay_holds_the_text_tower_still_then_lets_it_learn():
     def run(steps, text_delay):
         model, proc = contrastive.build(width=32, layers=1, seed=0, image_size=64, patch=8)
         start = {n: p.detach().clone() for n, p in model.named_parameters()}
-        contrastive.train(model, proc, steps=steps, batch_size=8, n_scenes=20, lr=3e-3, text_delay=text_delay, progress=False)
-        return {part: any(not torch.equal(p, start[n]) for n, p in model.named_parameters() if n.startswith(part))
-                for part in ("vision_model.", "text_model.", "text_projection.")}
+        contrastive.train(
+            model, proc, steps=steps, batch_size=8, n_scenes=20, lr=3e-3, text_delay=text_delay, progress=False
+        )
+        return {
+            part: any(not torch.equal(p, start[n]) for n, p in model.named_parameters() if n.startswith(part))
+            for part in ("vision_model.", "text_model.", "text_projection.")
+        }
 
     assert run(steps=4, text_delay=4) == {"vision_model.": True, "text_model.": False, "text_projection.": False}
     assert all(run(steps=4, text_delay=3).values())  # the last step is past the delay
@@ -100,10 +109,11 @@ def test_contrast_scenes_come_in_groups_that_differ_in_one_object():
     scenes = contrastive.contrast_scenes(50, seed=3)
     assert len(scenes) == 200
     for g in range(50):
-        group = scenes[4 * g:4 * g + 4]
+        group = scenes[4 * g : 4 * g + 4]
         base = group[0]
-        changed = [np.flatnonzero((group.shape[j] != base.shape[0]) | (group.size[j] != base.size[0]))
-                   for j in range(1, 4)]
+        changed = [
+            np.flatnonzero((group.shape[j] != base.shape[0]) | (group.size[j] != base.size[0])) for j in range(1, 4)
+        ]
         assert all(len(c) == 1 for c in changed) and len({int(c[0]) for c in changed}) == 1  # one object, the same one
         k = int(changed[0][0])
         assert set(group.shape[:3, k]) == {0, 1, 2}  # the object in all three shapes
@@ -115,8 +125,11 @@ def test_class_prompts_ensemble_templates_and_synonyms():
     shapes = contrastive.class_prompts("shape")
     assert len(shapes) == 3 and "a photo of a box." in shapes[1] and "a photo of a block." in shapes[1]
     assert len(shapes[1]) == len(contrastive.PROMPTS["shape"]) * 3  # every template with cube, box and block
-    assert contrastive.class_prompts("shape", ensemble=False) == [["a photo of a sphere."], ["a photo of a cube."],
-                                                           ["a photo of a cylinder."]]
+    assert contrastive.class_prompts("shape", ensemble=False) == [
+        ["a photo of a sphere."],
+        ["a photo of a cube."],
+        ["a photo of a cylinder."],
+    ]
     assert len(contrastive.class_prompts("colour")) == 8
     with pytest.raises(ValueError, match="unknown factor"):
         contrastive.class_prompts("weight")
@@ -178,8 +191,11 @@ def test_the_conv_stem_makes_the_same_patches_and_survives_save_and_load(tmp_pat
     model.save_pretrained(tmp_path)
     again = contrastive.ToyCLIPModel.from_pretrained(tmp_path)
     with torch.no_grad():
-        assert torch.allclose(pooled(model.get_image_features(pixel_values=x)),
-                              pooled(again.get_image_features(pixel_values=x)), atol=1e-6)
+        assert torch.allclose(
+            pooled(model.get_image_features(pixel_values=x)),
+            pooled(again.get_image_features(pixel_values=x)),
+            atol=1e-6,
+        )
     plain, _ = contrastive.build(width=32, layers=1, image_size=64, patch=8, stem=None)
     assert isinstance(plain.vision_model.embeddings.patch_embedding, torch.nn.Conv2d)
     with pytest.raises(ValueError, match="patch_size"):
@@ -195,7 +211,7 @@ def test_shape_only_groups_differ_in_shape_alone():
     scenes = contrastive.contrast_scenes(30, seed=2, n_objects=1, size=False)
     assert len(scenes) == 90
     for g in range(30):
-        group = scenes[3 * g:3 * g + 3]
+        group = scenes[3 * g : 3 * g + 3]
         assert set(group.shape[:, 0]) == {0, 1, 2}
         assert (group.colour == group.colour[0]).all() and (group.size == group.size[0]).all()
         assert np.allclose(group.position[:, 0, [0, 2]], group.position[0, 0, [0, 2]])
@@ -211,9 +227,15 @@ def test_group_loss_sees_only_the_group():
     moved[0, 3:] += 100  # outside image 0's group: must not count
     moved[4, :3] -= 100
     assert torch.allclose(loss, contrastive.group_loss(moved, 3))
-    blocks = [logits[i:i + 3, i:i + 3] for i in (0, 3)]
-    by_hand = sum(torch.nn.functional.cross_entropy(b, torch.arange(3), reduction="sum")
-                  + torch.nn.functional.cross_entropy(b.T, torch.arange(3), reduction="sum") for b in blocks) / 12
+    blocks = [logits[i : i + 3, i : i + 3] for i in (0, 3)]
+    by_hand = (
+        sum(
+            torch.nn.functional.cross_entropy(b, torch.arange(3), reduction="sum")
+            + torch.nn.functional.cross_entropy(b.T, torch.arange(3), reduction="sum")
+            for b in blocks
+        )
+        / 12
+    )
     assert torch.allclose(loss, by_hand)
 
 
@@ -228,20 +250,36 @@ def test_weight_decay_spares_gains_biases_and_the_temperature():
 def test_training_within_groups_needs_the_groups():
     model, proc = contrastive.build(width=32, layers=1, seed=0, image_size=64, patch=8)
     with pytest.raises(ValueError, match="within_groups"):
-        contrastive.train(model, proc, steps=1, batch_size=6, n_scenes=12, hard_negatives=False, within_groups=True,
-                   progress=False)
+        contrastive.train(
+            model, proc, steps=1, batch_size=6, n_scenes=12, hard_negatives=False, within_groups=True, progress=False
+        )
     with pytest.raises(ValueError, match="groups of 3"):
         contrastive.train(model, proc, steps=1, batch_size=8, n_scenes=12, size_negatives=False, progress=False)
-    history = contrastive.train(model, proc, steps=3, batch_size=6, n_scenes=12, n_objects=1, size_negatives=False,
-                         within_groups=True, progress=False, log_every=1)
+    history = contrastive.train(
+        model,
+        proc,
+        steps=3,
+        batch_size=6,
+        n_scenes=12,
+        n_objects=1,
+        size_negatives=False,
+        within_groups=True,
+        progress=False,
+        log_every=1,
+    )
     assert history[0]["loss"] < np.log(3) + 0.5  # each pair competes with the 2 others of its group only
 
 
 def test_retrieval_chance_is_the_share_of_true_captions():
     truth = np.array([[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]], bool)
-    assert contrastive.retrieval_chance(truth) == {"image_to_text": 6 / 16, "text_to_image": 6 / 16,
-                                            "image_to_own_caption": 1 / 4}
-    hits = contrastive.top1_hits(np.eye(4)[[1, 1, 2, 3]], truth)  # every image picks a true caption; image 0 not its own
+    assert contrastive.retrieval_chance(truth) == {
+        "image_to_text": 6 / 16,
+        "text_to_image": 6 / 16,
+        "image_to_own_caption": 1 / 4,
+    }
+    hits = contrastive.top1_hits(
+        np.eye(4)[[1, 1, 2, 3]], truth
+    )  # every image picks a true caption; image 0 not its own
     assert hits["image_to_text"].all() and hits["image_to_own_caption"].tolist() == [False, True, True, True]
 
 

@@ -24,8 +24,13 @@ def _offsets(ax):
 
 def test_sphere_points_normalises_colours_groups_and_connects_pairs():
     points = np.random.default_rng(0).standard_normal((6, 3)) * 5
-    fig = figures.sphere_points(points, groups=["image"] * 3 + ["text"] * 3, labels=list("abcdef"),
-                              connect=[(0, 3), (1, 4), (2, 5)], title="meeting")
+    fig = figures.sphere_points(
+        points,
+        groups=["image"] * 3 + ["text"] * 3,
+        labels=list("abcdef"),
+        connect=[(0, 3), (1, 4), (2, 5)],
+        title="meeting",
+    )
     ax = fig.axes[0]
     assert ax.name == "3d" and ax.get_title() == "meeting"
     xyz = _offsets(ax)
@@ -60,4 +65,3 @@ def test_sphere_points_take_tensors_with_grad():
     import torch
 
     assert len(figures.sphere_points(torch.randn(4, 3, requires_grad=True)).axes) == 1
-

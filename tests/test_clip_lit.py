@@ -70,8 +70,12 @@ def test_lit_on_the_toy_world_beats_chance(shipped):
     heads, _ = lit.train(shipped["train"], steps=200, seed=0)
     n, seed, n_objects = lit.SPLITS["zero_shot"]
     minilm = text_encoder()
-    scores = lit.zero_shot_accuracy(heads, shipped["zero_shot"].image, sample_scenes(n, seed=seed, n_objects=n_objects),
-                                    lambda p: shipped["reduce_text"](lit.text_features(p, minilm)))
+    scores = lit.zero_shot_accuracy(
+        heads,
+        shipped["zero_shot"].image,
+        sample_scenes(n, seed=seed, n_objects=n_objects),
+        lambda p: shipped["reduce_text"](lit.text_features(p, minilm)),
+    )
     assert scores["colour"] > 0.125 + 0.25
 
 

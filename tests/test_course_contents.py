@@ -32,7 +32,8 @@ def test_notebook_is_in_the_map(path):
 def test_first_code_cell_installs_the_course_in_colab(path):
     expected = contents.colab_setup_source()
     assert code_cells(path)[0].source == expected, (
-        f"{path.name}: the first code cell must be exactly wmlib.course.contents.colab_setup_source():\n{expected}")
+        f"{path.name}: the first code cell must be exactly wmlib.course.contents.colab_setup_source():\n{expected}"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

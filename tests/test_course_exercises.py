@@ -16,8 +16,8 @@ How "every solution passes and every stub fails kindly" is tested, cheaply and f
 """
 
 from __future__ import annotations
-
 import __future__
+
 import ast
 import os
 import re
@@ -53,7 +53,7 @@ def f(x):
 
 print(f)'''
 
-VALUES = '''\
+VALUES = """\
 n = 3
 ### BEGIN SOLUTION: set a to "one"
 a = "one"
@@ -62,7 +62,7 @@ if n:
         ### BEGIN SOLUTION: set b
         b = 2
 
-        ### END SOLUTION'''
+        ### END SOLUTION"""
 
 
 def test_regions_are_found_with_task_indent_and_lines():
@@ -74,17 +74,21 @@ def test_regions_are_found_with_task_indent_and_lines():
 
 
 def test_solution_source_only_drops_the_marker_lines():
-    assert solution_source(FUNCTION) == ('def f(x):\n    """Twice x."""\n    y = 2 * x\n    return y\n\n'
-                                         "print(f)")
+    assert solution_source(FUNCTION) == ('def f(x):\n    """Twice x."""\n    y = 2 * x\n    return y\n\nprint(f)')
     kept = [line for line in VALUES.split("\n") if "SOLUTION" not in line]
     assert solution_source(VALUES) == "\n".join(kept)
 
 
 def test_student_source_raises_your_turn_at_the_regions_indentation():
-    assert student_source(FUNCTION) == ('def f(x):\n    """Twice x."""\n'
-                                        '    raise check.YourTurn("return twice x")\n\nprint(f)')
+    assert student_source(FUNCTION) == (
+        'def f(x):\n    """Twice x."""\n    raise check.YourTurn("return twice x")\n\nprint(f)'
+    )
     assert student_source(VALUES).split("\n") == [
-        "n = 3", "raise check.YourTurn('set a to \"one\"')", "if n:", '        raise check.YourTurn("set b")']
+        "n = 3",
+        "raise check.YourTurn('set a to \"one\"')",
+        "if n:",
+        '        raise check.YourTurn("set b")',
+    ]
 
 
 def test_sources_without_markers_are_unchanged():
@@ -105,19 +109,24 @@ def test_a_trailing_newline_and_windows_line_ends_survive():
     assert student_source(source) == 'raise check.YourTurn("t")\nprint(x)\n'
 
 
-@pytest.mark.parametrize("source, words", [
-    ("### BEGIN SOLUTION: t\nx = 1", "line 1: BEGIN SOLUTION is never closed"),
-    ("x = 1\n### END SOLUTION", "line 2: END SOLUTION without a BEGIN"),
-    ("### BEGIN SOLUTION: t\n### BEGIN SOLUTION: u\nx = 1\n### END SOLUTION\n### END SOLUTION",
-     "line 2: BEGIN SOLUTION inside the region opened on line 1"),
-    ("### BEGIN SOLUTION:   \nx = 1\n### END SOLUTION", "line 1: BEGIN SOLUTION needs a task"),
-    ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "line 1: BEGIN SOLUTION needs a task"),
-    ("### BEGIN SOLUTION: t\n\n### END SOLUTION", "line 3: the region opened on line 1 is empty"),
-    ("    ### BEGIN SOLUTION: t\n    x = 1\n### END SOLUTION", "line 3: END SOLUTION is indented differently"),
-    ("    ### BEGIN SOLUTION: t\nx = 1\n    ### END SOLUTION", "line 2: solution code indented less"),
-    ("# BEGIN SOLUTION: t\nx = 1\n# END SOLUTION", "line 1: looks like a misspelt marker"),
-    ("### BEGIN SOLUTION: t\nx = 1\n### END SOLUTION here", "line 3: looks like a misspelt marker"),
-])
+@pytest.mark.parametrize(
+    "source, words",
+    [
+        ("### BEGIN SOLUTION: t\nx = 1", "line 1: BEGIN SOLUTION is never closed"),
+        ("x = 1\n### END SOLUTION", "line 2: END SOLUTION without a BEGIN"),
+        (
+            "### BEGIN SOLUTION: t\n### BEGIN SOLUTION: u\nx = 1\n### END SOLUTION\n### END SOLUTION",
+            "line 2: BEGIN SOLUTION inside the region opened on line 1",
+        ),
+        ("### BEGIN SOLUTION:   \nx = 1\n### END SOLUTION", "line 1: BEGIN SOLUTION needs a task"),
+        ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "line 1: BEGIN SOLUTION needs a task"),
+        ("### BEGIN SOLUTION: t\n\n### END SOLUTION", "line 3: the region opened on line 1 is empty"),
+        ("    ### BEGIN SOLUTION: t\n    x = 1\n### END SOLUTION", "line 3: END SOLUTION is indented differently"),
+        ("    ### BEGIN SOLUTION: t\nx = 1\n    ### END SOLUTION", "line 2: solution code indented less"),
+        ("# BEGIN SOLUTION: t\nx = 1\n# END SOLUTION", "line 1: looks like a misspelt marker"),
+        ("### BEGIN SOLUTION: t\nx = 1\n### END SOLUTION here", "line 3: looks like a misspelt marker"),
+    ],
+)
 def test_malformed_markers_are_refused_with_the_line(source, words):
     for transform in (regions, student_source, solution_source):
         with pytest.raises(ExerciseMarkupError, match=re.escape(words)):
@@ -125,8 +134,9 @@ def test_malformed_markers_are_refused_with_the_line(source, words):
 
 
 def test_notebook_errors_name_the_cell():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
-                                         nbformat.v4.new_code_cell("### END SOLUTION")])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("### END SOLUTION")]
+    )
     for make in (exercises.student_notebook, exercises.solution_notebook):
         with pytest.raises(ExerciseMarkupError, match="cell 1, line 1: END SOLUTION without"):
             make(nb)
@@ -135,8 +145,9 @@ def test_notebook_errors_name_the_cell():
 def test_cli_writes_both_copies_of_every_notebook(tmp_path, capsys):
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    cell = nbformat.v4.new_code_cell(FUNCTION, execution_count=3, outputs=[
-        nbformat.v4.new_output("stream", text="<function f>\n")])
+    cell = nbformat.v4.new_code_cell(
+        FUNCTION, execution_count=3, outputs=[nbformat.v4.new_output("stream", text="<function f>\n")]
+    )
     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), folder / "00_tiny.ipynb")
     nbformat.write(nbformat.v4.new_notebook(), folder / "01_empty.ipynb")
     for kind in ("student", "solutions"):
@@ -147,18 +158,20 @@ def test_cli_writes_both_copies_of_every_notebook(tmp_path, capsys):
     assert student.source == student_source(FUNCTION) and student.outputs == [] and student.execution_count is None
     assert solved.source == solution_source(FUNCTION) and solved.outputs == cell.outputs and solved.execution_count == 3
     assert (tmp_path / "student" / "01_empty.ipynb").exists()
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("### END SOLUTION")]),
-                   folder / "02_bad.ipynb")
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("### END SOLUTION")]), folder / "02_bad.ipynb"
+    )
     assert exercises.main(["student", "--notebooks", str(folder), "--out", str(tmp_path / "x")]) == 1
     assert "02_bad.ipynb: cell 0, line 1" in capsys.readouterr().err
 
 
 # --- the committed notebooks -------------------------------------------------------------------------
 
+
 def marked_functions(nb) -> dict[str, int]:
     """Function name -> cell index, for functions whose body holds a marked region."""
     found = {}
-    for index, marked in exercises.exercise_cells(nb):
+    for index, _marked in exercises.exercise_cells(nb):
         tree = ast.parse(strip_magics(exercises.solution_source(nb.cells[index].source)))
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
@@ -207,8 +220,12 @@ def test_every_check_belongs_to_a_marked_exercise(path):
 def test_every_summary_name_is_a_marked_exercise(path):
     nb = read(path)
     exercise_cells = exercise_cell_indices(nb)
-    checked = {name: index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"
-               for _, name in CHECK_CALL.findall(cell.source)}
+    checked = {
+        name: index
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for _, name in CHECK_CALL.findall(cell.source)
+    }
     for cell in nb.cells:
         for listed in SUMMARY_CALL.findall(cell.source if cell.cell_type == "code" else ""):
             names = ast.literal_eval(f"[{listed}]")
@@ -227,8 +244,12 @@ NO_SUMMARY_YET: dict[str, str] = {}  # notebooks that do not end with check.summ
 def test_every_notebook_with_exercises_ends_with_its_summary(path):
     nb = read(path)
     checked = [name for cell in nb.cells if cell.cell_type == "code" for _, name in CHECK_CALL.findall(cell.source)]
-    summaries = [ast.literal_eval(f"[{listed}]") for cell in nb.cells if cell.cell_type == "code"
-                 for listed in SUMMARY_CALL.findall(cell.source)]
+    summaries = [
+        ast.literal_eval(f"[{listed}]")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for listed in SUMMARY_CALL.findall(cell.source)
+    ]
     has = bool(summaries) and set(summaries[-1]) == set(checked)
     if not checked:
         return
@@ -296,20 +317,28 @@ def student_stubs(path: Path):
             yield index, region, tree, nb.cells[index].source
 
 
-STUBS = [(path, index, region, tree, source) for path in NOTEBOOKS
-         for index, region, tree, source in student_stubs(path)]
+STUBS = [
+    (path, index, region, tree, source) for path in NOTEBOOKS for index, region, tree, source in student_stubs(path)
+]
 
 
 def test_every_exercise_notebook_has_stubs():
     assert {path.name[:2] for path, *_ in STUBS} == {"01", "02", "03", "04", "05", "06"}
 
 
-@pytest.mark.parametrize("path, index, region, tree, source", STUBS,
-                         ids=[f"{p.name[:2]}-cell{i}" for p, i, *_ in STUBS])
+@pytest.mark.parametrize(
+    "path, index, region, tree, source", STUBS, ids=[f"{p.name[:2]}-cell{i}" for p, i, *_ in STUBS]
+)
 def test_every_stub_fails_its_check_with_the_friendly_message(path, index, region, tree, source, capsys):
     stub = ast.unparse(ast.parse(exercises.stub(region.task)))  # as ast.unparse spells it, to compare
-    function = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
-                     and any(ast.unparse(s) == stub for s in node.body)), None)
+    function = next(
+        (
+            node
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef) and any(ast.unparse(s) == stub for s in node.body)
+        ),
+        None,
+    )
     if function is None:  # a value: the stub stands at the top level of the cell, where the solution was
         assert any(ast.unparse(s) == stub for s in tree.body), f"{path.name} cell {index}: stub not found"
         with pytest.raises(check.YourTurn) as info:
@@ -329,8 +358,10 @@ def test_every_stub_fails_its_check_with_the_friendly_message(path, index, regio
     names = [name for kind, name in CHECK_CALL.findall(source) if kind == "function"] or [function.name]
     verdict = check.function(names[0], fn, lambda *a: 0, [args], raise_on_fail=False)
     assert verdict.todo and not verdict.passed
-    assert verdict.message == (f"❌ {names[0]}: not done yet: {region.task.rstrip('.')}.\n"
-                               "   Replace the `raise YourTurn(...)` line with your code, then run this cell again.")
+    assert verdict.message == (
+        f"❌ {names[0]}: not done yet: {region.task.rstrip('.')}.\n"
+        "   Replace the `raise YourTurn(...)` line with your code, then run this cell again."
+    )
     assert "Traceback" not in capsys.readouterr().out
 
 
@@ -348,8 +379,14 @@ def test_student_notebook_stops_only_at_its_exercises_and_kindly(path, tmp_path)
 
     nb = read(path)
     student = exercises.student_notebook(nb)
-    NotebookClient(student, timeout=900, kernel_name="python3", allow_errors=True, record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        student,
+        timeout=900,
+        kernel_name="python3",
+        allow_errors=True,
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     nbformat.write(student, tmp_path / path.name)  # left for a look when the test fails
     expected = exercise_cell_indices(nb)
     stopped = set()
@@ -372,6 +409,7 @@ def test_student_notebook_stops_only_at_its_exercises_and_kindly(path, tmp_path)
 
 # --- give-aways: no answer above its exercise (issue 24) ----------------------------------------------
 
+
 def small_notebook(*cells):
     """A notebook from ("md" | "code", source) pairs."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -383,8 +421,11 @@ def found(*cells):
     return [(g.exercise, g.clue) for g in exercises.giveaways(small_notebook(*cells), "99")]
 
 
-SHADOW = ('code', '### BEGIN SOLUTION: set lost to the factor the shadow loses: shape, colour, size, x, y or z\n'
-                  'lost = "colour"\n### END SOLUTION\ncheck.equal("lost", lost, truth)')
+SHADOW = (
+    "code",
+    "### BEGIN SOLUTION: set lost to the factor the shadow loses: shape, colour, size, x, y or z\n"
+    'lost = "colour"\n### END SOLUTION\ncheck.equal("lost", lost, truth)',
+)
 
 
 def test_a_literal_answer_stated_above_is_found_and_options_are_not():
@@ -398,11 +439,17 @@ def test_a_literal_answer_stated_above_is_found_and_options_are_not():
 
 
 def test_a_formula_its_parts_or_its_value_above_are_found():
-    cell = ("code", "n, k = 1000, 10\n### BEGIN SOLUTION: set predicted to your formula in n and k\n"
-                    "predicted = k / (n - 1)\n### END SOLUTION\ncheck.close('b', predicted, measured)")
+    cell = (
+        "code",
+        "n, k = 1000, 10\n### BEGIN SOLUTION: set predicted to your formula in n and k\n"
+        "predicted = k / (n - 1)\n### END SOLUTION\ncheck.close('b', predicted, measured)",
+    )
     assert "the formula k / (n - 1)" in found(("md", "## S\nIt is k/(N−1)."), cell)[0][1]
-    logarithm = ("code", "n = 256\n### BEGIN SOLUTION: set predicted to your formula in n\npredicted = math.log(n)\n"
-                         "### END SOLUTION\ncheck.close('r', predicted, measured)")
+    logarithm = (
+        "code",
+        "n = 256\n### BEGIN SOLUTION: set predicted to your formula in n\npredicted = math.log(n)\n"
+        "### END SOLUTION\ncheck.close('r', predicted, measured)",
+    )
     assert "the formula math.log(n)" in found(("md", "## S\nThe loss is $\\log N$ at first."), logarithm)[0][1]
     assert "the parts of" in found(("md", "## S\nHint: k out of the $N - 1$ others."), cell)[0][1]
     assert "its value 0.02 at n = 500" in found(("md", "## S\nChance is 0.02 for 500 scenes."), cell)[0][1]
@@ -410,19 +457,28 @@ def test_a_formula_its_parts_or_its_value_above_are_found():
 
 
 def test_a_solution_line_in_the_code_above_is_found():
-    cell = ("code", "def f(x):\n    ### BEGIN SOLUTION: return the sorted neighbours\n"
-                    "    return np.argsort(-similarity_of(x), axis=1)\n    ### END SOLUTION")
+    cell = (
+        "code",
+        "def f(x):\n    ### BEGIN SOLUTION: return the sorted neighbours\n"
+        "    return np.argsort(-similarity_of(x), axis=1)\n    ### END SOLUTION",
+    )
     assert found(("code", "s = np.argsort(-similarity_of(x), axis=1)"), cell)[0][0] == "f"
     assert found(("code", "s = np.argsort(x)"), cell) == []
 
 
 def test_a_reference_computed_in_the_exercise_cell_is_found():
-    cell = ("code", "place = measure(dreams)\n### BEGIN SOLUTION: set grows to True or False: does it grow?\n"
-                    "grows = True\n### END SOLUTION\ncheck.equal('grows', grows, bool(place[15] > place[0]))")
+    cell = (
+        "code",
+        "place = measure(dreams)\n### BEGIN SOLUTION: set grows to True or False: does it grow?\n"
+        "grows = True\n### END SOLUTION\ncheck.equal('grows', grows, bool(place[15] > place[0]))",
+    )
     assert "(place) is computed above the solution" in found(cell)[0][1]
-    later = ("code", "### BEGIN SOLUTION: set grows to True or False: does it grow?\ngrows = True\n"
-                     "### END SOLUTION\nplace = measure(dreams)\n"
-                     "check.equal('grows', grows, bool(place[15] > place[0]))")
+    later = (
+        "code",
+        "### BEGIN SOLUTION: set grows to True or False: does it grow?\ngrows = True\n"
+        "### END SOLUTION\nplace = measure(dreams)\n"
+        "check.equal('grows', grows, bool(place[15] > place[0]))",
+    )
     assert found(later) == []
 
 
@@ -445,6 +501,7 @@ def test_student_copies_give_no_answer_away(path):
 
 # --- no value exercise can be passed by typing back a number from its failure message (issue 24) -----
 
+
 def value_exercises():
     """(notebook, cell, check function, name, reference, keywords) for each equal/close check of a value exercise.
 
@@ -461,18 +518,28 @@ def value_exercises():
             if any(region.indent for region in marked):
                 continue  # a function exercise: check.function runs the learner's code
             lines = source.split("\n")
-            before = "\n".join(lines[:marked[0].begin])
+            before = "\n".join(lines[: marked[0].begin])
             namespace = {"math": math, **exercises._given_constants(before)}
             for region in marked:
                 exec(compile(region.solution, "<solution>", "exec"), namespace)  # noqa: S102 - the course's own
             for node in ast.walk(ast.parse(solution_source(source))):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and ast.unparse(node.func) in ("check.equal", "check.close")):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and ast.unparse(node.func) in ("check.equal", "check.close")
+                ):
                     reference = eval(ast.unparse(node.args[1]), dict(namespace))  # noqa: S307
                     # slips name values of the exercise's own cell; a slip's hint only ever echoes the learner's answer
                     keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg != "slips"}
-                    found.append(pytest.param(getattr(check, node.func.attr), ast.literal_eval(node.args[0]),
-                                              reference, keywords, id=f"{path.name[:2]}-{index}"))
+                    found.append(
+                        pytest.param(
+                            getattr(check, node.func.attr),
+                            ast.literal_eval(node.args[0]),
+                            reference,
+                            keywords,
+                            id=f"{path.name[:2]}-{index}",
+                        )
+                    )
     return found
 
 
@@ -482,8 +549,11 @@ def wrong_answers(reference, rtol=1e-5):
     if isinstance(reference, str):
         return ["shape" if reference != "shape" else "colour", reference.upper() + "?"]
     if isinstance(reference, tuple):
-        return [tuple(w if i == j else r for j, r in enumerate(reference))
-                for i, item in enumerate(reference) for w in wrong_answers(item, rtol)]
+        return [
+            tuple(w if i == j else r for j, r in enumerate(reference))
+            for i, item in enumerate(reference)
+            for w in wrong_answers(item, rtol)
+        ]
     if isinstance(reference, int):
         return [reference + 1, reference - 3, reference * 2, 0]
     near = reference * (1 + 3 * rtol)  # just outside the tolerance
@@ -494,8 +564,9 @@ def typed_back(wrong, message):
     """Every answer a learner could build from the numbers in a message, in the place of the wrong one."""
     numbers = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", message)]
     if isinstance(wrong, tuple):
-        return [tuple(type(w)(x) if i == j else w for j, w in enumerate(wrong))
-                for i in range(len(wrong)) for x in numbers]
+        return [
+            tuple(type(w)(x) if i == j else w for j, w in enumerate(wrong)) for i in range(len(wrong)) for x in numbers
+        ]
     if isinstance(wrong, (bool, str)):
         return []
     return [type(wrong)(x) for x in numbers]
@@ -514,8 +585,10 @@ def test_no_value_exercise_passes_with_a_number_from_its_failure_message(helper,
             shown = set()  # "got -5.54518, the wrong sign": the digits are the learner's own
         if "options" in keywords:
             shown = set()  # every option is listed, the right one among them: the list gives none away
-        assert not any(re.search(rf"(?<![\d.]){re.escape(text)}(?!\d)", verdict.message) for text in shown), \
+        assert not any(re.search(rf"(?<![\d.]){re.escape(text)}(?!\d)", verdict.message) for text in shown), (
             verdict.message
+        )
         for retry in typed_back(wrong, verdict.message):
-            assert not helper(name, retry, reference, raise_on_fail=False, **keywords).passed, \
+            assert not helper(name, retry, reference, raise_on_fail=False, **keywords).passed, (
                 f"{retry!r}, typed back from {verdict.message!r}, passes"
+            )

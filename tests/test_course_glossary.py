@@ -17,11 +17,44 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # The terms issue 24 found undefined or asked for, each must have an entry (matched case-insensitively
 # against the entries' headings, which may say more: "CEM (cross-entropy method)").
 REQUIRED = [
-    "VLM", "LPIPS", "CLIP-I", "OccGen", "LiDARGen", "SimCSE", "VTAB", "HSIC", "Bits per byte", "MPC", "CIELAB",
-    "Model hub", "Codes", "Mu", "World model", "Z", "Projection", "Probe", "Mutual k-NN", "CKA",
-    "Kernel alignment", "Diffusion", "v-prediction", "DDIM", "Classifier-free guidance", "Latent", "Autoencoder",
-    "CEM", "Random shooting", "Teacher forcing", "Compounding error", "SDEdit", "Frame2Frame", "Temporal caption",
-    "Zero-shot", "InfoNCE", "Temperature", "LiT",
+    "VLM",
+    "LPIPS",
+    "CLIP-I",
+    "OccGen",
+    "LiDARGen",
+    "SimCSE",
+    "VTAB",
+    "HSIC",
+    "Bits per byte",
+    "MPC",
+    "CIELAB",
+    "Model hub",
+    "Codes",
+    "Mu",
+    "World model",
+    "Z",
+    "Projection",
+    "Probe",
+    "Mutual k-NN",
+    "CKA",
+    "Kernel alignment",
+    "Diffusion",
+    "v-prediction",
+    "DDIM",
+    "Classifier-free guidance",
+    "Latent",
+    "Autoencoder",
+    "CEM",
+    "Random shooting",
+    "Teacher forcing",
+    "Compounding error",
+    "SDEdit",
+    "Frame2Frame",
+    "Temporal caption",
+    "Zero-shot",
+    "InfoNCE",
+    "Temperature",
+    "LiT",
 ]
 
 
@@ -38,8 +71,11 @@ def anchor(heading: str) -> str:
 
 def test_every_required_term_has_an_entry_with_a_definition():
     found = entries()
-    missing = [term for term in REQUIRED if not any(
-        re.search(rf"(?<![\w-]){re.escape(term.lower())}(?![\w-])", heading.lower()) for heading in found)]
+    missing = [
+        term
+        for term in REQUIRED
+        if not any(re.search(rf"(?<![\w-]){re.escape(term.lower())}(?![\w-])", heading.lower()) for heading in found)
+    ]
     assert not missing, f"no glossary entry for {missing}"
     short = [heading for heading, body in found.items() if len(body) < 60 and not body.startswith("See ")]
     assert not short, f"entries without a real definition: {short}"

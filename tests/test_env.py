@@ -130,11 +130,14 @@ def test_seed_everything_repeats_every_generator():
     assert draw() != first
 
 
-@pytest.mark.parametrize("variables, expected", [
-    ({"WMLIB_THREADS": "3", "OMP_NUM_THREADS": "2"}, 3),
-    ({"OMP_NUM_THREADS": "2"}, 2),
-    ({"WMLIB_THREADS": "zero", "OMP_NUM_THREADS": "5"}, 5),
-])
+@pytest.mark.parametrize(
+    "variables, expected",
+    [
+        ({"WMLIB_THREADS": "3", "OMP_NUM_THREADS": "2"}, 3),
+        ({"OMP_NUM_THREADS": "2"}, 2),
+        ({"WMLIB_THREADS": "zero", "OMP_NUM_THREADS": "5"}, 5),
+    ],
+)
 def test_default_threads_reads_the_environment(monkeypatch, variables, expected):
     for var in ("WMLIB_THREADS", "OMP_NUM_THREADS"):
         monkeypatch.delenv(var, raising=False)
@@ -187,8 +190,20 @@ def test_report_is_a_table_ending_with_the_mode(capsys, monkeypatch):
     session.report()
     lines = capsys.readouterr().out.splitlines()
     keys = [line.split("  ")[0].strip() for line in lines]
-    for key in ["Python", "torch", "device", "dtype", "GPU", "GPU memory", "RAM", "free disk",
-                "CPU cores", "Colab", "model hub", "mode"]:
+    for key in [
+        "Python",
+        "torch",
+        "device",
+        "dtype",
+        "GPU",
+        "GPU memory",
+        "RAM",
+        "free disk",
+        "CPU cores",
+        "Colab",
+        "model hub",
+        "mode",
+    ]:
         assert key in keys
     assert lines[-1].split(None, 1)[1].startswith("auto → toy: ")
     assert "unreachable (HF_HUB_OFFLINE=1)" in "\n".join(lines)
@@ -198,8 +213,9 @@ def test_python_m_wmlib_refuses_a_bogus_mode_plainly():
     import os
     import subprocess
 
-    result = subprocess.run([sys.executable, "-m", "wmlib"], capture_output=True, text=True,
-                            env={**os.environ, "WMLIB_MODE": "bogus"})
+    result = subprocess.run(
+        [sys.executable, "-m", "wmlib"], capture_output=True, text=True, env={**os.environ, "WMLIB_MODE": "bogus"}
+    )
     assert result.returncode == 1
     assert result.stderr.strip() == "wmlib: Unknown mode 'bogus' (from WMLIB_MODE). Allowed modes: auto, toy, real."
     assert "Traceback" not in result.stderr
@@ -208,6 +224,7 @@ def test_python_m_wmlib_refuses_a_bogus_mode_plainly():
 def test_import_is_light():
     import subprocess
 
-    code = "import sys, wmlib; print(sorted(m for m in ('torch', 'numpy', 'transformers', 'diffusers', 'matplotlib') if m in sys.modules))"
+    heavy = ("torch", "numpy", "transformers", "diffusers", "matplotlib")
+    code = f"import sys, wmlib; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -57,7 +57,7 @@ def test_paired_comparisons_and_the_summary_see_a_difference_and_its_absence():
     assert summary[B.F2F]["kept_source"] == 0 and summary[B.F2F]["clip_i"] is None
     assert "earliest satisfying" in B.table(summary)
     rows = B.comparisons(measures, n_resamples=500)
-    assert {r["measure"] for r in rows} == {"done", "distance"}        # clip_i, target_distance: not measured
+    assert {r["measure"] for r in rows} == {"done", "distance"}  # clip_i, target_distance: not measured
     assert "no difference shown" in B.comparison_table(rows) and "a < b" in B.comparison_table(rows)
 
 

@@ -45,9 +45,17 @@ def test_a_drop_is_done_when_the_object_lies_on_the_ground():
     assert E.margin(edit, np.zeros(3), np.array([0.25, 0.35, 0]), r) > 0
     assert E.margin(edit, np.zeros(3), np.array([0.8, 0.35, 0]), r) < 0
     side = E.Edit("move", 1, side="right")
-    assert E.margin(side, np.array([0, 0.5, 0]), np.zeros(3), r) > 0 > E.margin(side, np.array([0, 0.3, 0]), np.zeros(3), r)
+    assert (
+        E.margin(side, np.array([0, 0.5, 0]), np.zeros(3), r)
+        > 0
+        > E.margin(side, np.array([0, 0.3, 0]), np.zeros(3), r)
+    )
     near = E.Edit("together", 0, 1)
-    assert E.margin(near, np.array([0.0, 0.7, 0]), np.zeros(3), r) > 0 > E.margin(near, np.array([0.0, 1.0, 0]), np.zeros(3), r)
+    assert (
+        E.margin(near, np.array([0.0, 0.7, 0]), np.zeros(3), r)
+        > 0
+        > E.margin(near, np.array([0.0, 1.0, 0]), np.zeros(3), r)
+    )
 
 
 def test_bad_target_captions_are_refused_clearly(clips):
@@ -66,7 +74,7 @@ def test_bad_target_captions_are_refused_clearly(clips):
 
 def test_the_vlm_instruction_is_the_papers():
     prompt = E.temporal_caption_prompt("a photo of a sitting dog")
-    assert prompt.startswith('Write a one-sentence description of a short video that begins with the provided image')
+    assert prompt.startswith("Write a one-sentence description of a short video that begins with the provided image")
     assert '"a photo of a sitting dog"' in prompt and "CAPTION" not in prompt
     assert prompt.endswith('without mentioning the length or using the word "video".')
 

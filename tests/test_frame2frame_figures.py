@@ -23,14 +23,17 @@ def test_pca_keeps_the_two_directions_of_most_variance():
 
 def test_the_candidates_figure_frames_the_chosen_frame():
     video = np.random.default_rng(1).random((16, 32, 32, 3)).astype(np.float32)
-    result = Frame2FrameResult(video[7], 7, "because", "c", video, np.array([3, 7, 11, 15]), np.array([0, 0.6, 1, 1]),
-                               np.ones(4), video[0])
+    result = Frame2FrameResult(
+        video[7], 7, "because", "c", video, np.array([3, 7, 11, 15]), np.array([0, 0.6, 1, 1]), np.ones(4), video[0]
+    )
     fig = F.plot_candidates(result)
     axes = fig.axes
     assert len(axes) == 5 and axes[2].get_title().startswith("frame 7")
     widths = [ax.spines["top"].get_linewidth() for ax in axes]
     assert widths.index(max(widths)) == 2  # only the chosen frame is framed
-    kept = Frame2FrameResult(video[0], None, "no", "c", video, np.array([3, 7, 11, 15]), np.zeros(4), np.ones(4), video[0])
+    kept = Frame2FrameResult(
+        video[0], None, "no", "c", video, np.array([3, 7, 11, 15]), np.zeros(4), np.ones(4), video[0]
+    )
     widths = [ax.spines["top"].get_linewidth() for ax in F.plot_candidates(kept).axes]
     assert widths.index(max(widths)) == 0  # the source, when nothing satisfied
 

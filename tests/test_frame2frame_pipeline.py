@@ -15,13 +15,24 @@ PROMPTS = ["the small red ball falls to the ground.", "the large blue cube slide
 
 def tiny_pipeline(seed=0, frames=4, prompts=PROMPTS):
     vocab = build_vocabulary(prompts)  # a pipeline refuses words outside it: give it every prompt it will read
-    tr = T.build(len(vocab), seed=seed, frames=frames, latent_shape=(4, 8, 8), text_length=16, width=32, depth=1,
-                 patch=2, heads=2, condition_channels=4)
+    tr = T.build(
+        len(vocab),
+        seed=seed,
+        frames=frames,
+        latent_shape=(4, 8, 8),
+        text_length=16,
+        width=32,
+        depth=1,
+        patch=2,
+        heads=2,
+        condition_channels=4,
+    )
     torch.manual_seed(seed)
     for p in tr.parameters():  # adaLN-Zero starts as the identity; give it something to compute
         p.data.normal_(0, 0.05)
-    return ToyImageToVideoPipeline(tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16,
-                                   frames=frames)
+    return ToyImageToVideoPipeline(
+        tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16, frames=frames
+    )
 
 
 def image(seed=0):
@@ -40,9 +51,10 @@ def test_the_start_image_steers_the_video_and_saving_keeps_it(tmp_path):
     again = ToyImageToVideoPipeline.from_pretrained(tmp_path)
     assert torch.equal(again(image(0), PROMPTS, num_inference_steps=3, return_latents=True)[1], za)
     as_bytes = (image(0) * 255).astype(np.uint8)
-    assert torch.equal(pipe(as_bytes, PROMPTS[:1], num_inference_steps=2, return_latents=True)[1],
-                       pipe((as_bytes / 255).astype(np.float32), PROMPTS[:1], num_inference_steps=2,
-                            return_latents=True)[1])
+    assert torch.equal(
+        pipe(as_bytes, PROMPTS[:1], num_inference_steps=2, return_latents=True)[1],
+        pipe((as_bytes / 255).astype(np.float32), PROMPTS[:1], num_inference_steps=2, return_latents=True)[1],
+    )
 
 
 def test_bad_images_and_prompts_are_refused_clearly():
@@ -72,8 +84,8 @@ def test_a_word_the_model_never_read_is_refused():
 def test_sdedit_starts_from_the_noised_source():
     pipe = tiny_pipeline()
     src = image(0)
-    still = pipe.encode(src[None])[:, None]                              # the source's latent, every frame
-    gentle, zg = pipe.sdedit(src, PROMPTS, 0.04, seed=1, return_latents=True)   # one of 25 steps: barely noised
+    still = pipe.encode(src[None])[:, None]  # the source's latent, every frame
+    gentle, zg = pipe.sdedit(src, PROMPTS, 0.04, seed=1, return_latents=True)  # one of 25 steps: barely noised
     _, zf = pipe.sdedit(src, PROMPTS, 1.0, seed=1, return_latents=True)
     assert gentle.shape == (2, 4, 32, 32, 3)
     assert (zg - still).abs().mean() < 0.3 * (zf - still).abs().mean()
@@ -87,7 +99,7 @@ def test_sdedit_starts_from_the_noised_source():
 
 def test_strict_false_reads_an_unknown_word_as_unk():
     pipe = tiny_pipeline()
-    caption = "the small red ball lies on the ground."          # "lies", "on": words this model never read
+    caption = "the small red ball lies on the ground."  # "lies", "on": words this model never read
     with pytest.raises(ValueError, match="never read the words 'lies', 'on'"):
         pipe(image(), caption, num_inference_steps=2)
     assert pipe(image(), caption, num_inference_steps=2, strict=False).shape == (1, 4, 32, 32, 3)
@@ -103,19 +115,29 @@ def test_training_learns_to_use_the_start_frame():
     tokens = torch.zeros(64, 1, 16, dtype=torch.long)
     final = {}
     for drop in (0.0, 1.0):
-        model = T.build(3, frames=4, latent_shape=(4, 8, 8), text_length=16, width=32, depth=1, patch=2, heads=2,
-                        condition_channels=4)
-        _, _, history = train_denoiser(model, latents, tokens, steps=300, batch_size=16, lr=3e-3, progress=False,
-                                       log_every=50, drop_image=drop)
+        model = T.build(
+            3,
+            frames=4,
+            latent_shape=(4, 8, 8),
+            text_length=16,
+            width=32,
+            depth=1,
+            patch=2,
+            heads=2,
+            condition_channels=4,
+        )
+        _, _, history = train_denoiser(
+            model, latents, tokens, steps=300, batch_size=16, lr=3e-3, progress=False, log_every=50, drop_image=drop
+        )
         final[drop] = history[-1][2]
     assert final[0.0] < 0.8 * final[1.0]
 
 
 def test_the_shipped_model_loads_verified_and_starts_from_its_image():
     import wmlib
+    from wmlib.checkpoints import read_manifest
     from wmlib.frame2frame.edits import sample_edits
     from wmlib.registry import checkpoint_dir, get
-    from wmlib.checkpoints import read_manifest
     from wmlib.video.clips import render_clips
 
     pipe = wmlib.load("toy-i2v")

@@ -17,8 +17,11 @@ def test_the_source_is_resized_padded_and_cropped_back_like_the_paper():
     assert back.shape == (50, 50, 3) and np.abs(back - img).mean() < 0.02
     with pytest.raises(ValueError, match="RGB"):
         R.pad_to_video(np.zeros((50, 50)))
-    with pytest.raises(ValueError, match=r"the source must be square, as the paper's are .*got 60x40: crop it "
-                                         r"first with center_square\(image\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"the source must be square, as the paper's are .*got 60x40: crop it "
+        r"first with center_square\(image\)",
+    ):
         R.pad_to_video(np.zeros((40, 60, 3), np.uint8))
 
 
@@ -36,7 +39,9 @@ def test_center_square_keeps_the_middle_undistorted():
 def test_the_editor_runs_a_tiny_cogvideox_i2v_and_returns_the_sources_size():
     from wmlib import tiny
 
-    editor = R.CogVideoXEditor(tiny.cogvideox("image-to-video"), num_frames=9, num_inference_steps=2, height=32, width=48)
+    editor = R.CogVideoXEditor(
+        tiny.cogvideox("image-to-video"), num_frames=9, num_inference_steps=2, height=32, width=48
+    )
     assert editor.settings["guidance_scale"] == 6.0  # the paper's, where not overridden
     src = np.random.default_rng(0).random((20, 20, 3)).astype(np.float32)
     frames = editor(src, "a ball falls", seed=0)

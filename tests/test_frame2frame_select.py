@@ -106,7 +106,9 @@ def test_the_vlm_judge_uses_the_papers_prompt_and_collage():
         asked["image"], asked["prompt"] = image, prompt
         return "The selected edit is:2"
 
-    r = S.frame2frame(SOURCE, "a sitting dog", make_pipeline(video()), FakeScorer(np.zeros(16)), strategy=S.vlm_judge(vlm))
+    r = S.frame2frame(
+        SOURCE, "a sitting dog", make_pipeline(video()), FakeScorer(np.zeros(16)), strategy=S.vlm_judge(vlm)
+    )
     assert r.frame_index == 7 and r.reason == "the VLM chose candidate 2"
     assert asked["prompt"].startswith("The image displays the source photo at the top, with a collage of 4 edited")
     assert '"a sitting dog"' in asked["prompt"] and "from 1 to 4" in asked["prompt"]

@@ -29,8 +29,11 @@ def test_the_prompt_must_fit_the_text_encoder():
 
     tok = t5_tokenizer()
     check_video_request(32, 32, 9, "a red ball", tok, 16)
-    with pytest.raises(ValueError, match=r"the prompt is \d+ tokens long but the text encoder takes at most 16; "
-                                         r"shorten it by \d+ tokens"):
+    with pytest.raises(
+        ValueError,
+        match=r"the prompt is \d+ tokens long but the text encoder takes at most 16; "
+        r"shorten it by \d+ tokens",
+    ):
         check_video_request(32, 32, 9, "a small red ball is thrown to the left and bounces " * 3, tok, 16)
     with pytest.raises(ValueError, match="non-empty string"):
         check_video_request(32, 32, 9, "  ")

@@ -39,7 +39,9 @@ def imports(path: Path, known: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             if base.split(".")[0] != "wmlib":
                 continue
             for alias in node.names:
@@ -77,8 +79,15 @@ def test_imports_follow_the_course_order():
             if dep == "wmlib" and kind == "ground floor":
                 continue
             dep_kind, dep_rank = floor(dep)
-            allowed = (dep_rank == 0 if rank == 0 else dep_rank <= 1 or dep_kind == kind if rank == 1
-                       else dep_rank != 8 and dep_rank <= rank if rank < 8 else True)
+            allowed = (
+                dep_rank == 0
+                if rank == 0
+                else dep_rank <= 1 or dep_kind == kind
+                if rank == 1
+                else dep_rank != 8 and dep_rank <= rank
+                if rank < 8
+                else True
+            )
             if not allowed:
                 wrong.append(f"{module} ({kind}) imports {dep} ({dep_kind})")
     assert not wrong, "\n".join(wrong)
@@ -119,10 +128,13 @@ def test_no_import_cycles():
     assert cycles(graph()) == []
 
 
-@pytest.mark.parametrize("edges, expected", [
-    ({"a": {"b"}, "b": {"a"}, "c": {"a"}}, [["a", "b"]]),
-    ({"a": {"b"}, "b": {"c"}, "c": set()}, []),
-])
+@pytest.mark.parametrize(
+    "edges, expected",
+    [
+        ({"a": {"b"}, "b": {"a"}, "c": {"a"}}, [["a", "b"]]),
+        ({"a": {"b"}, "b": {"c"}, "c": set()}, []),
+    ],
+)
 def test_the_cycle_finder_finds_cycles(edges, expected):
     assert cycles(edges) == expected
 

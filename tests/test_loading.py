@@ -8,10 +8,9 @@ import pytest
 
 import wmlib
 from wmlib import checkpoints, loading, registry
+from wmlib.checkpoints import ChecksumError
 from wmlib.generation import OutOfMemory, generate
 from wmlib.loading import CannotLoad
-from wmlib.checkpoints import ChecksumError
-
 
 
 def test_clip_loads_from_a_local_copy_and_runs(clip_dir, capsys):
@@ -21,8 +20,13 @@ def test_clip_loads_from_a_local_copy_and_runs(clip_dir, capsys):
     model, processor = wmlib.load("clip", mode="real", source=clip_dir)
     assert "real: clip-vit-b-32: float32 on the CPU" in capsys.readouterr().out
     assert isinstance(processor, CLIPProcessor)
-    inputs = processor(text=["a red ball", "a blue cube"], images=[np.zeros((32, 32, 3), np.uint8)] * 3,
-                       return_tensors="pt", padding="max_length", max_length=16)
+    inputs = processor(
+        text=["a red ball", "a blue cube"],
+        images=[np.zeros((32, 32, 3), np.uint8)] * 3,
+        return_tensors="pt",
+        padding="max_length",
+        max_length=16,
+    )
     with torch.no_grad():
         out = model(**inputs)
     assert out.logits_per_image.shape == (3, 2)
@@ -31,11 +35,13 @@ def test_clip_loads_from_a_local_copy_and_runs(clip_dir, capsys):
 
 def test_text_to_video_pipeline_loads_and_generates(t2v_dir):
     pipe = wmlib.load("cogvideox-2b", mode="real", source=t2v_dir)
-    frames = generate(pipe, "a red ball is thrown to the right", height=16, width=16, num_frames=9,
-                      num_inference_steps=2)
+    frames = generate(
+        pipe, "a red ball is thrown to the right", height=16, width=16, num_frames=9, num_inference_steps=2
+    )
     assert frames.shape == (9, 16, 16, 3) and np.isfinite(frames).all()
-    again = generate(pipe, "a red ball is thrown to the right", height=16, width=16, num_frames=9,
-                     num_inference_steps=2)
+    again = generate(
+        pipe, "a red ball is thrown to the right", height=16, width=16, num_frames=9, num_inference_steps=2
+    )
     assert np.array_equal(frames, again)  # seeded
 
 
@@ -43,8 +49,15 @@ def test_image_to_video_pipeline_loads_and_generates(i2v_dir):
     from PIL import Image
 
     pipe = wmlib.load("cogvideox-5b-i2v", mode="real", source=i2v_dir)
-    frames = generate(pipe, "a red ball", image=Image.new("RGB", (40, 24), "red"), height=32, width=32,
-                      num_frames=9, num_inference_steps=2)
+    frames = generate(
+        pipe,
+        "a red ball",
+        image=Image.new("RGB", (40, 24), "red"),
+        height=32,
+        width=32,
+        num_frames=9,
+        num_inference_steps=2,
+    )
     assert frames.shape == (9, 32, 32, 3)
 
 
@@ -103,7 +116,9 @@ def test_a_pipeline_that_cannot_fit_is_refused_in_real_mode_and_replaced_in_auto
     monkeypatch.setenv("WMLIB_DATA", str(tmp_path / "empty"))
     with pytest.raises(CannotLoad, match="toy-i2v"):
         wmlib.load("cogvideox-5b-i2v", mode="auto", source=big, machine="cpu")
-    assert capsys.readouterr().out.startswith("auto: toy-i2v instead of cogvideox-5b-i2v, because cogvideox-5b-i2v needs")
+    assert capsys.readouterr().out.startswith(
+        "auto: toy-i2v instead of cogvideox-5b-i2v, because cogvideox-5b-i2v needs"
+    )
 
 
 def test_unknown_names_and_options_are_refused():
@@ -148,8 +163,13 @@ def make_toy_checkpoint(data_root, model_dir):
 
     folder = data_root / "models" / "toy-clip"
     shutil.copytree(model_dir, folder, dirs_exist_ok=True)
-    manifest = {"name": "toy-clip", "command": "python -m wmlib.train toy-clip --seed 0", "seed": 0,
-                "files": checkpoints.file_records(folder), "scores": {}}
+    manifest = {
+        "name": "toy-clip",
+        "command": "python -m wmlib.train toy-clip --seed 0",
+        "seed": 0,
+        "files": checkpoints.file_records(folder),
+        "scores": {},
+    }
     checkpoints.write_manifest(folder, manifest)
     return folder
 
@@ -159,7 +179,9 @@ def test_model_families_fall_back_to_the_packaged_encoders(monkeypatch, capsys):
     vision = wmlib.load("dinov2-large")
     language = wmlib.load("pythia-410m")
     said = capsys.readouterr().out
-    assert "auto: efficientnet-lite0 instead of dinov2-large" in said and "auto: minilm-l6 instead of pythia-410m" in said
+    assert (
+        "auto: efficientnet-lite0 instead of dinov2-large" in said and "auto: minilm-l6 instead of pythia-410m" in said
+    )
     assert vision.embed(np.zeros((2, 64, 64, 3), np.uint8)).shape == (2, vision.dim)
     assert language.embed(["a small red ball."]).shape == (1, language.dim)
 
@@ -170,8 +192,11 @@ def test_a_download_the_disk_cannot_hold_is_refused_before_it_starts(monkeypatch
     monkeypatch.setattr(env, "hub_status", lambda *a, **k: env.HubStatus(True, "huggingface.co answers"))
     monkeypatch.setattr(env, "free_disk_gb", lambda path=None: 5.0)
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    with pytest.raises(CannotLoad, match=rf"^cogvideox-5b-i2v needs 21.6 GB of free disk for its download into "
-                                         rf"{tmp_path}; there are 5.0 GB free\. Its offline counterpart is toy-i2v"):
+    with pytest.raises(
+        CannotLoad,
+        match=rf"^cogvideox-5b-i2v needs 21.6 GB of free disk for its download into "
+        rf"{tmp_path}; there are 5.0 GB free\. Its offline counterpart is toy-i2v",
+    ):
         wmlib.load("cogvideox-5b-i2v", mode="real", machine="a100")
     entry = registry.get("cogvideox-5b-i2v")
     assert not loading._cached(entry)

@@ -34,13 +34,16 @@ def test_unknown_mode_argument_is_a_value_error(bad):
         get_mode(bad)
 
 
-@pytest.mark.parametrize("device, hub, expected", [
-    ("cuda", True, "real"),
-    ("cuda", False, "toy"),
-    ("cpu", True, "toy"),
-    ("mps", True, "toy"),
-    ("cpu", False, "toy"),
-])
+@pytest.mark.parametrize(
+    "device, hub, expected",
+    [
+        ("cuda", True, "real"),
+        ("cuda", False, "toy"),
+        ("cpu", True, "toy"),
+        ("mps", True, "toy"),
+        ("cpu", False, "toy"),
+    ],
+)
 def test_auto_needs_cuda_and_the_hub(device, hub, expected):
     resolution = resolve_mode("auto", device=device, hub_reachable=hub, hub_reason="HF_HUB_OFFLINE=1")
     assert resolution.mode == expected

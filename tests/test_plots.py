@@ -75,14 +75,11 @@ def test_image_grid_takes_greyscale_uint8_pil_and_channel_first_tensors():
 
 
 def _boxes(ax):
-    return sorted((round(p.get_y() + 0.5), round(p.get_x() + 0.5))
-                  for p in ax.patches if p.get_gid() == "row-max")
+    return sorted((round(p.get_y() + 0.5), round(p.get_x() + 0.5)) for p in ax.patches if p.get_gid() == "row-max")
 
 
 def test_similarity_matrix_boxes_the_row_maxima_and_writes_small_matrices():
-    sim = np.array([[0.1, 0.3, 0.2, 0.0],
-                    [0.5, 0.1, 0.1, 0.2],
-                    [0.0, 0.1, 0.2, 0.4]])
+    sim = np.array([[0.1, 0.3, 0.2, 0.0], [0.5, 0.1, 0.1, 0.2], [0.0, 0.1, 0.2, 0.4]])
     rows, cols = ["image 0", "image 1", "image 2"], ["a red ball", "a blue cube", "a cylinder", "two balls"]
     fig = plots.similarity_matrix(sim, rows, cols, title="CLIP")
     ax, colorbar = fig.axes
@@ -134,7 +131,7 @@ def _moving_video():
 def _flat_video():  # tiny flat-coloured frames: a GIF of them is smaller than an MP4's headers
     video = np.zeros((4, 8, 8, 3))
     for t in range(4):
-        video[t, t:t + 2, :, 0] = 1
+        video[t, t : t + 2, :, 0] = 1
     return video
 
 
@@ -186,10 +183,11 @@ def test_importing_plots_imports_neither_matplotlib_nor_torch():
     import subprocess
     import sys
 
-    code = ("import sys, wmlib.plots; print('matplotlib' in sys.modules); "
-            "wmlib.plots.as_numpy([1.0]); print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code],
-                         capture_output=True, text=True, check=True).stdout.split()
+    code = (
+        "import sys, wmlib.plots; print('matplotlib' in sys.modules); "
+        "wmlib.plots.as_numpy([1.0]); print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
 
 
@@ -219,20 +217,29 @@ def test_video_grid_tiles_videos_in_step():
         plots.video_grid(videos[0])
 
 
-@pytest.mark.parametrize("shape, dims, size", [((4, 8, 8, 3), "THWC", None), ((2, 4, 8, 8, 3), "BTHWC", 8),
-                                               ((8, 8, 3), "HWC", None), ((5, 2, 8, 8, 3), "...HWC", None)])
+@pytest.mark.parametrize(
+    "shape, dims, size",
+    [
+        ((4, 8, 8, 3), "THWC", None),
+        ((2, 4, 8, 8, 3), "BTHWC", 8),
+        ((8, 8, 3), "HWC", None),
+        ((5, 2, 8, 8, 3), "...HWC", None),
+    ],
+)
 def test_as_frames_accepts_rgb_frames_laid_out_as_asked(shape, dims, size):
     frames = plots.as_frames(np.zeros(shape, np.float64), dims, size)
     assert frames.dtype == np.float32 and frames.shape == shape
 
 
-@pytest.mark.parametrize("shape, dims, size, message", [
-    ((4, 8, 8), "THWC", None, r"\(T, H, W, 3\) \(RGB\), got \(4, 8, 8\)"),
-    ((4, 8, 8, 3), "BTHWC", None, r"\(B, T, H, W, 3\)"),
-    ((2, 4, 8, 8, 3), "BTHWC", 32, r"\(B, T, 32, 32, 3\)"),
-    ((8, 3), "...HWC", None, r"\(\.\.\., H, W, 3\)"),
-])
+@pytest.mark.parametrize(
+    "shape, dims, size, message",
+    [
+        ((4, 8, 8), "THWC", None, r"\(T, H, W, 3\) \(RGB\), got \(4, 8, 8\)"),
+        ((4, 8, 8, 3), "BTHWC", None, r"\(B, T, H, W, 3\)"),
+        ((2, 4, 8, 8, 3), "BTHWC", 32, r"\(B, T, 32, 32, 3\)"),
+        ((8, 3), "...HWC", None, r"\(\.\.\., H, W, 3\)"),
+    ],
+)
 def test_as_frames_says_what_shape_it_wanted(shape, dims, size, message):
     with pytest.raises(ValueError, match=message):
         plots.as_frames(np.zeros(shape), dims, size)
-

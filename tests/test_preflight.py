@@ -16,14 +16,14 @@ NO_BF16 = "no native bfloat16"
 # weights that need native bfloat16; 2b is 12.7 GB in float16; decoding 49 frames takes about 3.6 GB more.
 EXPECTED = {
     #               cogvideox-2b                      cogvideox-5b / cogvideox-5b-i2v
-    "t4":          ("GB of system RAM",               NO_BF16),       # 16 GB card, 12.7 GB RAM: nothing fits
-    "t4-high-ram": ("model_offload",                 NO_BF16),
-    "v100":        ("none",                          NO_BF16),
-    "l4":          ("none",                          "model_offload"),  # 22 GB: 2b whole, 5b not
-    "a10g":        ("none",                          "GB of system RAM"),  # 16 GB RAM cannot hold 5b offloaded
-    "a100-40":     ("none",                          "none"),
-    "a100":        ("none",                          "none"),
-    "h100":        ("none",                          "none"),
+    "t4": ("GB of system RAM", NO_BF16),  # 16 GB card, 12.7 GB RAM: nothing fits
+    "t4-high-ram": ("model_offload", NO_BF16),
+    "v100": ("none", NO_BF16),
+    "l4": ("none", "model_offload"),  # 22 GB: 2b whole, 5b not
+    "a10g": ("none", "GB of system RAM"),  # 16 GB RAM cannot hold 5b offloaded
+    "a100-40": ("none", "none"),
+    "a100": ("none", "none"),
+    "h100": ("none", "none"),
 }
 
 
@@ -68,7 +68,8 @@ def test_everything_on_the_gpu_needs_at_least_the_weights_and_the_decode():
 
 def test_the_registrys_parameter_counts_are_those_of_the_configs():
     spec = importlib.util.spec_from_file_location(
-        "count", Path(__file__).resolve().parents[1] / "tools" / "count_cogvideox_parameters.py")
+        "count", Path(__file__).resolve().parents[1] / "tools" / "count_cogvideox_parameters.py"
+    )
     count = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(count)
     for name, parts in count.counts().items():
@@ -82,8 +83,10 @@ def test_a_cpu_is_refused_in_one_sentence_with_the_minimum(name):
     plan = preflight(name, "cpu")
     minimum = registry.get(name).memory.sequential_offload
     assert not plan.fits
-    assert plan.reason == (f"{name} needs a CUDA GPU with at least {minimum:g} GB of memory even with sequential "
-                           f"CPU offload; this machine has none")
+    assert plan.reason == (
+        f"{name} needs a CUDA GPU with at least {minimum:g} GB of memory even with sequential "
+        f"CPU offload; this machine has none"
+    )
 
 
 def test_smaller_gpus_step_down_the_memory_options():
@@ -94,8 +97,9 @@ def test_smaller_gpus_step_down_the_memory_options():
         chosen.append(plan.memory if plan.fits else "refused")
     assert chosen == ["none", "model_offload", "sequential_offload", "refused"]
     refused = preflight("cogvideox-5b", Machine("cuda", gpu_gb=4, ram_gb=64, bf16=True))
-    assert refused.reason == ("cogvideox-5b needs at least 5 GB of GPU memory even with sequential CPU offload; "
-                              "this machine has 4.0 GB free")
+    assert refused.reason == (
+        "cogvideox-5b needs at least 5 GB of GPU memory even with sequential CPU offload; this machine has 4.0 GB free"
+    )
 
 
 def test_clip_and_the_small_families_run_on_a_cpu():
@@ -147,9 +151,13 @@ def test_a_pipeline_this_kernel_holds_is_named_until_it_is_freed():
 
 def test_the_readme_memory_table_is_the_registrys():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    for label, name in [("CogVideoX-2b (float16)", "cogvideox-2b"), ("CogVideoX-5b, 5b-I2V (bfloat16)", "cogvideox-5b"),
-                        ("CogVideoX-5b, 5b-I2V (bfloat16)", "cogvideox-5b-i2v")]:
+    for label, name in [
+        ("CogVideoX-2b (float16)", "cogvideox-2b"),
+        ("CogVideoX-5b, 5b-I2V (bfloat16)", "cogvideox-5b"),
+        ("CogVideoX-5b, 5b-I2V (bfloat16)", "cogvideox-5b-i2v"),
+    ]:
         mem = registry.get(name).memory
-        cells = [f"{mem.weights_gb:.1f}"] + [f"{mem.gpu_gb(o):.1f} GPU, {mem.ram_gb(o):.1f} RAM"
-                                              for o in ("none", "model_offload", "sequential_offload")]
+        cells = [f"{mem.weights_gb:.1f}"] + [
+            f"{mem.gpu_gb(o):.1f} GPU, {mem.ram_gb(o):.1f} RAM" for o in ("none", "model_offload", "sequential_offload")
+        ]
         assert f"| {label} | " + " | ".join(cells) + " |" in readme, name

@@ -25,11 +25,14 @@ def related(n=300, seed=0):
     """Two representations that share a 5-dimensional latent and differ in everything else."""
     rng = np.random.default_rng(seed)
     z = rng.normal(size=(n, 5))
-    return (np.hstack([z, 0.5 * rng.normal(size=(n, 20))]) @ rotation(25, seed + 1),
-            np.hstack([z @ rotation(5, seed + 2), 0.5 * rng.normal(size=(n, 10))]))
+    return (
+        np.hstack([z, 0.5 * rng.normal(size=(n, 20))]) @ rotation(25, seed + 1),
+        np.hstack([z @ rotation(5, seed + 2), 0.5 * rng.normal(size=(n, 10))]),
+    )
 
 
 # --- naive implementations, written from the definitions -------------------------------------------
+
 
 def naive_neighbours(x, k):
     x = x / np.linalg.norm(x, axis=1, keepdims=True)
@@ -51,8 +54,11 @@ def naive_levenshtein(p, q):
         return len(q)
     if not q:
         return len(p)
-    return min(naive_levenshtein(p[1:], q) + 1, naive_levenshtein(p, q[1:]) + 1,
-               naive_levenshtein(p[1:], q[1:]) + (p[0] != q[0]))
+    return min(
+        naive_levenshtein(p[1:], q) + 1,
+        naive_levenshtein(p, q[1:]) + 1,
+        naive_levenshtein(p[1:], q[1:]) + (p[0] != q[0]),
+    )
 
 
 def naive_hsic(k, l):
@@ -66,8 +72,11 @@ def naive_hsic_unbiased(k, l):
     n = len(k)
     kt, lt = k - np.diag(np.diag(k)), l - np.diag(np.diag(l))
     one = np.ones(n)
-    return (np.trace(kt @ lt) + (one @ kt @ one) * (one @ lt @ one) / ((n - 1) * (n - 2))
-            - 2 / (n - 2) * one @ kt @ lt @ one) / (n * (n - 3))
+    return (
+        np.trace(kt @ lt)
+        + (one @ kt @ one) * (one @ lt @ one) / ((n - 1) * (n - 2))
+        - 2 / (n - 2) * one @ kt @ lt @ one
+    ) / (n * (n - 3))
 
 
 def naive_cka(a, b, hsic):
@@ -92,6 +101,7 @@ def naive_cknna(a, b, k):
 def naive_cca(a, b, dim):
     """Canonical correlations from covariances: top-``dim`` PCA of each side, then the singular values
     of Caa^-1/2 Cab Cbb^-1/2."""
+
     def reduce(x):
         x = x - x.mean(0)
         _, _, vt = np.linalg.svd(x, full_matrices=False)
@@ -101,13 +111,14 @@ def naive_cca(a, b, dim):
 
     def inv_sqrt(c):
         w, v = np.linalg.eigh(c)
-        return v @ np.diag(w ** -0.5) @ v.T
+        return v @ np.diag(w**-0.5) @ v.T
 
     m = inv_sqrt(a.T @ a) @ (a.T @ b) @ inv_sqrt(b.T @ b)
     return np.linalg.svd(m, compute_uv=False)
 
 
 # --- equal to the naive implementations on small inputs ---------------------------------------------
+
 
 def test_neighbours_match_a_full_sort_and_do_not_depend_on_the_chunk_size():
     x = gaussian(60, 8, 0)
@@ -146,11 +157,12 @@ def test_rbf_cka_uses_the_given_width():
 
     def rbf(x, s):
         d2 = ((x[:, None] - x[None]) ** 2).sum(-1)
-        return np.exp(-d2 / (2 * s ** 2))
+        return np.exp(-d2 / (2 * s**2))
 
     k, l = rbf(a, 2.0), rbf(b, 2.0)
     assert al.cka(a, b, kernel="rbf", sigma=2.0) == pytest.approx(
-        naive_hsic(k, l) / math.sqrt(naive_hsic(k, k) * naive_hsic(l, l)), abs=1e-9)
+        naive_hsic(k, l) / math.sqrt(naive_hsic(k, k) * naive_hsic(l, l)), abs=1e-9
+    )
 
 
 def test_cknna_with_every_pair_is_cka_without_the_diagonal():
@@ -166,6 +178,7 @@ def test_cknna_with_every_pair_is_cka_without_the_diagonal():
 
 
 # --- maximum, symmetry, invariance ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("metric", ALL)
 def test_identical_features_score_the_maximum(metric):
@@ -189,8 +202,9 @@ def test_cycle_knn_is_not_symmetric():
     assert max(gaps) > 0.02
 
 
-@pytest.mark.parametrize("metric", ["mutual_knn", "cycle_knn", "lcs_knn", "edit_distance_knn", "cka",
-                                    "unbiased_cka", "cknna", "svcca"])
+@pytest.mark.parametrize(
+    "metric", ["mutual_knn", "cycle_knn", "lcs_knn", "edit_distance_knn", "cka", "unbiased_cka", "cknna", "svcca"]
+)
 def test_invariant_to_rotation_and_isotropic_scaling(metric):
     a, b = related(150, seed=8)
     changed = 3.7 * a @ rotation(a.shape[1], 9)
@@ -224,10 +238,16 @@ def test_related_beats_unrelated_on_every_metric():
 
 # --- baselines for independent random features ------------------------------------------------------
 
+
 def test_mutual_and_cycle_knn_of_unrelated_features_are_at_chance():
     n, k = 1000, 10
-    runs = [(al.mutual_knn(gaussian(n, 32, s), gaussian(n, 32, s + 100), k),
-             al.cycle_knn(gaussian(n, 32, s), gaussian(n, 32, s + 100), k)) for s in range(3)]
+    runs = [
+        (
+            al.mutual_knn(gaussian(n, 32, s), gaussian(n, 32, s + 100), k),
+            al.cycle_knn(gaussian(n, 32, s), gaussian(n, 32, s + 100), k),
+        )
+        for s in range(3)
+    ]
     mutual, cycle = np.mean(runs, axis=0)
     assert mutual == pytest.approx(al.chance("mutual_knn", n, k), rel=0.15)
     assert cycle == pytest.approx(al.chance("cycle_knn", n, k), rel=0.15)
@@ -245,8 +265,10 @@ def test_cka_of_unrelated_gaussians_matches_its_analytic_bias():
 
 def test_svcca_of_unrelated_features_matches_random_subspaces():
     n, dim = 1000, 10
-    rho = np.mean([al.canonical_correlations(gaussian(n, 30, s), gaussian(n, 30, s + 70), dim) for s in range(3)], axis=0)
-    assert (rho ** 2).mean() == pytest.approx(dim / (n - 1), rel=0.2)  # E tr(Pa Pb) = dim^2 / (n - 1)
+    rho = np.mean(
+        [al.canonical_correlations(gaussian(n, 30, s), gaussian(n, 30, s + 70), dim) for s in range(3)], axis=0
+    )
+    assert (rho**2).mean() == pytest.approx(dim / (n - 1), rel=0.2)  # E tr(Pa Pb) = dim^2 / (n - 1)
 
 
 def test_cknna_of_unrelated_features_is_near_zero():
@@ -254,6 +276,7 @@ def test_cknna_of_unrelated_features_is_near_zero():
 
 
 # --- the paper's protocol ----------------------------------------------------------------------------
+
 
 def test_prepare_clips_outliers_then_normalises():
     x = gaussian(100, 20, 2)
@@ -294,13 +317,17 @@ def test_best_layer_pair_finds_the_shared_layer():
 
 # --- clear errors -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("a, b, k, words", [
-    (np.zeros((10, 3)), np.zeros((9, 3)), 3, "same items"),
-    (np.zeros(10), np.zeros((10, 3)), 3, "2-D"),
-    (np.ones((10, 3)), np.ones((10, 3)), 10, "between 1 and N - 1"),
-    (np.ones((10, 3)), np.ones((10, 3)), 0, "between 1 and N - 1"),
-    (np.full((10, 3), np.nan), np.ones((10, 3)), 3, "NaN"),
-])
+
+@pytest.mark.parametrize(
+    "a, b, k, words",
+    [
+        (np.zeros((10, 3)), np.zeros((9, 3)), 3, "same items"),
+        (np.zeros(10), np.zeros((10, 3)), 3, "2-D"),
+        (np.ones((10, 3)), np.ones((10, 3)), 10, "between 1 and N - 1"),
+        (np.ones((10, 3)), np.ones((10, 3)), 0, "between 1 and N - 1"),
+        (np.full((10, 3), np.nan), np.ones((10, 3)), 3, "NaN"),
+    ],
+)
 def test_bad_input_is_refused_with_a_reason(a, b, k, words):
     with pytest.raises(ValueError, match=words):
         al.mutual_knn(a, b, k)

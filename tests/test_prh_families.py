@@ -8,9 +8,11 @@ import pytest
 from wmlib.prh import families
 from wmlib.world import make_scene, sample_scenes
 
-OBJECTS = [dict(shape="cube", colour="red", size="large", position=(-1.0, 1.0)),
-           dict(shape="sphere", colour="blue", size="small", position=(0.6, 2.0)),
-           dict(shape="cylinder", colour="green", size="small", position=(0.0, 1.5))]
+OBJECTS = [
+    dict(shape="cube", colour="red", size="large", position=(-1.0, 1.0)),
+    dict(shape="sphere", colour="blue", size="small", position=(0.6, 2.0)),
+    dict(shape="cylinder", colour="green", size="small", position=(0.0, 1.5)),
+]
 
 
 def test_z_features_give_each_object_a_slot_left_to_right():
@@ -49,8 +51,9 @@ def test_image_training_lowers_the_held_out_loss_and_raises_capability(small_ima
     def capability(state):
         model.load_state_dict(state)
         layers = families.image_features(model, held_out.images)
-        return families.best_probe([x[:200] for x in layers], held_out.scenes[:200], [x[200:] for x in layers],
-                              held_out.scenes[200:])
+        return families.best_probe(
+            [x[:200] for x in layers], held_out.scenes[:200], [x[200:] for x in layers], held_out.scenes[200:]
+        )
 
     after = capability(saved[150])
     before = capability(saved[0])
@@ -130,7 +133,9 @@ def test_the_shipped_family_has_every_model_promised(shipped):
 def test_the_shipped_untrained_models_are_what_the_code_builds_today(shipped):
     """A change to the renderer, the captions, the models or the seeds would make the shipped family stale."""
     _, images, texts = families.eval_set()
-    fresh = families._reduce(families.image_features(families.build_image_encoder("classifier", 8), images)[2], families.FEATURE_DIM)[:100]
+    fresh = families._reduce(
+        families.image_features(families.build_image_encoder("classifier", 8), images)[2], families.FEATURE_DIM
+    )[:100]
     stored = shipped.layers["image/untrained/w8/0"][2][:100]
     assert np.allclose(fresh @ fresh.T, stored @ stored.T, rtol=1e-2, atol=1e-2 * np.abs(fresh @ fresh.T).max())
     fresh = families.text_features(families.build_text_model("next-token", 16), texts)[0]
@@ -165,8 +170,8 @@ def test_weighted_z_scales_categories_and_positions_apart():
     z = families.z_features(sample_scenes(50, seed=0))
     assert np.array_equal(families.weighted_z(z), z)
     w = families.weighted_z(z, categories=2.0, positions=0.0).reshape(50, 3, 16)
-    assert np.array_equal(w[..., :families.N_CATEGORICAL], 2 * z.reshape(50, 3, 16)[..., :families.N_CATEGORICAL])
-    assert not w[..., families.N_CATEGORICAL:].any()
+    assert np.array_equal(w[..., : families.N_CATEGORICAL], 2 * z.reshape(50, 3, 16)[..., : families.N_CATEGORICAL])
+    assert not w[..., families.N_CATEGORICAL :].any()
     with pytest.raises(ValueError, match="not both 0"):
         families.weighted_z(z, 0, 0)
 
@@ -187,11 +192,16 @@ def replicas():
 def test_the_replicas_are_independent_final_and_untrained_models(replicas):
     seeds = {m["seed"] for m in replicas.models}
     assert seeds == set(families.REPLICA_SEEDS)
-    for modality, objectives, widths, untrained in (("image", families.IMAGE_OBJECTIVES, families.IMAGE_WIDTHS, 1),
-                                                     ("text", families.TEXT_OBJECTIVES, families.TEXT_WIDTHS, 2)):
+    for modality, objectives, widths, untrained in (
+        ("image", families.IMAGE_OBJECTIVES, families.IMAGE_WIDTHS, 1),
+        ("text", families.TEXT_OBJECTIVES, families.TEXT_WIDTHS, 2),
+    ):
         meta = [m for m in replicas.models if m["modality"] == modality]
         assert len(meta) == len(seeds) * len(widths) * (len(objectives) + untrained)
-        assert {m["steps"] for m in meta} == {0, max(families.IMAGE_STEPS if modality == "image" else families.TEXT_STEPS)}
+        assert {m["steps"] for m in meta} == {
+            0,
+            max(families.IMAGE_STEPS if modality == "image" else families.TEXT_STEPS),
+        }
     groups = families.replica_groups(replicas)
     assert len(groups["image: classifier"]) == len(seeds) * len(families.IMAGE_WIDTHS)
     assert not set(groups["image: without classifier"]) & set(groups["image: classifier"])
@@ -199,10 +209,15 @@ def test_the_replicas_are_independent_final_and_untrained_models(replicas):
 
 def test_rho_table_and_training_gain_on_made_up_measures(replicas):
     rng = np.random.default_rng(0)
-    measures = {m["name"]: {"capability": rng.random(), "cross-modal": rng.random(),
-                            "objective": m["objective"],
-                            "competence": None if m["objective"] == "untrained" else rng.random()}
-                for m in replicas.models}
+    measures = {
+        m["name"]: {
+            "capability": rng.random(),
+            "cross-modal": rng.random(),
+            "objective": m["objective"],
+            "competence": None if m["objective"] == "untrained" else rng.random(),
+        }
+        for m in replicas.models
+    }
     groups = families.replica_groups(replicas)
     table = families.rho_table(measures, groups, "competence", "cross-modal", n_resamples=500)
     assert "image: untrained" not in table and "image: autoencoder" in table  # no competence untrained
@@ -212,6 +227,8 @@ def test_rho_table_and_training_gain_on_made_up_measures(replicas):
         measures[name]["twice"] = 2 * measures[name]["capability"]
     assert families.rho_table(measures, groups, "capability", "twice", n_resamples=500)["text: masked"][1:] == (1, 1, 1)
     gain = families.training_gain(replicas, measures, "capability", n_resamples=500)
-    assert set(gain) == {f"image: {o}" for o in families.IMAGE_OBJECTIVES} | {f"text: {o}" for o in families.TEXT_OBJECTIVES}
+    assert set(gain) == {f"image: {o}" for o in families.IMAGE_OBJECTIVES} | {
+        f"text: {o}" for o in families.TEXT_OBJECTIVES
+    }
     printed = families.format_table({"gain": gain, "rho": table}, "title")
     assert printed.count("\n") == len(set(gain) | set(table)) + 1 and "image: autoencoder" in printed

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import wmlib
-from wmlib.prh import layers
 from wmlib.loading import CannotLoad
+from wmlib.prh import layers
 
 TEXTS = ["a red ball", "héllo wörld, a cube is thrown to the left", "dog", "the small green cat bounces"]
 
@@ -32,8 +32,16 @@ def language(tmp_path_factory):
     from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
 
     tok = byte_tokenizer()
-    config = GPTNeoXConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=37, num_hidden_layers=2,
-                           num_attention_heads=4, max_position_embeddings=128, eos_token_id=0, bos_token_id=0)
+    config = GPTNeoXConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        intermediate_size=37,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        max_position_embeddings=128,
+        eos_token_id=0,
+        bos_token_id=0,
+    )
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("pythia")
     GPTNeoXForCausalLM(config).save_pretrained(folder)
@@ -46,8 +54,9 @@ def vision(tmp_path_factory):
     import torch
     from transformers import BitImageProcessorPil, Dinov2Config, Dinov2Model
 
-    config = Dinov2Config(hidden_size=32, num_hidden_layers=3, num_attention_heads=4, intermediate_size=37,
-                          image_size=28, patch_size=14)
+    config = Dinov2Config(
+        hidden_size=32, num_hidden_layers=3, num_attention_heads=4, intermediate_size=37, image_size=28, patch_size=14
+    )
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("dinov2")
     Dinov2Model(config).save_pretrained(folder)
@@ -114,7 +123,7 @@ def test_padding_changes_nothing(language):
     for i, text in enumerate(TEXTS):  # "dog" is padded by 39 tokens in the batch, and by none alone
         alone, bpb_alone = layers.language_layer_features(model, tok, [text], progress=False)
         assert torch.allclose(alone[:, 0], together[:, i], atol=1e-5), text
-        assert torch.allclose(bpb_alone, bpb_together[i:i + 1], atol=1e-5), text
+        assert torch.allclose(bpb_alone, bpb_together[i : i + 1], atol=1e-5), text
     assert tok.pad_token is None  # the tokenizer was left as it was
 
 
@@ -175,8 +184,9 @@ def test_family_alignment_finds_the_layers_that_share_a_kernel():
     # A "language model" whose layer 2 is the vision model's layer 0 with its dimensions shuffled; its
     # other layers are the vision model's with the items shuffled (same values, so the same clipping
     # threshold, but no shared neighbours).
-    reading = torch.stack([seeing[1][torch.randperm(n)], seeing[2][torch.randperm(n)],
-                           seeing[0][:, torch.randperm(16)]])
+    reading = torch.stack(
+        [seeing[1][torch.randperm(n)], seeing[2][torch.randperm(n)], seeing[0][:, torch.randperm(16)]]
+    )
     noise = torch.randn(2, n, 8)
     scores, pairs = layers.family_alignment({"seeing": seeing}, {"reading": reading, "noise": noise}, progress=False)
     assert scores.shape == (1, 2) and pairs.shape == (1, 2, 2)

@@ -18,18 +18,21 @@ import wmlib  # noqa: E402
 from wmlib import env, session, tiny  # noqa: E402
 from wmlib.preflight import Machine  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (this runs the real path on one)")
+pytestmark = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA GPU (this runs the real path on one)"
+)
 GiB = 2**30
-
 
 
 def test_the_machine_is_measured(capsys):
     major, minor = torch.cuda.get_device_capability(0)
     here = Machine.here()
     free, total = (x / GiB for x in torch.cuda.mem_get_info(0))
-    print(f"\n{here.name}: compute capability {major}.{minor}, {here.gpu_gb:.1f} GiB free of {total:.1f}, "
-          f"{here.ram_gb:.1f} GiB RAM available, native bfloat16 {here.bf16}; "
-          f"torch.cuda.is_bf16_supported() says {torch.cuda.is_bf16_supported()}")
+    print(
+        f"\n{here.name}: compute capability {major}.{minor}, {here.gpu_gb:.1f} GiB free of {total:.1f}, "
+        f"{here.ram_gb:.1f} GiB RAM available, native bfloat16 {here.bf16}; "
+        f"torch.cuda.is_bf16_supported() says {torch.cuda.is_bf16_supported()}"
+    )
     assert here.device == "cuda" and env.device() == "cuda"
     assert here.bf16 == (major >= 8) == env.native_bf16()
     assert env.default_dtype("cuda") == (torch.bfloat16 if major >= 8 else torch.float16)
@@ -95,8 +98,9 @@ def test_text_to_video_loads_on_the_gpu_in_its_dtype_and_generates(t2v_dir):
     pipe = wmlib.load("cogvideox-2b", mode="real", source=t2v_dir)
     assert pipe.transformer.device.type == "cuda" and pipe.transformer.dtype == torch.float16
     assert env.model_device(pipe).type == "cuda"
-    frames = generate(pipe, "a red ball is thrown to the right", height=32, width=32, num_frames=9,
-                      num_inference_steps=2)
+    frames = generate(
+        pipe, "a red ball is thrown to the right", height=32, width=32, num_frames=9, num_inference_steps=2
+    )
     assert frames.shape == (9, 32, 32, 3) and np.isfinite(frames).all()
     held = Machine.here().held
     assert "cogvideox-2b" in held

@@ -40,6 +40,7 @@ def inputs_seen_by(model):
 
 # --- 1. device placement ------------------------------------------------------------------------------
 
+
 def test_clip_similarity_sends_its_inputs_to_the_models_device():
     """A model on ``meta`` stands in for one on a GPU: a CPU input into it is the bug."""
     from wmlib.clip import contrastive
@@ -93,6 +94,7 @@ def test_model_device_of_a_pipeline_is_where_it_computes():
 
 # --- 2. Colab's T4 and the image-to-video pipeline ---------------------------------------------------
 
+
 @pytest.fixture
 def colab_t4(monkeypatch):
     """This CPU made to look like Colab with a GPU runtime and the hub reachable (auto resolves to real)."""
@@ -114,13 +116,17 @@ def test_the_editor_refuses_the_toy_pipeline_in_one_sentence():
     from wmlib.frame2frame.real import CogVideoXEditor
 
     toy = wmlib.load("toy-i2v")
-    with pytest.raises(TypeError, match=r"^CogVideoXEditor needs a diffusers CogVideoXImageToVideoPipeline "
-                                        r"\(wmlib.load\('cogvideox-5b-i2v'\) in mode real\); got a "
-                                        r"ToyImageToVideoPipeline, which select.frame2frame takes as it is$"):
+    with pytest.raises(
+        TypeError,
+        match=r"^CogVideoXEditor needs a diffusers CogVideoXImageToVideoPipeline "
+        r"\(wmlib.load\('cogvideox-5b-i2v'\) in mode real\); got a "
+        r"ToyImageToVideoPipeline, which select.frame2frame takes as it is$",
+    ):
         CogVideoXEditor(toy)
 
 
 # --- 3. bfloat16 from the compute capability ------------------------------------------------------
+
 
 def fake_gpu(monkeypatch, capability, free_gb=14.0, total_gb=14.75, name="Tesla T4"):
     """torch.cuda made to describe one GPU, as torch on that GPU would (this CPU build has none)."""
@@ -159,6 +165,7 @@ def test_an_ampere_gpu_is_planned_in_bfloat16(monkeypatch):
 
 # --- 4. memory figures (the table of machines is in tests/test_preflight.py) -----------------------
 
+
 def test_the_2b_is_not_planned_whole_on_a_t4_nor_the_5b_on_an_l4():
     for name, machine in [("cogvideox-2b", "t4"), ("cogvideox-5b-i2v", "l4"), ("cogvideox-5b", "l4")]:
         plan = wmlib.preflight(name, machine)
@@ -179,10 +186,14 @@ def test_plans_use_the_memory_free_now_not_the_total(monkeypatch):
 
 # --- 5. the notebook's MODE reaches wmlib.load -----------------------------------------------------
 
+
 def test_setup_real_then_load_refuses_plainly_here():
     assert wmlib.setup("real", threads=1) == "real"
-    with pytest.raises(CannotLoad, match=r"^clip-vit-b-32 must be downloaded from the model hub, which is "
-                                         r"unreachable \(HF_HUB_OFFLINE=1\)\. Its offline counterpart is toy-clip"):
+    with pytest.raises(
+        CannotLoad,
+        match=r"^clip-vit-b-32 must be downloaded from the model hub, which is "
+        r"unreachable \(HF_HUB_OFFLINE=1\)\. Its offline counterpart is toy-clip",
+    ):
         wmlib.load("clip")
 
 
@@ -200,12 +211,29 @@ def test_papermill_mode_real_reaches_load_in_a_notebook(tmp_path):
     loads CLIP in the session's mode must refuse in one sentence, not fall back to the toy."""
     out = tmp_path / "00.ipynb"
     result = subprocess.run(
-        [sys.executable, "-m", "papermill", str(ROOT / "notebooks" / "00_start_here.ipynb"), str(out),
-         "-p", "MODE", "real", "--cwd", str(ROOT / "notebooks"), "--kernel", "python3", "--no-progress-bar"],
-        capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(ROOT / "notebooks" / "00_start_here.ipynb"),
+            str(out),
+            "-p",
+            "MODE",
+            "real",
+            "--cwd",
+            str(ROOT / "notebooks"),
+            "--kernel",
+            "python3",
+            "--no-progress-bar",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    text = "\n".join("".join(o.get("text", "")) for cell in json.loads(out.read_text())["cells"]
-                     for o in cell.get("outputs", []))
+    text = "\n".join(
+        "".join(o.get("text", "")) for cell in json.loads(out.read_text())["cells"] for o in cell.get("outputs", [])
+    )
     assert "Mode real: asked for, although no CUDA GPU" in text
     assert "CannotLoad: clip-vit-b-32 must be downloaded from the model hub, which is unreachable" in text
     assert "toy-clip instead of" not in text

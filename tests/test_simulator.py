@@ -14,9 +14,9 @@ from wmlib.simulator import model as M
 from wmlib.simulator import planning as P
 from wmlib.simulator import play
 from wmlib.simulator import train as TR
+from wmlib.world.actions import ACTIONS
 from wmlib.world.studio import VIEW_TOP, background, gravity_px
 from wmlib.world.tracker import track
-from wmlib.world.actions import ACTIONS
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +49,7 @@ def at_rest(x=0.0, seed=0):
 
 
 # --- the acting world ----------------------------------------------------------------------------
+
 
 def test_episodes_are_reproducible_by_seed():
     a, b, c = E.sample_episodes(20, 8, seed=3), E.sample_episodes(20, 8, seed=3), E.sample_episodes(20, 8, seed=4)
@@ -105,6 +106,7 @@ def test_sample_starts_refuses_a_bad_count():
 
 # --- the world model -----------------------------------------------------------------------------
 
+
 def test_imagine_gives_one_frame_per_action(tiny):
     episodes = E.sample_episodes(5, 6, seed=1)
     frames = episodes.render()
@@ -117,15 +119,18 @@ def test_imagine_gives_one_frame_per_action(tiny):
     assert np.allclose(one[0, 0], out[0, 0], atol=1e-5)  # the first dream frame does not depend on later actions
 
 
-@pytest.mark.parametrize("context, actions, match", [
-    ((2, 3, 32, 32, 3), (2, 4, 2), r"context must be \(batch, 2, H, W, 3\)"),
-    ((2, 32, 32, 3), (2, 4, 2), "context must be"),
-    ((2, 2, 32, 32, 1), (2, 4, 2), "context must be"),
-    ((2, 2, 32, 32, 3), (2, 4, 3), r"actions must be \(batch, steps, 2\)"),
-    ((2, 2, 32, 32, 3), (3, 4, 2), "with the context's batch 2"),
-    ((2, 2, 32, 32, 3), (2, 2), "actions must be"),
-    ((2, 2, 32, 32, 3), (2, 0, 2), "at least one action"),
-])
+@pytest.mark.parametrize(
+    "context, actions, match",
+    [
+        ((2, 3, 32, 32, 3), (2, 4, 2), r"context must be \(batch, 2, H, W, 3\)"),
+        ((2, 32, 32, 3), (2, 4, 2), "context must be"),
+        ((2, 2, 32, 32, 1), (2, 4, 2), "context must be"),
+        ((2, 2, 32, 32, 3), (2, 4, 3), r"actions must be \(batch, steps, 2\)"),
+        ((2, 2, 32, 32, 3), (3, 4, 2), "with the context's batch 2"),
+        ((2, 2, 32, 32, 3), (2, 2), "actions must be"),
+        ((2, 2, 32, 32, 3), (2, 0, 2), "at least one action"),
+    ],
+)
 def test_imagine_refuses_wrong_shapes(tiny, context, actions, match):
     with pytest.raises(ValueError, match=match):
         tiny.imagine(np.zeros(context, np.float32), np.zeros(actions, np.float32))
@@ -157,6 +162,7 @@ def test_build_is_seeded():
 
 # --- training ------------------------------------------------------------------------------------
 
+
 def pooled_codes(frames):
     """Stand-in codes (N, T, 4, 8, 8) that carry the object's motion: 4x4-pooled differences from the
     empty cave plus their summed size (an untrained autoencoder's codes are nearly constant)."""
@@ -170,8 +176,15 @@ def pooled_codes(frames):
 def unrolled_loss(model, codes, actions, k):
     """The training loss over every start frame of every episode, ``k`` steps ahead on its own predictions."""
     with torch.no_grad():
-        losses = [((model.rollout_codes(codes[:, s - 1], codes[:, s], actions[:, s:s + k])
-                    - codes[:, s + 1:s + k + 1]) ** 2).mean().item() for s in range(1, codes.shape[1] - k)]
+        losses = [
+            (
+                (model.rollout_codes(codes[:, s - 1], codes[:, s], actions[:, s : s + k]) - codes[:, s + 1 : s + k + 1])
+                ** 2
+            )
+            .mean()
+            .item()
+            for s in range(1, codes.shape[1] - k)
+        ]
     return float(np.mean(losses))
 
 
@@ -186,8 +199,9 @@ def test_training_lowers_the_loss_and_leaves_the_autoencoder_alone(training_data
     model = M.build(width=16, blocks=1)
     autoencoder = {k: v.clone() for k, v in model.autoencoder.state_dict().items()}
     before = unrolled_loss(model, codes, actions, 3)
-    history = TR.train_dynamics(model, codes, actions, steps=150, batch_size=8, lr=3e-3, unroll=3, progress=False,
-                                log_every=10)
+    history = TR.train_dynamics(
+        model, codes, actions, steps=150, batch_size=8, lr=3e-3, unroll=3, progress=False, log_every=10
+    )
     # The logged losses rise with the unroll curriculum (1 step ahead, then up to 3), so the fair
     # comparison is the same 3-step loss over all the data, before and after.
     assert unrolled_loss(model, codes, actions, 3) < 0.85 * before
@@ -203,8 +217,11 @@ def test_training_is_reproducible_by_seed(training_data):
     runs = []
     for _ in range(2):
         model = M.build(width=16, blocks=1)
-        runs.append(TR.train_dynamics(model, codes[:10], actions[:10], steps=20, batch_size=4, unroll=2,
-                                      progress=False, log_every=5))
+        runs.append(
+            TR.train_dynamics(
+                model, codes[:10], actions[:10], steps=20, batch_size=4, unroll=2, progress=False, log_every=5
+            )
+        )
     assert [h[2] for h in runs[0]] == [h[2] for h in runs[1]]
 
 
@@ -229,6 +246,7 @@ def test_encode_all_matches_encode(tiny):
 
 
 # --- planning ------------------------------------------------------------------------------------
+
 
 def test_tasks_are_reachable_and_far_enough():
     tasks = P.sample_tasks(200, seed=5)
@@ -324,6 +342,7 @@ def test_summaries_carry_intervals():
 
 # --- evaluation ----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def thrown():
     return V.throws(20)
@@ -383,7 +402,7 @@ def test_fall_gravity_is_fitted_on_the_true_fall_only():
     t = np.arange(16.0)
     g = gravity_px()
     fall = 20 - 0.5 * g * t**2
-    height = np.where(t < 7, fall, 0.0)          # lands at frame 7 and stays
+    height = np.where(t < 7, fall, 0.0)  # lands at frame 7 and stays
     frames = V.fall_frames(height)
     assert frames is not None and frames[0] == 0 and frames[-1] < 7 and len(frames) >= 5
     assert V.fit_on(height, frames) == pytest.approx(g, rel=1e-6)
@@ -400,6 +419,7 @@ def test_round_trip_and_landing_of_true_throws(tiny, thrown):
 
 
 # --- play ----------------------------------------------------------------------------------------
+
 
 def test_playground_steps_both_worlds(tiny):
     start = at_rest(-0.3)
@@ -458,15 +478,15 @@ def test_the_unroll_starts_at_one_step_and_grows_to_its_maximum():
     steps = 1000
     ks = [TR.unroll_at(s, steps, 8, one_step=0.5) for s in range(steps)]
     assert set(ks[:500]) == {1}
-    assert all(a <= b for a, b in zip(ks, ks[1:]))       # it never shrinks
+    assert all(a <= b for a, b in zip(ks, ks[1:]))  # it never shrinks
     assert ks[749] in (7, 8) and set(ks[750:]) == {8}
     assert {TR.unroll_at(s, 10, 1) for s in range(10)} == {1}
 
 
 def test_the_shipped_world_model_loads_verified_and_beats_holding_still():
     import wmlib
-    from wmlib.registry import checkpoint_dir, get
     from wmlib.checkpoints import read_manifest
+    from wmlib.registry import checkpoint_dir, get
 
     model = wmlib.load("toy-world-model")
     manifest = read_manifest(checkpoint_dir(get("toy-world-model")))

@@ -61,16 +61,19 @@ def test_degenerate_samples():
     assert 0 <= low <= 0.01 < high <= 0.07  # the exact (Clopper-Pearson) interval is (0.0003, 0.054)
 
 
-@pytest.mark.parametrize("bad, match", [
-    (lambda: S.share_interval([True]), "at least 2"),
-    (lambda: S.share_interval([]), "at least 2"),
-    (lambda: S.share_interval([0, 1, 2]), "booleans"),
-    (lambda: S.share_interval(np.ones((3, 2), bool)), "1-D"),
-    (lambda: S.interval([1.0, np.nan, 2.0]), "finite"),
-    (lambda: S.interval([1.0, 2.0], confidence=95), "confidence"),
-    (lambda: S.interval([1.0, 2.0], n_resamples=10), "n_resamples"),
-    (lambda: S.median_interval([np.nan, 1.0]), "at least 2"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (lambda: S.share_interval([True]), "at least 2"),
+        (lambda: S.share_interval([]), "at least 2"),
+        (lambda: S.share_interval([0, 1, 2]), "booleans"),
+        (lambda: S.share_interval(np.ones((3, 2), bool)), "1-D"),
+        (lambda: S.interval([1.0, np.nan, 2.0]), "finite"),
+        (lambda: S.interval([1.0, 2.0], confidence=95), "confidence"),
+        (lambda: S.interval([1.0, 2.0], n_resamples=10), "n_resamples"),
+        (lambda: S.median_interval([np.nan, 1.0]), "at least 2"),
+    ],
+)
 def test_bad_input_is_refused(bad, match):
     with pytest.raises(ValueError, match=match):
         bad()
@@ -78,16 +81,16 @@ def test_bad_input_is_refused(bad, match):
 
 def test_a_paired_difference_averages_repeats_within_units_and_sees_a_shift():
     rng = np.random.default_rng(3)
-    unit = rng.normal(0, 1.0, (60, 1))                     # large between-unit spread, shared by a and b
+    unit = rng.normal(0, 1.0, (60, 1))  # large between-unit spread, shared by a and b
     a = unit + 0.2 + rng.normal(0, 0.05, (60, 3))
     b = unit + rng.normal(0, 0.05, (60, 3))
     r = S.paired_mean_difference(a, b, n_resamples=2000)
     assert r["units"] == 60 and r["low"] < r["difference"] < r["high"]
-    assert 0.15 < r["low"] and r["high"] < 0.25             # pairing removes the unit spread
+    assert 0.15 < r["low"] and r["high"] < 0.25  # pairing removes the unit spread
     unpaired = S.interval(a.mean(1), n_resamples=2000)
     assert unpaired[1] - unpaired[0] > 5 * (r["high"] - r["low"])
     same = S.paired_mean_difference(b + rng.normal(0, 0.05, b.shape), b, n_resamples=2000)
-    assert same["low"] < 0 < same["high"]                  # no shift: the interval covers 0
+    assert same["low"] < 0 < same["high"]  # no shift: the interval covers 0
 
 
 def test_a_paired_difference_drops_unmeasured_pairs_and_refuses_bad_shapes():

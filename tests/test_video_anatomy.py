@@ -9,8 +9,18 @@ import torch
 from wmlib.tiny import cogvideox
 from wmlib.video.anatomy import attention_cost, latent_frames, show_walkthrough, token_count, walkthrough
 
-STAGES = ["pixels", "VAE latent", "scaled latent", "noised latent", "transformer layout", "text token ids",
-          "text states", "patch tokens", "transformer output", "decoded pixels"]
+STAGES = [
+    "pixels",
+    "VAE latent",
+    "scaled latent",
+    "noised latent",
+    "transformer layout",
+    "text token ids",
+    "text states",
+    "patch tokens",
+    "transformer output",
+    "decoded pixels",
+]
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +129,16 @@ def test_token_count_gives_the_reference_numbers_for_cogvideox_2b():
     assert token_count(9, 16, 16, text_tokens=0)["total_tokens"] == 3 * 1 * 1
 
 
-@pytest.mark.parametrize("kwargs,match", [(dict(num_frames=48), "multiple of the temporal"),
-                                          (dict(height=488), "height must be a multiple of"),
-                                          (dict(width=0), "width must be a whole number"),
-                                          (dict(text_tokens=-1), "text_tokens"),
-                                          (dict(patch=2.0), "patch")])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(num_frames=48), "multiple of the temporal"),
+        (dict(height=488), "height must be a multiple of"),
+        (dict(width=0), "width must be a whole number"),
+        (dict(text_tokens=-1), "text_tokens"),
+        (dict(patch=2.0), "patch"),
+    ],
+)
 def test_token_count_refuses_bad_sizes(kwargs, match):
     with pytest.raises(ValueError, match=match):
         token_count(**kwargs)
@@ -143,8 +158,8 @@ def test_attention_cost_is_quadratic_in_tokens():
 
 def test_full_attention_costs_about_latent_frames_times_factorised():
     toy = attention_cost(12, hidden=4, layers=1, heads=1, frames=3)  # 3 frames of 4 tokens
-    assert toy["spatial_entries_per_head"] == 3 * 4 ** 2
-    assert toy["temporal_entries_per_head"] == 4 * 3 ** 2
+    assert toy["spatial_entries_per_head"] == 3 * 4**2
+    assert toy["temporal_entries_per_head"] == 4 * 3**2
     assert toy["full_over_factorised"] == pytest.approx(144 / (48 + 36))
     c = token_count()
     real = attention_cost(c["video_tokens"], frames=c["latent_frames"])

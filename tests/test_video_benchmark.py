@@ -16,11 +16,18 @@ def fake_result(n=100, seed=0):
     rng = np.random.default_rng(seed)
     gravity = rng.normal(gravity_px(), 0.1, n)
     gravity[::5] = np.nan
-    flags = {k: rng.random(n) < p for k, p in (("prompt_ok", 0.9), ("colour_ok", 0.95), ("shape_ok", 0.9),
-                                                 ("size_ok", 1.0), ("found_all", 0.97))}
-    return {"gravity": gravity, "gravity_ok": np.abs(gravity - gravity_px()) <= 0.2 * gravity_px(), **flags,
-            "median_gravity": float(np.nanmedian(gravity)), "share_restitution_measured": 0.4,
-            "share_restitution_ok": float("nan")}
+    flags = {
+        k: rng.random(n) < p
+        for k, p in (("prompt_ok", 0.9), ("colour_ok", 0.95), ("shape_ok", 0.9), ("size_ok", 1.0), ("found_all", 0.97))
+    }
+    return {
+        "gravity": gravity,
+        "gravity_ok": np.abs(gravity - gravity_px()) <= 0.2 * gravity_px(),
+        **flags,
+        "median_gravity": float(np.nanmedian(gravity)),
+        "share_restitution_measured": 0.4,
+        "share_restitution_ok": float("nan"),
+    }
 
 
 def test_figures_are_the_shares_with_intervals_that_cover_them():
@@ -78,8 +85,16 @@ def test_the_benchmark_ends_with_one_json_line(capsys):
     summary = json.loads(last)
     assert summary["n"] == 8 and summary["true_gravity"] == pytest.approx(gravity_px(), abs=1e-4)
     for group in ("model", "control", "truth", "autoencoder", "shuffled"):
-        assert {"gravity_ok", "prompt_ok", "colour_ok", "shape_ok", "size_ok", "found_all", "gravity_ci",
-                "median_gravity"} <= set(summary[group]), group
+        assert {
+            "gravity_ok",
+            "prompt_ok",
+            "colour_ok",
+            "shape_ok",
+            "size_ok",
+            "found_all",
+            "gravity_ci",
+            "median_gravity",
+        } <= set(summary[group]), group
         assert len(summary[group]["gravity_ci"]) == 2
     assert set(summary["judge_on_autoencoder"]) == {"colour", "shape", "size"}
     assert summary["judge_on_autoencoder"]["colour"] == summary["autoencoder"]["colour_ok"]

@@ -14,7 +14,7 @@ def test_clips_are_deterministic_in_view_and_captioned():
     p, r = a.trajectory.position[:, :, 0], a.scene.radius[:, 0]
     assert (np.abs(p[..., 0]).max(1) + r <= C.VIEW_X).all() and (p[..., 1].max(1) + r <= C.VIEW_TOP).all()
     assert (a.scene.n_objects == 1).all() and len(a) == 40
-    for caption, colour, shape in zip(a.captions, a.attributes()["colour"], a.attributes()["shape"]):
+    for caption, colour in zip(a.captions, a.attributes()["colour"]):
         assert C.COLOUR_NAMES[colour] in caption
 
 
@@ -24,7 +24,7 @@ def test_rendered_object_follows_the_true_track():
     assert video.shape == (10, C.FRAMES, C.SIZE, C.SIZE, 3) and video.min() >= 0 and video.max() <= 1
     bg = studio.background()
     diff = np.abs(video - bg).sum(-1)
-    rows, cols = np.mgrid[:C.SIZE, :C.SIZE]
+    rows, cols = np.mgrid[: C.SIZE, : C.SIZE]
     track = C.true_track(clips)
     for i in range(10):
         for t in (0, 7, 15):
@@ -54,8 +54,11 @@ def test_tokenize_pads_and_refuses():
     assert ids.shape == (2, 6) and ids[0, 3:].tolist() == [0, 0, 0] and ids[1, 0] == vocab.index(C.UNKNOWN)
     with pytest.raises(ValueError, match="at most 3"):
         C.tokenize(["the red ball bounces"], vocab, 3)
-    with pytest.raises(ValueError, match=r"never read the word 'purple' in 'purple'; the words it knows are: a ball "
-                                         r"blue bounces cube red the \(and the marks \.\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"never read the word 'purple' in 'purple'; the words it knows are: a ball "
+        r"blue bounces cube red the \(and the marks \.\)$",
+    ):
         C.tokenize(["the red ball", "purple"], vocab, 6, strict=True)
     with pytest.raises(ValueError, match="'unk'"):  # the placeholder is not a word one may write
         C.tokenize(["the <unk> ball"], vocab, 6, strict=True)

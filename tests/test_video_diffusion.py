@@ -29,13 +29,23 @@ def close_figures():
 
 def tiny_pipeline(seed=0, frames=4):
     vocab = build_vocabulary(PROMPTS)
-    tr = T.build(len(vocab), seed=seed, frames=frames, latent_shape=(4, 8, 8), text_length=16, width=32, depth=1,
-                 patch=2, heads=2)
+    tr = T.build(
+        len(vocab),
+        seed=seed,
+        frames=frames,
+        latent_shape=(4, 8, 8),
+        text_length=16,
+        width=32,
+        depth=1,
+        patch=2,
+        heads=2,
+    )
     torch.manual_seed(seed)
     for p in tr.parameters():  # adaLN-Zero starts as the identity; give it something to compute
         p.data.normal_(0, 0.05)
-    return ToyTextToVideoPipeline(tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16,
-                                  frames=frames)
+    return ToyTextToVideoPipeline(
+        tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16, frames=frames
+    )
 
 
 def latents(seed=0, shape=(2, 4, 4, 8, 8)):

@@ -17,13 +17,24 @@ PROMPTS = ["the small red ball is thrown to the right and bounces once.", "the l
 
 def tiny_continuing_pipeline(frames=4, seed=0):
     vocab = build_vocabulary(PROMPTS)
-    tr = T.build(len(vocab), seed=seed, frames=frames, latent_shape=(4, 8, 8), text_length=16, width=32, depth=1,
-                 patch=2, heads=2, condition_channels=5)
+    tr = T.build(
+        len(vocab),
+        seed=seed,
+        frames=frames,
+        latent_shape=(4, 8, 8),
+        text_length=16,
+        width=32,
+        depth=1,
+        patch=2,
+        heads=2,
+        condition_channels=5,
+    )
     torch.manual_seed(seed)
     for p in tr.parameters():  # adaLN-Zero starts as the identity; give it something to compute
         p.data.normal_(0, 0.05)
-    return ToyTextToVideoPipeline(tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16,
-                                  frames=frames, first_frames=(0, 1, 3))
+    return ToyTextToVideoPipeline(
+        tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16, frames=frames, first_frames=(0, 1, 3)
+    )
 
 
 def test_the_condition_holds_the_given_frames_and_a_mask_on_them():
@@ -65,7 +76,9 @@ def test_the_pipeline_continues_given_frames_and_refuses_others(tmp_path):
     pipe.save_pretrained(tmp_path)
     again = ToyTextToVideoPipeline.from_pretrained(tmp_path)
     assert again.first_frames == (0, 1, 3)
-    assert torch.equal(again(PROMPTS, num_inference_steps=2, first_frames=frames[:, :3], seed=1, return_latents=True)[1], a)
+    assert torch.equal(
+        again(PROMPTS, num_inference_steps=2, first_frames=frames[:, :3], seed=1, return_latents=True)[1], a
+    )
 
 
 def test_a_caption_only_model_takes_no_frames():
@@ -91,8 +104,18 @@ def test_training_a_continuing_model_lowers_its_loss():
     pipe = tiny_continuing_pipeline()
     latents = torch.randn(16, 4, 4, 8, 8) * 0.1 + torch.linspace(-1, 1, 4)[None, :, None, None, None]
     tokens = torch.randint(0, len(pipe.vocabulary), (16, 1, 16))
-    _, _, history = train_denoiser(pipe.transformer, latents, tokens, steps=60, batch_size=8, lr=3e-3,
-                                   first_frames=(0, 1, 3), weighting="min-snr", progress=False, log_every=20)
+    _, _, history = train_denoiser(
+        pipe.transformer,
+        latents,
+        tokens,
+        steps=60,
+        batch_size=8,
+        lr=3e-3,
+        first_frames=(0, 1, 3),
+        weighting="min-snr",
+        progress=False,
+        log_every=20,
+    )
     assert history[-1][2] < history[0][2]
 
 

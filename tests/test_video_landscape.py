@@ -11,8 +11,7 @@ matplotlib.use("agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from wmlib.video.landscape import (COLUMNS, TRACKS, better, load_landscape, plot_landscape,  # noqa: E402
-                                   toy_projections)
+from wmlib.video.landscape import COLUMNS, TRACKS, better, load_landscape, plot_landscape, toy_projections  # noqa: E402
 from wmlib.world import sample_scenes, simulate  # noqa: E402
 
 CSV = Path(__file__).resolve().parents[1] / "data" / "landscape.csv"
@@ -40,8 +39,17 @@ def write(tmp_path, header, *lines):
     return path
 
 
-GOOD = ["Vista", "VideoGen", "Action Interpreters", "", "", "nuScenes", "FVD (nuScenes val, single-view)", "89.40",
-        "Kong et al. 2025, Table 6"]
+GOOD = [
+    "Vista",
+    "VideoGen",
+    "Action Interpreters",
+    "",
+    "",
+    "nuScenes",
+    "FVD (nuScenes val, single-view)",
+    "89.40",
+    "Kong et al. 2025, Table 6",
+]
 
 
 def test_the_default_table_is_the_repositorys_plain_csv(rows):

@@ -66,8 +66,8 @@ def test_the_shipped_judge_names_true_objects_and_their_round_trips(truth, autoe
     assert min(P.judge_accuracy(judge, videos, clips.attributes()).values()) >= 0.98
     # the old judge, trained on true frames only, named the shape of 45% of round trips right (here: 57 of 60)
     assert min(P.judge_accuracy(judge, P.round_trip(autoencoder, videos), clips.attributes()).values()) >= 0.9
-    from wmlib.registry import data_dir
     from wmlib.checkpoints import read_manifest
+    from wmlib.registry import data_dir
 
     scores = read_manifest(data_dir() / "models" / "toy-video-judge")["scores"]  # on 300 held-out videos: the goal
     assert min(scores["accuracy_autoencoder_round_trips"].values()) >= 0.97

@@ -15,13 +15,23 @@ PROMPTS = ["the small red ball is thrown to the right and bounces once.", "the l
 
 def tiny_pipeline(seed=0, frames=4):
     vocab = build_vocabulary(PROMPTS)
-    tr = T.build(len(vocab), seed=seed, frames=frames, latent_shape=(4, 8, 8), text_length=16, width=32, depth=1, patch=2,
-                 heads=2)
+    tr = T.build(
+        len(vocab),
+        seed=seed,
+        frames=frames,
+        latent_shape=(4, 8, 8),
+        text_length=16,
+        width=32,
+        depth=1,
+        patch=2,
+        heads=2,
+    )
     torch.manual_seed(seed)
     for p in tr.parameters():  # adaLN-Zero starts as the identity; give it something to compute
         p.data.normal_(0, 0.05)
-    return ToyTextToVideoPipeline(tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16,
-                                  frames=frames)
+    return ToyTextToVideoPipeline(
+        tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16, frames=frames
+    )
 
 
 def test_save_load_round_trip(tmp_path):
@@ -86,8 +96,9 @@ def test_denoiser_training_lowers_the_loss():
     latents = torch.stack([torch.ones(4, 4, 8, 8), -torch.ones(4, 4, 8, 8)]).repeat(16, 1, 1, 1, 1)
     tokens = torch.from_numpy(tokenize(PROMPTS, vocab, 16)).repeat(16, 1)[:, None]
     model = T.build(len(vocab), frames=4, latent_shape=(4, 8, 8), text_length=16, width=32, depth=1, heads=2, patch=2)
-    ema, snapshot, history = train_denoiser(model, latents, tokens, steps=300, batch_size=16, lr=3e-3,
-                                            snapshot_at=10, progress=False, log_every=50)
+    ema, snapshot, history = train_denoiser(
+        model, latents, tokens, steps=300, batch_size=16, lr=3e-3, snapshot_at=10, progress=False, log_every=50
+    )
     losses = [h[2] for h in history]
     assert losses[-1] < 0.8 * losses[0]
     assert snapshot is not None and not torch.equal(snapshot.patch_out.weight, ema.patch_out.weight)
@@ -107,8 +118,8 @@ def test_autoencoder_training_lowers_the_loss():
 
 def test_the_shipped_model_loads_verified_and_generates():
     import wmlib
-    from wmlib.registry import checkpoint_dir, get
     from wmlib.checkpoints import read_manifest
+    from wmlib.registry import checkpoint_dir, get
 
     pipe = wmlib.load("toy-t2v")
     videos = pipe(PROMPTS, num_inference_steps=5)

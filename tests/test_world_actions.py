@@ -28,6 +28,7 @@ def one(kind, strength):
 
 # --- doing nothing is the world on its own -------------------------------------------------------
 
+
 @pytest.mark.parametrize("source", ["scenes", "clips"])
 def test_rollout_of_no_actions_is_the_simulation(source):
     scene = sample_scenes(200, seed=3, moving=True) if source == "scenes" else sample_clips(60, seed=1).scene
@@ -68,6 +69,7 @@ def test_actions_change_the_outcome():
 
 
 # --- pushes: physics of a sudden change of velocity ------------------------------------------
+
 
 @pytest.mark.parametrize("direction", ["right", "left"])
 @pytest.mark.parametrize("strength, mu", [(1.0, 0.4), (2.0, 0.4), (1.5, 0.8)])
@@ -136,6 +138,7 @@ def test_push_acts_on_the_chosen_slot_only():
 
 # --- the Actions batch ---------------------------------------------------------------------------
 
+
 def test_vectors_have_the_right_signs_and_values():
     acts = Actions(np.array([[0, 1, 2, 3]]), np.array([[0.7, 1.5, 2.0, 0.5]], np.float32))
     v = acts.vectors()
@@ -175,16 +178,20 @@ def test_random_actions_are_reproducible_and_follow_their_settings():
 
 # --- errors --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind, strength, match", [
-    (np.zeros((2, 3), np.int64), np.zeros((2, 2)), "shape"),
-    (np.zeros(3, np.int64), np.zeros(3), "shape"),
-    (np.array([[0, 4]]), np.zeros((1, 2)), "kind must hold integers"),
-    (np.array([[0, -1]]), np.zeros((1, 2)), "kind must hold integers"),
-    (np.array([[0.0, 1.0]]), np.zeros((1, 2)), "kind must hold integers"),
-    (np.array([[1, 2]]), np.array([[1.0, -0.5]]), "strength must be finite and >= 0"),
-    (np.array([[1, 2]]), np.array([[1.0, np.nan]]), "strength must be finite and >= 0"),
-    (np.array([[1, 2]]), np.array([[np.inf, 1.0]]), "strength must be finite and >= 0"),
-])
+
+@pytest.mark.parametrize(
+    "kind, strength, match",
+    [
+        (np.zeros((2, 3), np.int64), np.zeros((2, 2)), "shape"),
+        (np.zeros(3, np.int64), np.zeros(3), "shape"),
+        (np.array([[0, 4]]), np.zeros((1, 2)), "kind must hold integers"),
+        (np.array([[0, -1]]), np.zeros((1, 2)), "kind must hold integers"),
+        (np.array([[0.0, 1.0]]), np.zeros((1, 2)), "kind must hold integers"),
+        (np.array([[1, 2]]), np.array([[1.0, -0.5]]), "strength must be finite and >= 0"),
+        (np.array([[1, 2]]), np.array([[1.0, np.nan]]), "strength must be finite and >= 0"),
+        (np.array([[1, 2]]), np.array([[np.inf, 1.0]]), "strength must be finite and >= 0"),
+    ],
+)
 def test_bad_actions_are_refused(kind, strength, match):
     with pytest.raises(ValueError, match=match):
         Actions(kind, strength)
@@ -221,8 +228,10 @@ def test_random_actions_refuse_a_bad_probability():
 
 # --- physics.simulate's side walls ---------------------------------------------------------------
 
-@pytest.mark.parametrize("side_x", [True, 0.3, float(SIZE_RADIUS.max()) - 0.01, float("nan"), float("inf"), -2.0,
-                                    "1.2", None])
+
+@pytest.mark.parametrize(
+    "side_x", [True, 0.3, float(SIZE_RADIUS.max()) - 0.01, float("nan"), float("inf"), -2.0, "1.2", None]
+)
 def test_bad_side_x_is_refused(side_x):
     with pytest.raises(ValueError, match="side_x must be a number of metres larger than the largest radius"):
         simulate(ball(), 3, side_x=side_x)
@@ -232,8 +241,12 @@ def test_bad_side_x_is_refused(side_x):
 
 def test_narrow_walls_hold_objects_thrown_hard_sideways():
     side = 1.25
-    throws = [ball(y=1.0, x=0.0, velocity=(sign * speed, 2.0, 0.0), size=size)
-              for sign in (-1.0, 1.0) for speed in (4.0, 9.0) for size in ("small", "large")]
+    throws = [
+        ball(y=1.0, x=0.0, velocity=(sign * speed, 2.0, 0.0), size=size)
+        for sign in (-1.0, 1.0)
+        for speed in (4.0, 9.0)
+        for size in ("small", "large")
+    ]
     sliding = [ball(x=0.5, velocity=(8.0, 0.0, 0.0), size="large"), ball(x=-0.5, velocity=(-8.0, 0.0, 0.0))]
     scene = Scene.concat(throws + sliding)
     traj = simulate(scene, 30, side_x=side)

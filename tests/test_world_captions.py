@@ -15,14 +15,29 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from wmlib.world.captions import (SHAPE_WORDS, caption, captions, captions_with_claims, motion_caption, motion_captions,
-                                  region, truth_matrix)
+from wmlib.world.captions import (
+    SHAPE_WORDS,
+    caption,
+    captions,
+    captions_with_claims,
+    motion_caption,
+    motion_captions,
+    region,
+    truth_matrix,
+)
 from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZES, make_scene, sample_scenes
 
 # --- the facts, computed here from Z with the documented thresholds --------------------------------------
 
-WORD_SHAPE = {"sphere": "sphere", "ball": "sphere", "cube": "cube", "box": "cube", "block": "cube",
-              "cylinder": "cylinder", "tube": "cylinder"}
+WORD_SHAPE = {
+    "sphere": "sphere",
+    "ball": "sphere",
+    "cube": "cube",
+    "box": "cube",
+    "block": "cube",
+    "cylinder": "cylinder",
+    "tube": "cylinder",
+}
 
 
 def objects(scene, i):
@@ -48,8 +63,14 @@ def fact_holds(obj, fact):
 def relation_holds(a, rel, b):
     dx, dy, dz = a[1] - b[1], a[2] - b[2], a[3] - b[3]
     near = np.hypot(dx, dz) < 0.8
-    return {"left": dx < -0.3, "right": dx > 0.3, "front": dz < -0.3, "behind": dz > 0.3,
-            "above": dy > 0.3 and near, "below": dy < -0.3 and near}[rel]
+    return {
+        "left": dx < -0.3,
+        "right": dx > 0.3,
+        "front": dz < -0.3,
+        "behind": dz > 0.3,
+        "above": dy > 0.3 and near,
+        "below": dy < -0.3 and near,
+    }[rel]
 
 
 # --- the parser -------------------------------------------------------------------------------------------
@@ -61,29 +82,56 @@ MENTION = re.compile(rf"\b(a|an|another|the) ({SIZE_RE}) ({COLOUR_RE}) ({SHAPE_R
 
 # Words that claim a coarse fact about the object they follow.
 FACT_WORDS = {
-    "left": ("side", "left"), "right": ("side", "right"), "middle": ("side", "middle"), "centre": ("side", "middle"),
+    "left": ("side", "left"),
+    "right": ("side", "right"),
+    "middle": ("side", "middle"),
+    "centre": ("side", "middle"),
     "center": ("side", "middle"),
-    "front": ("depth", "front"), "foreground": ("depth", "front"),
-    "back": ("depth", "back"), "background": ("depth", "back"), "wall": ("depth", "back"),
-    "ground": ("support", "ground"), "floor": ("support", "ground"), "rests": ("support", "ground"),
-    "resting": ("support", "ground"), "lies": ("support", "ground"), "lying": ("support", "ground"),
-    "sits": ("support", "ground"), "sitting": ("support", "ground"),
-    "air": ("support", "air"), "floats": ("support", "air"), "floating": ("support", "air"),
-    "hangs": ("support", "air"), "hanging": ("support", "air"), "hovers": ("support", "air"),
+    "front": ("depth", "front"),
+    "foreground": ("depth", "front"),
+    "back": ("depth", "back"),
+    "background": ("depth", "back"),
+    "wall": ("depth", "back"),
+    "ground": ("support", "ground"),
+    "floor": ("support", "ground"),
+    "rests": ("support", "ground"),
+    "resting": ("support", "ground"),
+    "lies": ("support", "ground"),
+    "lying": ("support", "ground"),
+    "sits": ("support", "ground"),
+    "sitting": ("support", "ground"),
+    "air": ("support", "air"),
+    "floats": ("support", "air"),
+    "floating": ("support", "air"),
+    "hangs": ("support", "air"),
+    "hanging": ("support", "air"),
+    "hovers": ("support", "air"),
     "hovering": ("support", "air"),
 }
 # Phrases that, right before a mention Y, say "<subject> <relation> Y". Longest first.
 RELATION_PHRASES = {
-    "to the left of": "left", "left of": "left", "to the right of": "right", "right of": "right",
-    "in front of": "front", "closer to us than": "front", "farther back than": "behind", "behind": "behind",
-    "above": "above", "over": "above", "below": "below", "beneath": "below", "under": "below",
+    "to the left of": "left",
+    "left of": "left",
+    "to the right of": "right",
+    "right of": "right",
+    "in front of": "front",
+    "closer to us than": "front",
+    "farther back than": "behind",
+    "behind": "behind",
+    "above": "above",
+    "over": "above",
+    "below": "below",
+    "beneath": "below",
+    "under": "below",
 }
 RELATION_AT_END = re.compile(r"(?:^|[^a-z])(" + "|".join(sorted(RELATION_PHRASES, key=len, reverse=True)) + r")\s*$")
 NUMBER_WORDS = {"one": 1, "single": 1, "two": 2, "three": 3}
 ORDER = re.compile(r"\bfrom (left|right|front|back) to (left|right|front|back)\b")
 # Words that claim nothing (articles, verbs without content, openers, nouns for "object").
-FILLER = set("""a the and there is are we see you can scene shows this has in picture also objects object
-things thing shapes shape just only on at near close to side corner mid empty""".split())
+FILLER = set(
+    """a the and there is are we see you can scene shows this has in picture also objects object
+things thing shapes shape just only on at near close to side corner mid empty""".split()
+)
 
 
 def parse(text):
@@ -106,7 +154,7 @@ def parse(text):
 
     end = 0
     for j, m in enumerate(mentions):
-        gap = text[end:m.start()]
+        gap = text[end : m.start()]
         if subject is None:
             orders += ORDER.findall(gap)
             gap = ORDER.sub(" ", gap)
@@ -116,15 +164,21 @@ def parse(text):
                 unknown.append(f"relation {rel.group(1)!r} without a subject")
             else:
                 relations.append((subject, RELATION_PHRASES[rel.group(1)], j))
-            gap = gap[:rel.start(1)]
+            gap = gap[: rel.start(1)]
         read(gap, subject)  # what comes after a subject (up to the next mention) is about it
         if not rel:
             subject = j
         end = m.end()
     read(text[end:], subject)
-    return dict(mentions=[(m.group(1), (m.group(2), m.group(3), WORD_SHAPE[m.group(4)])) for m in mentions],
-                facts=facts, relations=relations, counts=counts, unknown=unknown,
-                preamble_facts=preamble_facts, orders=orders)
+    return dict(
+        mentions=[(m.group(1), (m.group(2), m.group(3), WORD_SHAPE[m.group(4)])) for m in mentions],
+        facts=facts,
+        relations=relations,
+        counts=counts,
+        unknown=unknown,
+        preamble_facts=preamble_facts,
+        orders=orders,
+    )
 
 
 def problems(scene, i, text):
@@ -183,8 +237,12 @@ def problems(scene, i, text):
 
 def ordered(of, intros, order):
     """'from left to right' etc.: the introduced objects follow each other by more than 0.3 m."""
-    known = {("left", "right"): (1, 1), ("right", "left"): (1, -1),  # index into an objects() entry
-             ("front", "back"): (3, 1), ("back", "front"): (3, -1)}
+    known = {
+        ("left", "right"): (1, 1),
+        ("right", "left"): (1, -1),  # index into an objects() entry
+        ("front", "back"): (3, 1),
+        ("back", "front"): (3, -1),
+    }
     if order not in known:  # "from left to left" is not an order
         return False
     axis, sign = known[order]
@@ -204,9 +262,13 @@ def texts(scenes):
 
 # --- static captions --------------------------------------------------------------------------------------
 
+
 def test_shape_words():
-    assert SHAPE_WORDS == {"sphere": ("sphere", "ball"), "cube": ("cube", "box", "block"),
-                           "cylinder": ("cylinder", "tube")}
+    assert SHAPE_WORDS == {
+        "sphere": ("sphere", "ball"),
+        "cube": ("cube", "box", "block"),
+        "cylinder": ("cylinder", "tube"),
+    }
 
 
 def test_every_caption_is_true_of_its_scene(scenes, texts):
@@ -218,15 +280,25 @@ def test_every_caption_is_true_of_its_scene(scenes, texts):
 
 def test_the_parser_catches_false_captions(scenes, texts):
     """The checker must be able to fail: swap words in true captions and it objects."""
-    swaps = {"left": "right", "right": "left", "front": "back", "back": "front", "ground": "air", "air": "ground",
-             "small": "large", "large": "small", "two": "three", "three": "two"}
+    swaps = {
+        "left": "right",
+        "right": "left",
+        "front": "back",
+        "back": "front",
+        "ground": "air",
+        "air": "ground",
+        "small": "large",
+        "large": "small",
+        "two": "three",
+        "three": "two",
+    }
     caught = tried = 0
     for i in range(300):
         words = texts[i].split(" ")
         for n, word in enumerate(words):
             core = word.strip(".,:;")
             if core in swaps:
-                lie = " ".join(words[:n] + [word.replace(core, swaps[core])] + words[n + 1:])
+                lie = " ".join(words[:n] + [word.replace(core, swaps[core])] + words[n + 1 :])
                 tried += 1
                 caught += bool(problems(scenes, i, lie))
     # Nearly every swap makes the caption false; the rare exception stays true (a relation said twice).
@@ -261,17 +333,30 @@ def test_many_templates_and_words(scenes, texts):
     sentences = {t.count(".") for t in sample}
     assert {1, 2, 3} <= sentences
     everything = " ".join(sample)
-    for word in [*WORD_SHAPE, "to the left of", "to the right of", "in front of", "behind", "above",
-                 "from left to right", "we see", "there is", "on the ground", "in the air"]:
+    for word in [
+        *WORD_SHAPE,
+        "to the left of",
+        "to the right of",
+        "in front of",
+        "behind",
+        "above",
+        "from left to right",
+        "we see",
+        "there is",
+        "on the ground",
+        "in the air",
+    ]:
         assert word in everything, word
 
 
 def test_region_of_hand_made_objects():
-    scene = make_scene([
-        dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0)),           # resting, left, front
-        dict(shape="cube", colour="blue", size="large", position=(1.0, 1.2, 2.2)),        # in the air, right, back
-        dict(shape="cylinder", colour="green", size="small", position=(0.1, 0.205, 1.6)),  # within 1 cm: ground
-    ])
+    scene = make_scene(
+        [
+            dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0)),  # resting, left, front
+            dict(shape="cube", colour="blue", size="large", position=(1.0, 1.2, 2.2)),  # in the air, right, back
+            dict(shape="cylinder", colour="green", size="small", position=(0.1, 0.205, 1.6)),  # within 1 cm: ground
+        ]
+    )
     assert region(scene, 0, 0) == {"side": "left", "depth": "front", "support": "on the ground"}
     assert region(scene, 0, 1) == {"side": "right", "depth": "back", "support": "in the air"}
     assert region(scene, 0, 2) == {"side": "middle", "depth": "back", "support": "on the ground"}
@@ -291,10 +376,18 @@ def test_single_object_caption_states_its_facts():
 
 
 def test_relations_only_with_a_clear_margin():
-    far = make_scene([dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0)),
-                      dict(shape="cube", colour="blue", size="small", position=(1.0, 2.2))])
-    near = make_scene([dict(shape="sphere", colour="red", size="small", position=(0.0, 1.5)),
-                       dict(shape="cube", colour="blue", size="small", position=(0.25, 1.75))])
+    far = make_scene(
+        [
+            dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0)),
+            dict(shape="cube", colour="blue", size="small", position=(1.0, 2.2)),
+        ]
+    )
+    near = make_scene(
+        [
+            dict(shape="sphere", colour="red", size="small", position=(0.0, 1.5)),
+            dict(shape="cube", colour="blue", size="small", position=(0.25, 1.75)),
+        ]
+    )
     far_texts = [caption(far, 0, np.random.default_rng(s)) for s in range(200)]
     near_texts = [caption(near, 0, np.random.default_rng(s)) for s in range(200)]
     assert any(re.search(r"left of (a|the) small blue", t) for t in far_texts)
@@ -306,24 +399,37 @@ def test_relations_only_with_a_clear_margin():
 
 
 def test_above_needs_the_objects_to_be_over_each_other():
-    stacked = make_scene([dict(shape="cube", colour="green", size="large", position=(0.0, 1.5)),
-                          dict(shape="sphere", colour="pink", size="small", position=(0.2, 1.4, 1.6))])
-    apart = make_scene([dict(shape="cube", colour="green", size="large", position=(-0.5, 1.5)),
-                        dict(shape="sphere", colour="pink", size="small", position=(0.5, 1.4, 1.6))])
+    stacked = make_scene(
+        [
+            dict(shape="cube", colour="green", size="large", position=(0.0, 1.5)),
+            dict(shape="sphere", colour="pink", size="small", position=(0.2, 1.4, 1.6)),
+        ]
+    )
+    apart = make_scene(
+        [
+            dict(shape="cube", colour="green", size="large", position=(-0.5, 1.5)),
+            dict(shape="sphere", colour="pink", size="small", position=(0.5, 1.4, 1.6)),
+        ]
+    )
     stacked_texts = [caption(stacked, 0, np.random.default_rng(s)) for s in range(300)]
     apart_texts = [caption(apart, 0, np.random.default_rng(s)) for s in range(300)]
     assert any(re.search(r"pink (ball|sphere),? (is )?(above|over) (a|the) large green", t) for t in stacked_texts)
-    assert any(re.search(r"green (cube|box|block),? (is )?(below|beneath|under) (a|the) small pink", t)
-               for t in stacked_texts)
+    assert any(
+        re.search(r"green (cube|box|block),? (is )?(below|beneath|under) (a|the) small pink", t) for t in stacked_texts
+    )
     assert not any(re.search(r"\b(above|over|below|beneath|under)\b", t) for t in apart_texts)
     assert all(not problems(stacked, 0, t) for t in stacked_texts)
     assert all(not problems(apart, 0, t) for t in apart_texts)
 
 
 def test_twins_are_a_and_another_and_never_the():
-    scene = make_scene([dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0)),
-                        dict(shape="sphere", colour="red", size="small", position=(1.0, 2.0)),
-                        dict(shape="cube", colour="blue", size="large", position=(0.0, 1.0))])
+    scene = make_scene(
+        [
+            dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0)),
+            dict(shape="sphere", colour="red", size="small", position=(1.0, 2.0)),
+            dict(shape="cube", colour="blue", size="large", position=(0.0, 1.0)),
+        ]
+    )
     for seed in range(100):
         text = caption(scene, 0, np.random.default_rng(seed))
         assert not problems(scene, 0, text), text
@@ -347,6 +453,7 @@ def test_bad_index_is_a_value_error(scenes):
 
 # --- motion captions --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Trajectory:
     """A stand-in for wmlib.world.physics.Trajectory: the four fields the captions may use."""
@@ -367,7 +474,7 @@ def hand_trajectory(scene, paths, bounces):
         for t, (p, v) in enumerate(path):
             pos[0, t, k], vel[0, t, k] = p, v
     b = np.zeros((1, K), int)
-    b[0, :len(bounces)] = bounces
+    b[0, : len(bounces)] = bounces
     return Trajectory(np.arange(T) / 12.0, pos, vel, b)
 
 
@@ -416,7 +523,9 @@ MOTION_CLAIMS = [
     (r"stays still|does not move|stays where it is", "still"),
     (r"does not bounce|never bounces", "bounce 0"),
     (r"bounces (once|twice|three times|\d+ times)", "bounce n"),
-    (r"to the left", "left"), (r"to the right", "right"), (r"straight up", "up"),
+    (r"to the left", "left"),
+    (r"to the right", "right"),
+    (r"straight up", "up"),
     (r"\b(thrown|tossed|flies off|goes)\b", "thrown"),
     (r"\b(falls|drops|starts to fall)\b", "falls"),
     (r"\b(sets off|starts moving|starts to move|moves)\b", "moves"),
@@ -457,7 +566,9 @@ def motion_claim_holds(scene, traj, i, k, claim):
         "end slides": ground_end and hspeed_end > 0.05 and cube,
         "still": still and traj.bounces[i, k] == 0,
         "bounce": value == traj.bounces[i, k],
-        "left": vx0 < -0.3, "right": vx0 > 0.3, "up": abs(vx0) <= 0.3 and vy0 > 0.3,
+        "left": vx0 < -0.3,
+        "right": vx0 > 0.3,
+        "up": abs(vx0) <= 0.3 and vy0 > 0.3,
         "thrown": (vy0 > 0 or air0) and (abs(vx0) > 0.3 or vy0 > 0.3),
         "falls": air0 and vy0 <= 0.3,
         "moves": not still,
@@ -475,11 +586,11 @@ def motion_problems(scene, traj, i, text):
     chunks = []
     for j, m in enumerate(mentions):
         end = mentions[j + 1].start() if j + 1 < len(mentions) else len(text)
-        claims, unknown = motion_claims(text[m.end():end])
+        claims, unknown = motion_claims(text[m.end() : end])
         if unknown:
             out.append(f"unknown words {unknown}")
         chunks.append(((m.group(2), m.group(3), WORD_SHAPE[m.group(4)]), claims))
-    opener, unknown = motion_claims(text[:mentions[0].start()] if mentions else text)
+    opener, unknown = motion_claims(text[: mentions[0].start()] if mentions else text)
     if opener or unknown:
         out.append(f"claims or words before any object: {opener + unknown}")
     for perm in itertools.permutations(objs):
@@ -504,20 +615,30 @@ def parts(text):
     """{"small red sphere": what the caption says after that object, up to the next object}."""
     mentions = list(MOTION_MENTION.finditer(text))
     ends = [m.start() for m in mentions[1:]] + [len(text)]
-    return {f"{m.group(2)} {m.group(3)} {WORD_SHAPE[m.group(4)]}": text[m.end():end] for m, end in zip(mentions, ends)}
+    return {
+        f"{m.group(2)} {m.group(3)} {WORD_SHAPE[m.group(4)]}": text[m.end() : end] for m, end in zip(mentions, ends)
+    }
 
 
 def test_hand_made_motion():
-    scene = make_scene([
-        dict(shape="sphere", colour="red", size="small", position=(0.0, 1.5)),
-        dict(shape="cube", colour="blue", size="large", position=(0.5, 1.0, 2.0)),
-        dict(shape="cylinder", colour="green", size="small", position=(-1.0, 1.0)),
-    ])
-    ball = [((0.0, 0.2, 1.5), (1.0, 2.0, 0.0)), ((0.5, 0.6, 1.5), (1.0, 0.5, 0.0)),
-            ((1.0, 0.2, 1.5), (0.5, 0.0, 0.0))]                       # thrown right, still rolling
-    box = [((0.5, 1.0, 2.0), (0.0, 0.0, 0.0)), ((0.5, 0.6, 2.0), (0.0, -3.0, 0.0)),
-           ((0.5, 0.35, 2.0), (0.0, 0.0, 0.0))]                       # dropped, comes to rest
-    tube = [((-1.0, 0.2, 1.0), (0.0, 0.0, 0.0))] * 3                  # never moves
+    scene = make_scene(
+        [
+            dict(shape="sphere", colour="red", size="small", position=(0.0, 1.5)),
+            dict(shape="cube", colour="blue", size="large", position=(0.5, 1.0, 2.0)),
+            dict(shape="cylinder", colour="green", size="small", position=(-1.0, 1.0)),
+        ]
+    )
+    ball = [
+        ((0.0, 0.2, 1.5), (1.0, 2.0, 0.0)),
+        ((0.5, 0.6, 1.5), (1.0, 0.5, 0.0)),
+        ((1.0, 0.2, 1.5), (0.5, 0.0, 0.0)),
+    ]  # thrown right, still rolling
+    box = [
+        ((0.5, 1.0, 2.0), (0.0, 0.0, 0.0)),
+        ((0.5, 0.6, 2.0), (0.0, -3.0, 0.0)),
+        ((0.5, 0.35, 2.0), (0.0, 0.0, 0.0)),
+    ]  # dropped, comes to rest
+    tube = [((-1.0, 0.2, 1.0), (0.0, 0.0, 0.0))] * 3  # never moves
     traj = hand_trajectory(scene, [ball, box, tube], bounces=[2, 0, 0])
     for seed in range(60):
         text = motion_caption(scene, traj, 0, np.random.default_rng(seed))
@@ -533,9 +654,17 @@ def test_hand_made_motion():
     assert motion_caption(scene, traj) == motion_captions(scene, traj)[0]
 
 
-@pytest.mark.parametrize("n, words", [(0, r"does not bounce|never bounces"), (1, "bounces once"),
-                                      (2, "bounces twice"), (3, "bounces three times"), (4, "bounces 4 times"),
-                                      (7, "bounces 7 times")])
+@pytest.mark.parametrize(
+    "n, words",
+    [
+        (0, r"does not bounce|never bounces"),
+        (1, "bounces once"),
+        (2, "bounces twice"),
+        (3, "bounces three times"),
+        (4, "bounces 4 times"),
+        (7, "bounces 7 times"),
+    ],
+)
 def test_bounce_words(n, words):
     scene = make_scene([dict(shape="cube", colour="orange", size="small", position=(0.0, 1.0, 1.5))])
     path = [((0.0, 1.0, 1.5), (-1.0, 1.0, 0.0)), ((-0.5, 0.2, 1.5), (-0.6, 0.0, 0.2))]  # thrown left, sliding
@@ -569,9 +698,23 @@ def test_motion_captions_of_many_clips_are_true():
         bad = [b for b in bad if b[2]]
         assert not bad, "\n".join(f"clip {i}: {t!r}: {p}" for i, t, p in bad[:5])
         joined += " ".join(texts)
-    for phrase in ["to the left", "to the right", "straight up", "does not move|stays still|stays where it is",
-                   "bounces once", "bounces twice", "roll", "slid", "comes to rest|stops|comes to a stop",
-                   "still in the air", "falls|drops", "sets off|starts moving", "; ", " while ", r"\. the"]:
+    for phrase in [
+        "to the left",
+        "to the right",
+        "straight up",
+        "does not move|stays still|stays where it is",
+        "bounces once",
+        "bounces twice",
+        "roll",
+        "slid",
+        "comes to rest|stops|comes to a stop",
+        "still in the air",
+        "falls|drops",
+        "sets off|starts moving",
+        "; ",
+        " while ",
+        r"\. the",
+    ]:
         assert re.search(phrase, joined), phrase
 
 
@@ -586,6 +729,7 @@ def test_motion_bad_input():
 
 
 # --- claims: is a caption true of *another* scene? -----------------------------------------------------
+
 
 def moved(scenes, seed, metres=1.0):
     """The same objects, each moved sideways and in depth by up to ``metres``: some facts stay true."""
@@ -610,8 +754,12 @@ def test_truth_matrix_needs_the_same_objects():
     red = make_scene([dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0))])
     blue = make_scene([dict(shape="sphere", colour="blue", size="small", position=(-1.0, 1.0))])
     red_right = make_scene([dict(shape="sphere", colour="red", size="small", position=(1.0, 1.0))])
-    pair = make_scene([dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0)),
-                       dict(shape="cube", colour="red", size="large", position=(1.0, 2.0))])
+    pair = make_scene(
+        [
+            dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0)),
+            dict(shape="cube", colour="red", size="large", position=(1.0, 2.0)),
+        ]
+    )
     world = type(red).concat([red, blue, red_right, pair])
     texts, claims = captions_with_claims(world, seed=0)
     truth = truth_matrix(claims, world)

@@ -31,17 +31,24 @@ def test_kernel_is_a_normalised_psd_similarity():
 def test_kernel_ignores_the_order_of_objects():
     s = sample_scenes(40, seed=2, n_objects=3)
     perm = [2, 0, 1]
-    shuffled = s.with_(shape=s.shape[:, perm], colour=s.colour[:, perm], size=s.size[:, perm],
-                       position=s.position[:, perm], velocity=s.velocity[:, perm])
+    shuffled = s.with_(
+        shape=s.shape[:, perm],
+        colour=s.colour[:, perm],
+        size=s.size[:, perm],
+        position=s.position[:, perm],
+        velocity=s.velocity[:, perm],
+    )
     np.testing.assert_allclose(z_kernel(s), z_kernel(shuffled, s), atol=1e-6)
 
 
 def test_kernel_falls_as_more_factors_differ():
     base = dict(shape="sphere", colour="red", size="small", position=(0.0, 1.0))
-    scenes = [make_scene([base]),
-              make_scene([dict(base, colour="blue")]),
-              make_scene([dict(base, colour="blue", shape="cube")]),
-              make_scene([dict(base, colour="blue", shape="cube", size="large", position=(1.0, 2.5))])]
+    scenes = [
+        make_scene([base]),
+        make_scene([dict(base, colour="blue")]),
+        make_scene([dict(base, colour="blue", shape="cube")]),
+        make_scene([dict(base, colour="blue", shape="cube", size="large", position=(1.0, 2.5))]),
+    ]
     from wmlib.world.scene import Scene
 
     row = z_kernel(Scene.concat(scenes))[0]

@@ -19,6 +19,7 @@ def apexes(y: np.ndarray, vy: np.ndarray) -> np.ndarray:
 
 # --- free flight -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("gravities", [(9.81,), (5.0, 15.0)])
 def test_fall_is_a_parabola_with_the_scenes_gravity(gravities):
     scene = Scene.concat([ball(y=1.8, gravity=g) for g in gravities])
@@ -39,6 +40,7 @@ def test_horizontal_velocity_is_constant_in_flight():
 
 # --- bounces ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("e", [0.6, 0.8])
 def test_bounce_heights_shrink_by_restitution_squared(e):
     scene = ball(y=1.5, restitution=e)
@@ -52,8 +54,9 @@ def test_bounce_heights_shrink_by_restitution_squared(e):
 
 
 def test_bounces_are_counted():
-    scene = Scene.concat([ball(y=1.5, restitution=0.6), ball(y=float(SIZE_RADIUS[0]), restitution=0.6),
-                          ball(y=1.5, restitution=0.0)])
+    scene = Scene.concat(
+        [ball(y=1.5, restitution=0.6), ball(y=float(SIZE_RADIUS[0]), restitution=0.6), ball(y=1.5, restitution=0.0)]
+    )
     traj = simulate(scene, n_frames=25, fps=12)  # 2 s
     assert traj.bounces[0, 0] >= 2
     assert traj.bounces[1, 0] == 0  # resting
@@ -73,8 +76,12 @@ def test_bouncing_ends_in_rest():
 
 
 def test_resting_object_stays_exactly_at_rest():
-    scene = make_scene([dict(shape="cube", size="large", position=(0.3, 1.2)),
-                        dict(shape="cylinder", size="small", position=(-1.0, 2.0))])
+    scene = make_scene(
+        [
+            dict(shape="cube", size="large", position=(0.3, 1.2)),
+            dict(shape="cylinder", size="small", position=(-1.0, 2.0)),
+        ]
+    )
     traj = simulate(scene, n_frames=30)
     assert np.array_equal(traj.position, np.broadcast_to(scene.position[:, None], traj.position.shape))
     assert not traj.velocity.any()
@@ -82,6 +89,7 @@ def test_resting_object_stays_exactly_at_rest():
 
 
 # --- friction --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("velocity", [(2.0, 0.0, 0.0), (-1.2, 0.0, 0.9), (0.0, 0.0, 1.5)])
 @pytest.mark.parametrize("mu", [0.2, 0.4, 0.8])
@@ -103,10 +111,16 @@ def test_sliding_stops_after_v_squared_over_2_mu_g(velocity, mu):
 
 # --- walls and ground ------------------------------------------------------------------------
 
+
 def test_walls_reflect_and_contain():
-    scene = Scene.concat([ball(y=1.0, velocity=(6.0, 1.0, 0.0)), ball(y=1.0, velocity=(-6.0, 1.0, 0.0)),
-                          ball(y=1.0, z=2.5, velocity=(0.0, 2.0, 5.0), size="large"),
-                          ball(y=0.2, z=3.0, velocity=(0.0, 0.0, 3.0))])  # sliding into the wall
+    scene = Scene.concat(
+        [
+            ball(y=1.0, velocity=(6.0, 1.0, 0.0)),
+            ball(y=1.0, velocity=(-6.0, 1.0, 0.0)),
+            ball(y=1.0, z=2.5, velocity=(0.0, 2.0, 5.0), size="large"),
+            ball(y=0.2, z=3.0, velocity=(0.0, 0.0, 3.0)),
+        ]
+    )  # sliding into the wall
     traj = simulate(scene, n_frames=25, fps=12)
     r = scene.radius[:, None, :]
     x, z = traj.position[..., 0], traj.position[..., 2]
@@ -135,6 +149,7 @@ def test_thrown_scenes_stay_above_ground_and_inside_walls():
 
 
 # --- the Trajectory, determinism, input checks -----------------------------------------------
+
 
 def test_trajectory_shapes_and_frame():
     scene = sample_scenes(7, seed=3, moving=True)
@@ -185,18 +200,21 @@ def test_sub_step_size_barely_matters():
     assert np.abs(coarse.position - fine.position).max() < 0.05
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(n_frames=0), "n_frames must be an int >= 1"),
-    (dict(n_frames=2.5), "n_frames must be an int >= 1"),
-    (dict(n_frames=True), "n_frames must be an int >= 1"),
-    (dict(fps=0), "fps must be a finite number > 0"),
-    (dict(fps=-12.0), "fps must be a finite number > 0"),
-    (dict(fps=float("inf")), "fps must be a finite number > 0"),
-    (dict(dt=0), r"dt must be in \(0, 0.01\] s: larger steps let fast objects pass through the ground"),
-    (dict(dt=-0.001), r"dt must be in \(0, 0.01\]"),
-    (dict(dt=0.02), r"dt must be in \(0, 0.01\]"),
-    (dict(dt=float("nan")), r"dt must be in \(0, 0.01\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_frames=0), "n_frames must be an int >= 1"),
+        (dict(n_frames=2.5), "n_frames must be an int >= 1"),
+        (dict(n_frames=True), "n_frames must be an int >= 1"),
+        (dict(fps=0), "fps must be a finite number > 0"),
+        (dict(fps=-12.0), "fps must be a finite number > 0"),
+        (dict(fps=float("inf")), "fps must be a finite number > 0"),
+        (dict(dt=0), r"dt must be in \(0, 0.01\] s: larger steps let fast objects pass through the ground"),
+        (dict(dt=-0.001), r"dt must be in \(0, 0.01\]"),
+        (dict(dt=0.02), r"dt must be in \(0, 0.01\]"),
+        (dict(dt=float("nan")), r"dt must be in \(0, 0.01\]"),
+    ],
+)
 def test_bad_input_raises_helpful_error(kwargs, match):
     with pytest.raises(ValueError, match=match):
         simulate(ball(), **kwargs)

@@ -58,6 +58,7 @@ def _cross(a, b, p):
 def _convex_hull(points):
     """Counter-clockwise hull (Andrew's monotone chain)."""
     pts = sorted(map(tuple, points))
+
     def half(seq):
         out = []
         for p in seq:
@@ -65,6 +66,7 @@ def _convex_hull(points):
                 out.pop()
             out.append(p)
         return out[:-1]
+
     return np.array(half(pts) + half(pts[::-1]))
 
 
@@ -92,8 +94,12 @@ def test_occlusion_order_agrees_with_depth():
 
 
 def test_the_nearer_object_hides_the_farther_one():
-    scene = make_scene([dict(shape="cube", colour="red", size="large", position=(0.0, 0.9, 1.0)),
-                        dict(shape="cube", colour="blue", size="large", position=(0.0, 0.9, 2.5))])
+    scene = make_scene(
+        [
+            dict(shape="cube", colour="red", size="large", position=(0.0, 0.9, 1.0)),
+            dict(shape="cube", colour="blue", size="large", position=(0.0, 0.9, 2.5)),
+        ]
+    )
     camera = R.Camera(position=(0.0, 0.9, -2.0), look_at=(0.0, 0.9, 2.0), fov=30)
     image, depth, ids = R.render(scene, 32, camera)
     centre = ids[0, 16, 16]
@@ -169,8 +175,10 @@ def test_lidar_range_image_and_points_agree():
 
 
 def test_camera_image_shows_the_objects_colour_and_the_fire_lights_the_wall():
-    scene = make_scene([dict(shape="sphere", colour=c, size="large", position=(0.0, 0.6, 1.5))
-                        for c in ["green"]], light=(0.0, 0.3, -1.5))
+    scene = make_scene(
+        [dict(shape="sphere", colour=c, size="large", position=(0.0, 0.6, 1.5)) for c in ["green"]],
+        light=(0.0, 0.3, -1.5),
+    )
     image, _, ids = R.render(scene, 64)
     pixels = image[0][ids[0] == 0]
     assert len(pixels) > 30
@@ -192,7 +200,7 @@ def test_same_seed_same_bytes():
 def test_rendering_in_chunks_changes_nothing():
     scene = sample_scenes(40, seed=5)
     whole = R.camera_image(scene, 32)
-    parts = np.concatenate([R.camera_image(scene[i:i + 7], 32) for i in range(0, 40, 7)])
+    parts = np.concatenate([R.camera_image(scene[i : i + 7], 32) for i in range(0, 40, 7)])
     assert whole.tobytes() == parts.tobytes()
 
 

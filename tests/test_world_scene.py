@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from wmlib.world.scene import (COLOUR_NAMES, MAX_OBJECTS, SHAPES, SIZE_RADIUS, Scene, WALL_Z, make_scene,
-                               sample_scenes)
+from wmlib.world.scene import COLOUR_NAMES, MAX_OBJECTS, SHAPES, SIZE_RADIUS, WALL_Z, Scene, make_scene, sample_scenes
 
 
 def test_sampled_scenes_cover_every_factor():
@@ -19,7 +18,9 @@ def test_sampled_scenes_cover_every_factor():
 
 def test_objects_never_overlap_and_stay_in_the_room():
     s = sample_scenes(3000, seed=1)
-    gap = np.linalg.norm(s.position[:, :, None] - s.position[:, None], axis=-1) - (s.radius[:, :, None] + s.radius[:, None])
+    gap = np.linalg.norm(s.position[:, :, None] - s.position[:, None], axis=-1) - (
+        s.radius[:, :, None] + s.radius[:, None]
+    )
     both = s.present[:, :, None] & s.present[:, None] & ~np.eye(MAX_OBJECTS, dtype=bool)
     assert (gap[both] >= 0.1 - 1e-6).all()
     assert (s.position[..., 1] >= s.radius - 1e-6)[s.present].all()
@@ -46,9 +47,16 @@ def test_same_seed_same_scenes():
 
 
 def test_make_scene_sets_every_factor_by_hand():
-    s = make_scene([dict(shape="cylinder", colour="pink", size="large", position=(0.5, 1.0, 2.0), velocity=(1, 2, 0)),
-                    dict(shape="cube", colour="cyan", size="small", position=(-0.5, 1.0))],
-                   light=(0.1, 0.2, -1.0), gravity=3.7, restitution=0.3, friction=0.1)
+    s = make_scene(
+        [
+            dict(shape="cylinder", colour="pink", size="large", position=(0.5, 1.0, 2.0), velocity=(1, 2, 0)),
+            dict(shape="cube", colour="cyan", size="small", position=(-0.5, 1.0)),
+        ],
+        light=(0.1, 0.2, -1.0),
+        gravity=3.7,
+        restitution=0.3,
+        friction=0.1,
+    )
     assert len(s) == 1 and s.n_objects[0] == 2
     assert s.describe() == ["large pink cylinder at (0.50, 1.00, 2.00)", "small cyan cube at (-0.50, 0.20, 1.00)"]
     assert s.velocity[0, 0].tolist() == [1, 2, 0]
@@ -63,31 +71,37 @@ def test_indexing_and_concat_keep_batches():
     assert np.array_equal(Scene.concat([s[:4], s[4:]]).position, s.position)
 
 
-@pytest.mark.parametrize("obj, match", [
-    (dict(colour="mauve"), "unknown colour 'mauve'; allowed: red, orange"),
-    (dict(shape="pyramid"), "unknown shape 'pyramid'; allowed: sphere, cube, cylinder"),
-    (dict(size="huge"), "unknown size 'huge'; allowed: small, large"),
-    (dict(size=-1), "unknown size -1; allowed: small, large"),
-    (dict(position=(0, -0.5, 1)), "sink into the ground"),
-    (dict(position=(0, 1, 3.9)), "through the wall"),
-    (dict(position=(1,)), r"position must be \(x, z\) or \(x, y, z\)"),
-    (dict(mass=3), "unknown object field"),
-])
+@pytest.mark.parametrize(
+    "obj, match",
+    [
+        (dict(colour="mauve"), "unknown colour 'mauve'; allowed: red, orange"),
+        (dict(shape="pyramid"), "unknown shape 'pyramid'; allowed: sphere, cube, cylinder"),
+        (dict(size="huge"), "unknown size 'huge'; allowed: small, large"),
+        (dict(size=-1), "unknown size -1; allowed: small, large"),
+        (dict(position=(0, -0.5, 1)), "sink into the ground"),
+        (dict(position=(0, 1, 3.9)), "through the wall"),
+        (dict(position=(1,)), r"position must be \(x, z\) or \(x, y, z\)"),
+        (dict(mass=3), "unknown object field"),
+    ],
+)
 def test_bad_objects_say_what_is_allowed(obj, match):
     with pytest.raises(ValueError, match=match):
         make_scene([dict(dict(shape="sphere", colour="red", size="small", position=(0, 1)), **obj)])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(n=0), "positive number of scenes"),
-    (dict(n=5, n_objects=0), "1 to 3 objects"),
-    (dict(n=5, n_objects=4), "1 to 3 objects"),
-    (dict(n=5, n_objects=-1), "1 to 3 objects"),
-    (dict(n=5, n_objects=(3, 2)), "range is empty"),
-    (dict(n=5, gravity=0), "gravity must be positive"),
-    (dict(n=5, restitution=1.0), r"restitution must be in \[0, 1\)"),
-    (dict(n=5, friction=-0.1), "friction must be non-negative"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n=0), "positive number of scenes"),
+        (dict(n=5, n_objects=0), "1 to 3 objects"),
+        (dict(n=5, n_objects=4), "1 to 3 objects"),
+        (dict(n=5, n_objects=-1), "1 to 3 objects"),
+        (dict(n=5, n_objects=(3, 2)), "range is empty"),
+        (dict(n=5, gravity=0), "gravity must be positive"),
+        (dict(n=5, restitution=1.0), r"restitution must be in \[0, 1\)"),
+        (dict(n=5, friction=-0.1), "friction must be non-negative"),
+    ],
+)
 def test_bad_sampling_arguments_say_what_is_allowed(kwargs, match):
     with pytest.raises(ValueError, match=match):
         sample_scenes(**kwargs)

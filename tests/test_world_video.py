@@ -22,8 +22,10 @@ def centroid_track(scene, trajectory):
 
 @pytest.mark.parametrize("gravity", [9.81, 4.0])
 def test_gravity_is_recovered_from_the_rendered_video(gravity):
-    scene = make_scene([dict(shape="sphere", colour="red", size="small", position=(-0.6, 2.0, 1.5), velocity=(0.8, 0.5, 0))],
-                       gravity=gravity)
+    scene = make_scene(
+        [dict(shape="sphere", colour="red", size="small", position=(-0.6, 2.0, 1.5), velocity=(0.8, 0.5, 0))],
+        gravity=gravity,
+    )
     fps = 30
     traj = simulate(scene, n_frames=40, fps=fps)
     y = centroid_track(scene, traj)

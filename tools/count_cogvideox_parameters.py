@@ -15,11 +15,24 @@ from __future__ import annotations
 TRANSFORMERS = {
     "cogvideox-2b": {},
     "cogvideox-5b": {"num_attention_heads": 48, "num_layers": 42, "use_rotary_positional_embeddings": True},
-    "cogvideox-5b-i2v": {"num_attention_heads": 48, "num_layers": 42, "in_channels": 32,
-                         "use_rotary_positional_embeddings": True, "use_learned_positional_embeddings": True},
+    "cogvideox-5b-i2v": {
+        "num_attention_heads": 48,
+        "num_layers": 42,
+        "in_channels": 32,
+        "use_rotary_positional_embeddings": True,
+        "use_learned_positional_embeddings": True,
+    },
 }
-T5_XXL = {"vocab_size": 32128, "d_model": 4096, "d_kv": 64, "d_ff": 10240, "num_layers": 24, "num_heads": 64,
-          "feed_forward_proj": "gated-gelu", "tie_word_embeddings": False}
+T5_XXL = {
+    "vocab_size": 32128,
+    "d_model": 4096,
+    "d_kv": 64,
+    "d_ff": 10240,
+    "num_layers": 24,
+    "num_heads": 64,
+    "feed_forward_proj": "gated-gelu",
+    "tie_word_embeddings": False,
+}
 
 
 def counts() -> dict[str, dict[str, int]]:
@@ -34,12 +47,17 @@ def counts() -> dict[str, dict[str, int]]:
     with init_empty_weights():  # every parameter on the meta device: shapes only
         text_encoder = n(T5EncoderModel(T5Config(**T5_XXL)))
         vae = n(AutoencoderKLCogVideoX())
-        return {name: {"text_encoder": text_encoder, "transformer": n(CogVideoXTransformer3DModel(**config)),
-                       "vae": vae} for name, config in TRANSFORMERS.items()}
+        return {
+            name: {"text_encoder": text_encoder, "transformer": n(CogVideoXTransformer3DModel(**config)), "vae": vae}
+            for name, config in TRANSFORMERS.items()
+        }
 
 
 if __name__ == "__main__":
     for name, parts in counts().items():
         total = sum(parts.values())
-        print(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in parts.items())
-              + f"; {total / 1e9:.2f} B parameters, {total * 2 / 1024**3:.2f} GiB in 16 bits")
+        print(
+            f"{name}: "
+            + ", ".join(f"{k} {v:,}" for k, v in parts.items())
+            + f"; {total / 1e9:.2f} B parameters, {total * 2 / 1024**3:.2f} GiB in 16 bits"
+        )

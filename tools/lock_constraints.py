@@ -13,8 +13,9 @@ import json
 import subprocess
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCH_PIN = "torch==2.13.0"  # the CPU wheel CI installs; an unpinned torch pulls the CUDA build
@@ -35,9 +36,23 @@ def top_level_requirements() -> list[str]:
 def resolve(python_version: str, requirements: list[str]) -> dict[str, str]:
     """Package name -> version that pip would install for this Python version (Linux wheels)."""
     with tempfile.TemporaryDirectory() as target:
-        cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
-               "--report", "-", "--only-binary=:all:", "--python-version", python_version,
-               "--target", target, *requirements]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--quiet",
+            "--report",
+            "-",
+            "--only-binary=:all:",
+            "--python-version",
+            python_version,
+            "--target",
+            target,
+            *requirements,
+        ]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     report = json.loads(out)
     pins = {}

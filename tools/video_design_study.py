@@ -26,8 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-COMMON = ("--autoencoder data/models/toy-t2v --first-frames 0,1,3 --clips 200000 --batch-size 256 --lr 1e-3 "
-          "--control-step 200 --device cuda --workers 15 --half --eval-n 256 --seed 0")
+COMMON = (
+    "--autoencoder data/models/toy-t2v --first-frames 0,1,3 --clips 200000 --batch-size 256 --lr 1e-3 "
+    "--control-step 200 --device cuda --workers 15 --half --eval-n 256 --seed 0"
+)
 # name: (what changes, the share of the budget it trains for)
 VARIANTS = {
     "base": ("--width 128 --depth 6", 1.0),
@@ -69,19 +71,36 @@ def train_variant(name: str, out: Path, extra: str, pool_file: str, budget: floa
     threads = env.set_threads(args.threads or 2)
     env.seed_everything(args.seed)
     pool = torch.load(pool_file, weights_only=False)
-    latents = pool["latents"][:args.clips].to(args.device).float()
-    wordings = [w[:args.clips] for w in pool["wordings"]]
+    latents = pool["latents"][: args.clips].to(args.device).float()
+    wordings = [w[: args.clips] for w in pool["wordings"]]
     autoencoder = ToyTextToVideoPipeline.from_pretrained(args.autoencoder).autoencoder.to(args.device)
 
     # Time 40 steps of a throw-away copy of the model, all variants at once, as they will train.
     first = parse_first_frames(args.first_frames)
-    probe = tr_mod.build(64, latent_shape=tuple(latents.shape[2:]), text_length=32, width=args.width,
-                         depth=args.depth, heads=args.width // 32, patch=args.patch, condition_channels=latents.shape[2] + 1)
+    probe = tr_mod.build(
+        64,
+        latent_shape=tuple(latents.shape[2:]),
+        text_length=32,
+        width=args.width,
+        depth=args.depth,
+        heads=args.width // 32,
+        patch=args.patch,
+        condition_channels=latents.shape[2] + 1,
+    )
     tokens = torch.zeros(len(latents), 1, 32, dtype=torch.long, device=args.device)
     barrier.wait(timeout=900)
     start = time.time()
-    train_denoiser(probe, latents, tokens, 40, args.batch_size, first_frames=first, weighting=args.weighting,
-                   device=args.device, progress=False)
+    train_denoiser(
+        probe,
+        latents,
+        tokens,
+        40,
+        args.batch_size,
+        first_frames=first,
+        weighting=args.weighting,
+        device=args.device,
+        progress=False,
+    )
     per_step = (time.time() - start) / 40
     del probe
     _, share = VARIANTS[name]
@@ -117,8 +136,9 @@ def main(argv: list[str] | None = None) -> None:
     env.set_threads(2)
     start = time.time()
     autoencoder = ToyTextToVideoPipeline.from_pretrained(first.autoencoder).autoencoder.to(first.device)
-    latents, wordings = training_latents(autoencoder, max(s.clips for s in settings.values()), first.seed,
-                                         first.workers, first.device)
+    latents, wordings = training_latents(
+        autoencoder, max(s.clips for s in settings.values()), first.seed, first.workers, first.device
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     pool_file = str(args.out / "pool.pt")
     torch.save({"latents": latents.half().cpu(), "wordings": wordings}, pool_file)
@@ -127,8 +147,10 @@ def main(argv: list[str] | None = None) -> None:
 
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(len(names)), ctx.Queue()
-    procs = [ctx.Process(target=run_variant, args=(n, args.out, args.extra, pool_file, args.budget, barrier, results))
-             for n in names]
+    procs = [
+        ctx.Process(target=run_variant, args=(n, args.out, args.extra, pool_file, args.budget, barrier, results))
+        for n in names
+    ]
     for p in procs:
         p.start()
     manifests = {}
@@ -152,19 +174,34 @@ def main(argv: list[str] | None = None) -> None:
         s = manifests[name]["scores"]["model"]
         return (-s["c0"]["gravity_ok"], s["c3"]["track_error_px"])
 
-    print(f"\n{'variant':10s} {'steps':>6s} {'min':>5s} {'c0 g':>6s} {'c0 prompt':>9s} {'c1 g':>6s} {'c3 g':>6s} "
-          f"{'c3 track':>8s} {'id v':>6s} {'ood v':>6s} {'ctrl c0 g':>9s}")
+    print(
+        f"\n{'variant':10s} {'steps':>6s} {'min':>5s} {'c0 g':>6s} {'c0 prompt':>9s} {'c1 g':>6s} {'c3 g':>6s} "
+        f"{'c3 track':>8s} {'id v':>6s} {'ood v':>6s} {'ctrl c0 g':>9s}"
+    )
     for name in sorted(manifests, key=rank):
         m = manifests[name]
         s, c = m["scores"]["model"], m["scores"]["control"]
-        print(f"{name:10s} {m['settings']['steps']:6d} {m['denoiser_seconds'] / 60:5.1f} {s['c0']['gravity_ok']:6.1%} "
-              f"{s['c0'].get('prompt_ok', float('nan')):9.1%} {s['c1']['gravity_ok']:6.1%} {s['c3']['gravity_ok']:6.1%} "
-              f"{s['c3']['track_error_px']:8.2f} {s['id']['velocity_error']:6.3f} {s['ood']['velocity_error']:6.3f} "
-              f"{c['c0']['gravity_ok']:9.1%}")
+        print(
+            f"{name:10s} {m['settings']['steps']:6d} {m['denoiser_seconds'] / 60:5.1f} {s['c0']['gravity_ok']:6.1%} "
+            f"{s['c0'].get('prompt_ok', float('nan')):9.1%} {s['c1']['gravity_ok']:6.1%} {s['c3']['gravity_ok']:6.1%} "
+            f"{s['c3']['track_error_px']:8.2f} {s['id']['velocity_error']:6.3f} {s['ood']['velocity_error']:6.3f} "
+            f"{c['c0']['gravity_ok']:9.1%}"
+        )
     best = min(manifests, key=rank)
-    (args.out / "study.json").write_text(json.dumps({"best": best, "budget_seconds": args.budget, "variants": {
-        n: {"command": m["command"], "scores": m["scores"], "denoiser_seconds": m["denoiser_seconds"]}
-        for n, m in manifests.items()}}, indent=1) + "\n")
+    (args.out / "study.json").write_text(
+        json.dumps(
+            {
+                "best": best,
+                "budget_seconds": args.budget,
+                "variants": {
+                    n: {"command": m["command"], "scores": m["scores"], "denoiser_seconds": m["denoiser_seconds"]}
+                    for n, m in manifests.items()
+                },
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     print(f"\nbest: {best}; every variant took {time.time() - start:.0f} s in all")
 
 

@@ -20,10 +20,10 @@ site, exercises). ``tests/test_layout.py`` keeps this order: a lesson imports on
 Importing wmlib is fast: torch, transformers and diffusers are imported only where used.
 """
 
-from wmlib.session import setup
 from wmlib.loading import CannotLoad, load
 from wmlib.modes import MODES, ModeError, get_mode, resolve_mode
 from wmlib.preflight import preflight
+from wmlib.session import setup
 
 __version__ = "0.1.0"
 __all__ = ["CannotLoad", "MODES", "ModeError", "get_mode", "load", "preflight", "resolve_mode", "setup", "__version__"]

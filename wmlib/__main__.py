@@ -2,8 +2,8 @@
 
 import sys
 
-from wmlib.session import report
 from wmlib.modes import ModeError
+from wmlib.session import report
 
 try:
     report()

@@ -67,21 +67,31 @@ from typing import Any
 # Meant to be used as ``check.close(...)``. ``property`` is left out of ``__all__`` on purpose:
 # ``from wmlib.check import *`` must not hide Python's builtin ``property`` in a learner's notebook.
 __all__ = [
-    "CheckFailed", "Summary", "Verdict", "YourTurn",
-    "close", "equal", "formula", "function", "reset", "shape", "summary",
+    "CheckFailed",
+    "Summary",
+    "Verdict",
+    "YourTurn",
+    "close",
+    "equal",
+    "formula",
+    "function",
+    "reset",
+    "shape",
+    "summary",
 ]
 
 PASS = "✅"
 FAIL = "❌"
 UNCHECKED = "⬜"
-_INDENT = "   "   # continuation lines sit under the name, after the mark
-_SHOWN = 5        # differing elements listed; more would bury the pattern the learner should see
+_INDENT = "   "  # continuation lines sit under the name, after the mark
+_SHOWN = 5  # differing elements listed; more would bury the pattern the learner should see
 # torch.testing.assert_close's default (rtol, atol) for half precisions: a float16 answer can't be
 # closer to a float32 reference than float16 can represent, so the float32 tolerance would be unfair.
 _LOW_PRECISION = {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5)}
 
 
 # --- exceptions --------------------------------------------------------------------------------
+
 
 class CheckFailed(AssertionError):
     """An answer is not correct yet. ``str(error)`` is the verdict's message."""
@@ -111,11 +121,14 @@ class YourTurn(NotImplementedError):
 
     def _render_traceback_(self) -> list[str]:
         # Called by IPython when a learner runs a stub directly: a to-do note, not a crash report.
-        return [f"{self}", (f"{_INDENT}Replace the `raise YourTurn(...)` line with your code, "
-                           "then run the cell again.")]
+        return [
+            f"{self}",
+            (f"{_INDENT}Replace the `raise YourTurn(...)` line with your code, then run the cell again."),
+        ]
 
 
 # --- verdicts and the record of this session ---------------------------------------------------
+
 
 def _current_cell() -> int | None:
     """The number of the IPython cell running now, or None outside IPython."""
@@ -191,8 +204,7 @@ class Summary(dict, _PrintedOnce):
         if not self.total:
             return "No exercises checked yet."
         noun = "exercise" if self.total == 1 else "exercises"
-        lines = [f"{self.solved} of {self.total} {noun} solved"
-                 + (". Well done!" if self.solved == self.total else "")]
+        lines = [f"{self.solved} of {self.total} {noun} solved" + (". Well done!" if self.solved == self.total else "")]
         width = max(len(name) for name in self)
         for name, passed in self.items():
             verdict = self._verdicts.get(name)
@@ -230,9 +242,18 @@ def reset() -> None:
 
 # --- the checks ----------------------------------------------------------------------------------
 
-def close(name: str, answer: Any, reference: Any, *, rtol: float = 1e-5, atol: float = 1e-8,
-          slips: dict[str, Any] | None = None, none_ok: bool = False,
-          raise_on_fail: bool = True) -> Verdict:
+
+def close(
+    name: str,
+    answer: Any,
+    reference: Any,
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    slips: dict[str, Any] | None = None,
+    none_ok: bool = False,
+    raise_on_fail: bool = True,
+) -> Verdict:
     """Check that ``answer`` equals ``reference`` up to a tolerance.
 
     Numbers, (nested) lists, numpy arrays and torch tensors (any device or dtype, with or without
@@ -254,9 +275,16 @@ def close(name: str, answer: Any, reference: Any, *, rtol: float = 1e-5, atol: f
     return _finish(_verdict(name, _with_hints(problem, answer, slips, (rtol, atol), none_ok)), raise_on_fail)
 
 
-def equal(name: str, answer: Any, reference: Any, *, options: Sequence[Any] | None = None,
-          slips: dict[str, Any] | None = None, none_ok: bool = False,
-          raise_on_fail: bool = True) -> Verdict:
+def equal(
+    name: str,
+    answer: Any,
+    reference: Any,
+    *,
+    options: Sequence[Any] | None = None,
+    slips: dict[str, Any] | None = None,
+    none_ok: bool = False,
+    raise_on_fail: bool = True,
+) -> Verdict:
     """Check that ``answer`` equals ``reference`` exactly.
 
     For strings, ints, bools, tuples, lists, sets, dicts and arrays/tensors. The kind must match
@@ -284,8 +312,9 @@ def _same(answer: Any, option: Any) -> bool:
         return False
 
 
-def _with_hints(problem: _Problem | None, answer: Any, slips: dict[str, Any] | None,
-                tol: tuple[float, float] | None, none_ok: bool) -> _Problem | None:
+def _with_hints(
+    problem: _Problem | None, answer: Any, slips: dict[str, Any] | None, tol: tuple[float, float] | None, none_ok: bool
+) -> _Problem | None:
     """``problem`` with a slip's hint when the answer matches one, and no return hint if None is allowed."""
     if problem is None:
         return None
@@ -297,21 +326,20 @@ def _with_hints(problem: _Problem | None, answer: Any, slips: dict[str, Any] | N
     return problem
 
 
-def shape(name: str, answer: Any, expected_shape: Sequence[int | None] | int, *,
-          raise_on_fail: bool = True) -> Verdict:
+def shape(name: str, answer: Any, expected_shape: Sequence[int | None] | int, *, raise_on_fail: bool = True) -> Verdict:
     """Check the shape of an array, tensor or nested list; ``None`` in ``expected_shape`` means any size."""
     _check_name(name)
     expected = (expected_shape,) if isinstance(expected_shape, int) else tuple(expected_shape)
     got, problem = _shape_of(answer)
-    if problem is None and not (
-            len(got) == len(expected) and all(e is None or g == e for g, e in zip(got, expected))):
+    if problem is None and not (len(got) == len(expected) and all(e is None or g == e for g, e in zip(got, expected))):
         problem = _shape_problem(got, expected)
     note = None if problem else f"shape {_fmt_shape(got)}"
     return _finish(_verdict(name, problem, note), raise_on_fail)
 
 
-def property(name: str, answer: Any, predicate: Callable[[Any], Any], description: str, *,
-             raise_on_fail: bool = True) -> Verdict:
+def property(
+    name: str, answer: Any, predicate: Callable[[Any], Any], description: str, *, raise_on_fail: bool = True
+) -> Verdict:
     """Check that ``predicate(answer)`` holds, e.g. ``description="rows sum to 1"``.
 
     The predicate returns a bool; an array or tensor of bools means every one must be true.
@@ -325,19 +353,30 @@ def property(name: str, answer: Any, predicate: Callable[[Any], Any], descriptio
         try:
             result = predicate(answer)
         except Exception as error:  # noqa: BLE001 - the learner's value may be malformed; say so, don't crash
-            problem = _Problem([f"checking “{description}” raised {_exc_line(error)}",
-                                f"got: {_describe(answer)}"])
+            problem = _Problem([f"checking “{description}” raised {_exc_line(error)}", f"got: {_describe(answer)}"])
         else:
-            problem = None if _truth(result) else _Problem(
-                [f"expected it to satisfy “{description}”, but it does not.",
-                 f"got: {_describe(answer)}"])
+            problem = (
+                None
+                if _truth(result)
+                else _Problem(
+                    [f"expected it to satisfy “{description}”, but it does not.", f"got: {_describe(answer)}"]
+                )
+            )
     return _finish(_verdict(name, problem, None if problem else description), raise_on_fail)
 
 
-def function(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any],
-             inputs: Sequence[Any], *, rtol: float = 1e-5, atol: float = 1e-8,
-             seed: int | None = None, slips: dict[str, Callable[..., Any]] | None = None,
-             raise_on_fail: bool = True) -> Verdict:
+def function(
+    name: str,
+    fn: Callable[..., Any],
+    reference_fn: Callable[..., Any],
+    inputs: Sequence[Any],
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    seed: int | None = None,
+    slips: dict[str, Callable[..., Any]] | None = None,
+    raise_on_fail: bool = True,
+) -> Verdict:
     """Call the learner's ``fn`` and ``reference_fn`` on each input and compare results as ``close`` does.
 
     Each item of ``inputs`` is a tuple of positional arguments (anything else is one argument).
@@ -361,8 +400,12 @@ def function(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any]
     if not cases:
         raise ValueError("check.function needs at least one input to try the function on")
     if not callable(fn):
-        problem = _Problem([f"got {_describe(fn)} but expected a function.",
-                            "Hint: pass the function itself, like `my_fn`, without calling it (`my_fn(x)`)."])
+        problem = _Problem(
+            [
+                f"got {_describe(fn)} but expected a function.",
+                "Hint: pass the function itself, like `my_fn`, without calling it (`my_fn(x)`).",
+            ]
+        )
         return _finish(_verdict(name, problem), raise_on_fail)
     expectations = []
     for args in cases:
@@ -388,9 +431,14 @@ def function(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any]
             if not any(line.startswith("Hint: your answer is what") for line in problem.lines):
                 problem = _Problem([*problem.lines, *_offset_hint(fn, cases, expectations, seed)], problem.path)
             head, *rest = problem.lines
-            problem = _Problem([f"on input {number} of {len(cases)}, the result differs from the reference.",
-                                f"input: {_describe_inputs(reference_fn, args)}",
-                                f"result{problem.path}: {head}", *rest])
+            problem = _Problem(
+                [
+                    f"on input {number} of {len(cases)}, the result differs from the reference.",
+                    f"input: {_describe_inputs(reference_fn, args)}",
+                    f"result{problem.path}: {head}",
+                    *rest,
+                ]
+            )
             return _finish(_verdict(name, problem), raise_on_fail)
     return _finish(_verdict(name, None, f"on {_plural(len(cases), 'input')}"), raise_on_fail)
 
@@ -400,8 +448,7 @@ def _seeded_call(fn: Callable[..., Any], args: tuple, seed: int | None) -> Any:
     return fn(*_copied(args))
 
 
-def _offset_hint(fn: Callable[..., Any], cases: list[tuple], expectations: list[Any],
-                 seed: int | None) -> list[str]:
+def _offset_hint(fn: Callable[..., Any], cases: list[tuple], expectations: list[Any], seed: int | None) -> list[str]:
     """A hint when every integer result is the expected one shifted or scaled the same way.
 
     The usual cause: a frame number where a position in the list of candidates was asked for
@@ -433,16 +480,31 @@ def _offset_hint(fn: Callable[..., Any], cases: list[tuple], expectations: list[
         shift = g0 - scale * e0
     if (scale, shift) == (1, 0) or scale == 0 or any(g != scale * e + shift for e, g in pairs):
         return []
-    relation = (f"{shift:+d} from the expected one" if scale == 1 else
-                f"{scale} × the expected one" + (f" {shift:+d}" if shift else ""))
-    return [(f"Hint: every one of your results is {relation}: are you counting in different units or from "
-             "a different start (a frame number instead of a position in the list of candidates, or 1-based "
-             "instead of 0-based)?")]
+    relation = (
+        f"{shift:+d} from the expected one"
+        if scale == 1
+        else f"{scale} × the expected one" + (f" {shift:+d}" if shift else "")
+    )
+    return [
+        (
+            f"Hint: every one of your results is {relation}: are you counting in different units or from "
+            "a different start (a frame number instead of a position in the list of candidates, or 1-based "
+            "instead of 0-based)?"
+        )
+    ]
 
 
-def formula(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any],
-            inputs: Sequence[Any], *, rtol: float = 1e-5, atol: float = 1e-8,
-            slips: dict[str, Callable[..., Any]] | None = None, raise_on_fail: bool = True) -> Verdict:
+def formula(
+    name: str,
+    fn: Callable[..., Any],
+    reference_fn: Callable[..., Any],
+    inputs: Sequence[Any],
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    slips: dict[str, Callable[..., Any]] | None = None,
+    raise_on_fail: bool = True,
+) -> Verdict:
     """Check a formula, written as a function of its inputs, at several inputs.
 
     For "what is the loss of random embeddings, as a function of n?" exercises: the learner writes
@@ -461,8 +523,9 @@ def formula(name: str, fn: Callable[..., Any], reference_fn: Callable[..., Any],
         lines = [f"got {_describe(fn)} but expected a formula: a function of the inputs."]
         if _scalar_kind(fn) is not None:
             example = ", ".join(cases[0][0]) or "n"
-            lines.append(f"Hint: write it as a function, e.g. `lambda {example}: ...`, so it can be tried "
-                         "at several inputs.")
+            lines.append(
+                f"Hint: write it as a function, e.g. `lambda {example}: ...`, so it can be tried at several inputs."
+            )
         return _finish(_verdict(name, _Problem(lines)), raise_on_fail)
 
     def where(kwargs: dict, args: tuple) -> str:
@@ -508,6 +571,7 @@ def _constant_hint(fn: Callable[..., Any], cases: list[tuple[dict, tuple]]) -> l
 
 # --- making, printing and recording a verdict ---------------------------------------------------
 
+
 @dataclass
 class _Problem:
     """What is wrong: a headline, then detail and hint lines; ``path`` is where, in a nested answer."""
@@ -551,6 +615,7 @@ def _deterministic(text: str) -> str:
 
 # --- comparing values ---------------------------------------------------------------------------
 
+
 def _compare(answer: Any, reference: Any, tol: tuple[float, float] | None) -> _Problem | None:
     """None if ``answer`` matches ``reference``, else what differs. ``tol=None`` means exactly."""
     if reference is None:
@@ -579,8 +644,7 @@ def _compare(answer: Any, reference: Any, tol: tuple[float, float] | None) -> _P
 
 
 def _none_problem() -> _Problem:
-    return _Problem(["got None.",
-                     "Hint: did the function forget to `return` its result? (Or the cell to assign it?)"])
+    return _Problem(["got None.", "Hint: did the function forget to `return` its result? (Or the cell to assign it?)"])
 
 
 def _compare_sequences(answer: Any, reference: list | tuple, tol: tuple[float, float] | None) -> _Problem | None:
@@ -588,8 +652,9 @@ def _compare_sequences(answer: Any, reference: list | tuple, tol: tuple[float, f
     if not isinstance(answer, (list, tuple)):
         return _Problem([f"got {_describe(answer)} but expected a {want} of {_plural(len(reference), 'item')}."])
     if tol is None and isinstance(answer, tuple) != isinstance(reference, tuple):
-        return _Problem([f"got a {type(answer).__name__} but expected a {want}.",
-                         f"Hint: convert it with {want}(...)."])
+        return _Problem(
+            [f"got a {type(answer).__name__} but expected a {want}.", f"Hint: convert it with {want}(...)."]
+        )
     if len(answer) != len(reference):
         return _Problem([f"got {_plural(len(answer), 'item')} but expected {len(reference)}."])
     for index, (a, r) in enumerate(zip(answer, reference)):
@@ -621,16 +686,21 @@ def _compare_scalars(answer: Any, reference: Any) -> _Problem | None:
     if got is None:
         return _Problem([f"got {_describe(answer)} but expected {_describe(reference, values=False)}."])
     if got != want:
-        return _Problem([f"got {_describe(answer)} but expected {_describe(reference, values=False)}.",
-                         *_kind_hint(got, want)])
+        return _Problem(
+            [f"got {_describe(answer)} but expected {_describe(reference, values=False)}.", *_kind_hint(got, want)]
+        )
     if answer == reference or (_isnan(answer) and _isnan(reference)):
         return None
     if want == "bool":
         return _Problem([f"got {answer}: not that one."])
     if want == "int" and abs(int(answer) - int(reference)) == 1:
         # No direction here: "too high" next to "off by one" would spell out the answer.
-        return _Problem([f"got {_num(answer)}: not the expected number, but close.",
-                         "Hint: off by one? Check where a count or a range starts and ends."])
+        return _Problem(
+            [
+                f"got {_num(answer)}: not the expected number, but close.",
+                "Hint: off by one? Check where a count or a range starts and ends.",
+            ]
+        )
     return _Problem([f"got {_num_pair(answer, reference)[0]}, {_how_far(answer, reference)}."])
 
 
@@ -669,20 +739,28 @@ def _compare_objects(answer: Any, reference: Any) -> _Problem | None:
     try:
         same = bool(answer == reference)
     except Exception as error:  # noqa: BLE001 - an == that returns an array, or refuses
-        return _Problem([(f"could not compare {_describe(answer)} with the expected "
-                         f"{type(reference).__name__}: {_exc_line(error)}")])
+        return _Problem(
+            [
+                (
+                    f"could not compare {_describe(answer)} with the expected "
+                    f"{type(reference).__name__}: {_exc_line(error)}"
+                )
+            ]
+        )
     if same:
         return None
     if type(answer) is not type(reference):
         return _Problem([f"got {_describe(answer)} but expected a {type(reference).__name__}."])
     lines = [f"got {_short(answer)}: not equal to the expected {type(reference).__name__}."]
     if _short(answer) == _short(reference):
-        lines.append(f"Hint: they look alike, but == says they differ (does {type(reference).__name__} "
-                     "define __eq__?).")
+        lines.append(
+            f"Hint: they look alike, but == says they differ (does {type(reference).__name__} define __eq__?)."
+        )
     return _Problem(lines)
 
 
 # --- arrays and tensors ---------------------------------------------------------------------------
+
 
 class _Unreadable(ValueError):
     """The answer can't be read as one array of numbers."""
@@ -690,9 +768,9 @@ class _Unreadable(ValueError):
 
 @dataclass
 class _Array:
-    values: Any    # a numpy array (converted from a tensor if need be)
-    dtype: str     # as the learner knows it: "torch.float16", "float64"
-    kind: str      # "bool", "int", "float", "complex" or "other"
+    values: Any  # a numpy array (converted from a tensor if need be)
+    dtype: str  # as the learner knows it: "torch.float16", "float64"
+    kind: str  # "bool", "int", "float", "complex" or "other"
 
 
 def _compare_arrays(answer: Any, reference: Any, tol: tuple[float, float] | None) -> _Problem | None:
@@ -711,8 +789,15 @@ def _compare_arrays(answer: Any, reference: Any, tol: tuple[float, float] | None
     if ans.kind == "other" and ref.kind != "other":
         return _Problem([f"got {_describe(answer)} but expected numbers."])
     if ans.kind != ref.kind and (tol is None or "bool" in (ans.kind, ref.kind)):
-        return _Problem([(f"got {_KIND_NOUN[ans.kind]} values ({ans.dtype}) but expected "
-                         f"{_KIND_NOUN[ref.kind]} values ({ref.dtype})."), *_kind_hint(ans.kind, ref.kind)])
+        return _Problem(
+            [
+                (
+                    f"got {_KIND_NOUN[ans.kind]} values ({ans.dtype}) but expected "
+                    f"{_KIND_NOUN[ref.kind]} values ({ref.dtype})."
+                ),
+                *_kind_hint(ans.kind, ref.kind),
+            ]
+        )
     # 2. The shape, before any value: with the wrong shape, differences would mean nothing.
     if ans.values.shape != ref.values.shape:
         return _shape_problem(ans.values.shape, ref.values.shape)
@@ -759,11 +844,16 @@ def _container_problem(answer: Any, reference: Any, exact: bool) -> _Problem | N
             lines.append("Hint: convert it with .tolist().")
         return _Problem(lines)
     if exact and _is_numpy_array(reference) and not _is_numpy_array(answer):
-        return _Problem([f"got {_describe(answer)} but expected a numpy array.",
-                         "Hint: convert it with np.asarray(...)."])
+        return _Problem(
+            [f"got {_describe(answer)} but expected a numpy array.", "Hint: convert it with np.asarray(...)."]
+        )
     if exact and _is_numpy_array(answer) and not _is_numpy_array(reference):
-        return _Problem([f"got {_describe(answer)} but expected {_describe(reference, values=False)}.",
-                         "Hint: convert it with .tolist() (or .item() for one number)."])
+        return _Problem(
+            [
+                f"got {_describe(answer)} but expected {_describe(reference, values=False)}.",
+                "Hint: convert it with .tolist() (or .item() for one number).",
+            ]
+        )
     return None
 
 
@@ -776,8 +866,9 @@ def _widened(tol: tuple[float, float], *dtypes: str) -> tuple[float, float]:
     return rtol, atol
 
 
-def _values_problem(ans: _Array, ref: _Array, differ: Any, tol: tuple[float, float] | None,
-                    a: Any = None, b: Any = None) -> _Problem:
+def _values_problem(
+    ans: _Array, ref: _Array, differ: Any, tol: tuple[float, float] | None, a: Any = None, b: Any = None
+) -> _Problem:
     # No expected value is printed, nor an exact difference (yours minus it would give it away):
     # only the direction and a coarse size, which say where to look but can't be typed back.
     allowed = "" if tol is None else f"allowed: rtol={tol[0]:g}, atol={tol[1]:g}"
@@ -786,8 +877,9 @@ def _values_problem(ans: _Array, ref: _Array, differ: Any, tol: tuple[float, flo
         lines = [f"got {_num_pair(mine, theirs)[0]}, {_element_off(mine, theirs)}."]
     else:
         count, size = int(differ.sum()), differ.size
-        lines = [(f"{count} of {_plural(size, 'value')} {'differs' if count == 1 else 'differ'} "
-                 "from the expected ones.")]
+        lines = [
+            (f"{count} of {_plural(size, 'value')} {'differs' if count == 1 else 'differ'} from the expected ones.")
+        ]
         lines += _listed(ans, ref, differ)
     if allowed:
         lines.append(allowed)
@@ -822,11 +914,18 @@ def _not_finite_problem(ans: _Array, ref: _Array, a: Any, bad: Any) -> _Problem:
         lines = [f"got {_num(a.item())} where a finite number was expected."]
     else:
         count = int(bad.sum())
-        lines = [(f"{count} of {_plural(bad.size, 'value')} {'is' if count == 1 else 'are'} {what_text} "
-                 "where finite numbers were expected."), *_listed(ans, ref, bad)]
-    lines.append("Hint: nan comes from 0/0, inf - inf, log or sqrt of a negative number; inf from dividing "
-                 "by zero or exp of a large number. Print the intermediate results to find the first step "
-                 "that makes them.")
+        lines = [
+            (
+                f"{count} of {_plural(bad.size, 'value')} {'is' if count == 1 else 'are'} {what_text} "
+                "where finite numbers were expected."
+            ),
+            *_listed(ans, ref, bad),
+        ]
+    lines.append(
+        "Hint: nan comes from 0/0, inf - inf, log or sqrt of a negative number; inf from dividing "
+        "by zero or exp of a large number. Print the intermediate results to find the first step "
+        "that makes them."
+    )
     return _Problem(lines)
 
 
@@ -852,17 +951,21 @@ def _value_hints(a: Any, b: Any, tol: tuple[float, float]) -> list[str]:
             if abs(factor + 1) < 1e-6 and a.ndim > 0:
                 return ["Hint: the sign is flipped: a minus sign is missing or extra."]
             if a.ndim > 0:
-                return [(f"Hint: every value is {factor:.4g} × the expected one: a factor is missing or extra "
-                        "(a sum instead of a mean, a temperature, a 1/√d scale?).")]
+                return [
+                    (
+                        f"Hint: every value is {factor:.4g} × the expected one: a factor is missing or extra "
+                        "(a sum instead of a mean, a temperature, a 1/√d scale?)."
+                    )
+                ]
     if a.size > 1:
         shift = float(np.median(a - b))
         if matches(a - shift):
-            return [(f"Hint: every value is off by {shift:.4g}: a constant is missing or extra "
-                    "(a bias, a + 1?).")]
+            return [(f"Hint: every value is off by {shift:.4g}: a constant is missing or extra (a bias, a + 1?).")]
     return []
 
 
 # --- shapes ---------------------------------------------------------------------------------------
+
 
 def _shape_of(answer: Any) -> tuple[tuple[int, ...], _Problem | None]:
     if answer is None:
@@ -920,6 +1023,7 @@ def _shape_hint(got: tuple[int, ...], want: tuple[int, ...]) -> str | None:
 
 # --- the learner's function ------------------------------------------------------------------------
 
+
 def _not_done(name: str, error: NotImplementedError) -> Verdict:
     if isinstance(error, YourTurn):
         task, line = error.task, "Replace the `raise YourTurn(...)` line with your code, then run this cell again."
@@ -939,8 +1043,7 @@ def _raised_by(error: BaseException, fn: Callable[..., Any]) -> bool:
     return tb is not None and code is not None and tb.tb_frame.f_code is code
 
 
-def _raised_problem(error: BaseException, fn: Callable[..., Any], number: int, total: int,
-                    inputs: str) -> _Problem:
+def _raised_problem(error: BaseException, fn: Callable[..., Any], number: int, total: int, inputs: str) -> _Problem:
     import traceback
 
     lines = [f"on input {number} of {total}, your function raised {_exc_line(error)}", f"input: {inputs}"]
@@ -986,8 +1089,11 @@ def _describe_inputs(reference_fn: Callable[..., Any], args: tuple) -> str:
     import inspect
 
     try:
-        names = [p.name for p in inspect.signature(reference_fn).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        names = [
+            p.name
+            for p in inspect.signature(reference_fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         names = []
     names += [f"argument {i + 1}" for i in range(len(names), len(args))]
@@ -1021,6 +1127,7 @@ def _nested(x: Any) -> str:
 
 
 # --- reading values --------------------------------------------------------------------------------
+
 
 def _from(x: Any, library: str) -> bool:
     """Whether x's class (or a base class) comes from ``library``, without importing it."""
@@ -1074,13 +1181,21 @@ def _all_numbers(x: Any) -> bool:
     return _scalar_kind(x) is not None
 
 
-_KIND_NOUN = {"bool": "True/False", "int": "integer", "float": "floating-point", "complex": "complex",
-              "other": "non-numeric"}
+_KIND_NOUN = {
+    "bool": "True/False",
+    "int": "integer",
+    "float": "floating-point",
+    "complex": "complex",
+    "other": "non-numeric",
+}
 
 
 def _kind_hint(got: str, want: str) -> list[str]:
     hints = {
-        ("float", "int"): "use integer operations (// instead of /), or convert with .long() / .astype(int) / int(...).",
+        (
+            "float",
+            "int",
+        ): "use integer operations (// instead of /), or convert with .long() / .astype(int) / int(...).",
         ("int", "float"): "convert with .float() / .astype(float) / float(...), or divide with / instead of //.",
         ("bool", "float"): "convert the True/False values to numbers with .float() / .astype(float).",
         ("bool", "int"): "convert the True/False values to numbers with .long() / .astype(int).",
@@ -1111,8 +1226,10 @@ def _to_array(x: Any) -> _Array:
 
 def _tensors_to_numpy(items: list | tuple) -> list:
     # np.asarray can't read tensors that need gradients or live on a GPU; convert them first.
-    return [_tensor_to_numpy(x) if _is_tensor(x) else
-            _tensors_to_numpy(x) if isinstance(x, (list, tuple)) else x for x in items]
+    return [
+        _tensor_to_numpy(x) if _is_tensor(x) else _tensors_to_numpy(x) if isinstance(x, (list, tuple)) else x
+        for x in items
+    ]
 
 
 def _tensor_to_numpy(t: Any) -> Any:
@@ -1139,6 +1256,7 @@ def _truth(value: Any) -> bool:
 
 
 # --- formatting ------------------------------------------------------------------------------------
+
 
 def _isnan(x: Any) -> bool:
     try:
@@ -1176,9 +1294,16 @@ def _num_pair(mine: Any, theirs: Any) -> tuple[str, str]:
 
 
 # How far off an answer is, in steps too coarse to work the expected value back from the answer.
-_FACTORS = [(1.001, "less than 0.1%"), (1.01, "0.1% to 1%"), (1.1, "1% to 10%"), (1.5, "10% to 50%"),
-            (3.0, "a factor of 1.5 to 3"), (10.0, "a factor of 3 to 10"), (100.0, "a factor of 10 to 100"),
-            (1000.0, "a factor of 100 to 1000")]
+_FACTORS = [
+    (1.001, "less than 0.1%"),
+    (1.01, "0.1% to 1%"),
+    (1.1, "1% to 10%"),
+    (1.5, "10% to 50%"),
+    (3.0, "a factor of 1.5 to 3"),
+    (10.0, "a factor of 3 to 10"),
+    (100.0, "a factor of 10 to 100"),
+    (1000.0, "a factor of 100 to 1000"),
+]
 
 
 def _how_far(mine: Any, theirs: Any) -> str:

@@ -31,8 +31,11 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
 def file_records(folder: Path) -> dict[str, dict]:
     """``{name: {"sha256", "bytes"}}`` of every file in ``folder`` but the manifest: what a manifest lists,
     and ``verify_checkpoint`` checks."""
-    return {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
-            for p in sorted(Path(folder).iterdir()) if p.is_file() and p.name != MANIFEST}
+    return {
+        p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
+        for p in sorted(Path(folder).iterdir())
+        if p.is_file() and p.name != MANIFEST
+    }
 
 
 def write_manifest(folder: Path, manifest: dict) -> Path:
@@ -69,14 +72,17 @@ def verify_checkpoint(folder: Path) -> dict:
             raise ChecksumError(f"{path} is missing; rebuild it with: {manifest['command']}")
         found = sha256(path)
         if found != meta["sha256"]:
-            raise ChecksumError(f"{path} does not match its manifest (sha256 {found[:12]}…, expected "
-                                f"{meta['sha256'][:12]}…): the file changed or is damaged. Rebuild it with: "
-                                f"{manifest['command']}")
+            raise ChecksumError(
+                f"{path} does not match its manifest (sha256 {found[:12]}…, expected "
+                f"{meta['sha256'][:12]}…): the file changed or is damaged. Rebuild it with: "
+                f"{manifest['command']}"
+            )
     return manifest
 
 
-def save_weights(folder: Path, state: dict, name: str = "model.safetensors", config: dict | None = None,
-                 half: bool = False) -> Path:
+def save_weights(
+    folder: Path, state: dict, name: str = "model.safetensors", config: dict | None = None, half: bool = False
+) -> Path:
     """Write a state dict as ``folder/name`` (``half``: in float16, half the size) and, if given, ``config``
     as ``folder/config.json``; returns the weights' path."""
     from safetensors.torch import save_file

@@ -52,8 +52,10 @@ IMAGE_SHAPES = "(N, H, W, 3) RGB or (N, H, W, 1) grayscale"
 
 def _missing(what: str, packages: str, error: ImportError) -> ImportError:
     """An ImportError that says exactly what to install (the original error is chained to it)."""
-    return ImportError(f"{what} needs the package(s) {packages}, which are not installed. "
-                       f"Install them with:\n    pip install {packages}\n(original error: {error})")
+    return ImportError(
+        f"{what} needs the package(s) {packages}, which are not installed. "
+        f"Install them with:\n    pip install {packages}\n(original error: {error})"
+    )
 
 
 def pooled(output):
@@ -85,6 +87,7 @@ def _finish(x: torch.Tensor, normalize: bool) -> torch.Tensor:
 
 
 # --- images ----------------------------------------------------------------------------------------
+
 
 class ImageEncoder:
     """EfficientNet-Lite0 as an image encoder: images in, one 1280-d vector per image out.
@@ -125,9 +128,14 @@ class ImageEncoder:
         x = torch.from_numpy(x).permute(0, 3, 1, 2).float()  # (N, H, W, 3) uint8 -> (N, 3, H, W)
         return (x - 127.0) / 128.0
 
-    def embed(self, images: Sequence[Image.Image] | np.ndarray | torch.Tensor, batch_size: int = 32,
-              normalize: bool = True, layers: bool = False,
-              progress: bool = False) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+    def embed(
+        self,
+        images: Sequence[Image.Image] | np.ndarray | torch.Tensor,
+        batch_size: int = 32,
+        normalize: bool = True,
+        layers: bool = False,
+        progress: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         """One vector per image: the last feature map averaged over space, shape (N, 1280).
 
         ``images``: a list of PIL images, or an array (numpy or torch) of shape (N, H, W, 3) RGB or
@@ -144,7 +152,7 @@ class ImageEncoder:
         outs: list[list[torch.Tensor]] = []
         with torch.inference_mode():
             for i in batches(len(pils), batch_size, progress, self.name):
-                x = self.preprocess(pils[i:i + batch_size]).to(self.device)
+                x = self.preprocess(pils[i : i + batch_size]).to(self.device)
                 outs.append(self._pooled_stages(x))
         per_layer = [_finish(torch.cat(parts), normalize) for parts in zip(*outs)]
         return (per_layer[-1], per_layer) if layers else per_layer[-1]
@@ -180,16 +188,19 @@ def _as_pil_list(images: Sequence[Image.Image] | np.ndarray | torch.Tensor) -> l
             raise ValueError("no images to embed: the list is empty")
         bad = [type(im).__name__ for im in images if not isinstance(im, Image.Image)]
         if bad:
-            raise TypeError(f"a list of images must hold PIL images only, found {bad[0]}; pass arrays as one "
-                            f"array of shape {IMAGE_SHAPES}")
+            raise TypeError(
+                f"a list of images must hold PIL images only, found {bad[0]}; pass arrays as one "
+                f"array of shape {IMAGE_SHAPES}"
+            )
         return list(images)
 
     if hasattr(images, "detach"):  # a torch tensor: same rules as a numpy array
         t = images.detach().cpu()
         images = (t.float() if t.is_floating_point() else t).numpy()  # numpy has no bfloat16
     if not isinstance(images, np.ndarray):
-        raise TypeError(f"images must be a list of PIL images or an array of shape {IMAGE_SHAPES}, "
-                        f"got {type(images).__name__}")
+        raise TypeError(
+            f"images must be a list of PIL images or an array of shape {IMAGE_SHAPES}, got {type(images).__name__}"
+        )
     a = images
     # The channel axis is required: a bare (A, B, C) array could be one RGB image or A grayscale ones.
     if a.ndim != 4 or a.shape[-1] not in (1, 3):
@@ -206,8 +217,10 @@ def _as_pil_list(images: Sequence[Image.Image] | np.ndarray | torch.Tensor) -> l
         pixels = a
     elif np.issubdtype(a.dtype, np.floating):
         if not np.isfinite(a).all() or a.min() < 0.0 or a.max() > 1.0:
-            raise ValueError(f"float images must lie in [0, 1], found values in [{a.min()}, {a.max()}]; "
-                             "divide 0..255 images by 255 or pass them as uint8")
+            raise ValueError(
+                f"float images must lie in [0, 1], found values in [{a.min()}, {a.max()}]; "
+                "divide 0..255 images by 255 or pass them as uint8"
+            )
         pixels = np.round(a * 255.0).astype(np.uint8)
     else:
         raise ValueError(f"image arrays must be uint8 (0..255) or float (0..1), got dtype {a.dtype}")
@@ -238,6 +251,7 @@ def image_encoder(device: str = "cpu") -> ImageEncoder:
 
 # --- text ------------------------------------------------------------------------------------------
 
+
 class TextEncoder:
     """all-MiniLM-L6-v2 as a sentence encoder: texts in, one 384-d vector per text out.
 
@@ -259,8 +273,14 @@ class TextEncoder:
     def __repr__(self) -> str:
         return f"TextEncoder({self.name!r}, dim={self.dim}, device={self.device!r})"
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64, normalize: bool = True, layers: bool = False,
-              progress: bool = False) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+    def embed(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        normalize: bool = True,
+        layers: bool = False,
+        progress: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         """One vector per text: the mean of the last layer's token vectors, shape (N, 384).
 
         ``layers=True`` returns ``(embeddings, per_layer)``: ``per_layer`` holds 7 (N, 384) tensors, the
@@ -283,9 +303,10 @@ class TextEncoder:
         outs: list[tuple[torch.Tensor, ...]] = []
         with torch.inference_mode():
             for i in batches(len(texts), batch_size, progress, self.name):
-                batch = [texts[j] for j in order[i:i + batch_size]]
-                enc = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                                     return_tensors="pt").to(self.device)
+                batch = [texts[j] for j in order[i : i + batch_size]]
+                enc = self.tokenizer(
+                    batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+                ).to(self.device)
                 hidden = self.model(**enc, output_hidden_states=True).hidden_states  # 7 x (B, T, 384)
                 outs.append(tuple(_mean_pool(h, enc["attention_mask"]) for h in hidden))
         unsort = torch.argsort(torch.tensor(order))

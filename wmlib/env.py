@@ -22,6 +22,7 @@ _TRUE = {"1", "true", "yes", "on"}
 
 # --- device and memory -----------------------------------------------------------------------
 
+
 def device() -> str:
     """The best torch device here: ``"cuda"``, ``"mps"`` or ``"cpu"``."""
     import torch
@@ -146,6 +147,7 @@ def in_colab() -> bool:
 
 # --- the model hub ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class HubStatus:
     reachable: bool
@@ -201,6 +203,7 @@ def hub_status(timeout: float = 2.0, refresh: bool = False) -> HubStatus:
 
 
 # --- reproducibility and threads -------------------------------------------------------------
+
 
 def seed_everything(seed: int = 0) -> None:
     """Seed Python's ``random``, NumPy and torch (CPU and every GPU) with ``seed``."""

@@ -20,9 +20,9 @@ import importlib
 from dataclasses import replace
 from pathlib import Path
 
+from wmlib.checkpoints import verify_checkpoint
 from wmlib.modes import get_mode, resolve_mode
 from wmlib.preflight import OPTIONS, Machine, Plan, note_loaded, preflight
-from wmlib.checkpoints import verify_checkpoint
 from wmlib.registry import HubModel, OfflineModel, checkpoint_dir, get
 
 
@@ -30,8 +30,15 @@ class CannotLoad(RuntimeError):
     """A model cannot be loaded here; the message says why and what to use instead."""
 
 
-def load(name: str, mode: str | None = None, *, source: str | Path | None = None,
-         machine: Machine | str | None = None, memory: str | None = None, **options):
+def load(
+    name: str,
+    mode: str | None = None,
+    *,
+    source: str | Path | None = None,
+    machine: Machine | str | None = None,
+    memory: str | None = None,
+    **options,
+):
     """A ready model for ``name`` (see ``wmlib.registry.names()``): a ``(model, processor)`` pair for CLIP and
     the model families, the pipeline itself for video models (it holds its tokenizer), an encoder with an
     ``embed`` method for the packaged encoders.
@@ -92,8 +99,10 @@ def _plan_real(entry: HubModel, source, machine) -> str | Plan:
     if source is None and not _cached(entry):
         free = env.free_disk_gb()
         if free < entry.download_gb:
-            return (f"{entry.name} needs {entry.download_gb:g} GB of free disk for its download into "
-                    f"{env.model_cache_dir()}; there are {free:.1f} GB free")
+            return (
+                f"{entry.name} needs {entry.download_gb:g} GB of free disk for its download into "
+                f"{env.model_cache_dir()}; there are {free:.1f} GB free"
+            )
     return plan
 
 
@@ -147,7 +156,8 @@ def _from_pretrained(entry: HubModel, source, plan: Plan, **options):
 
 
 def _dtype_keyword(loader: str) -> str:
-    """``dtype`` in the libraries that renamed ``torch_dtype`` (transformers 4.56, diffusers 0.42), else the old name."""
+    """``dtype`` in the libraries that renamed ``torch_dtype`` (transformers 4.56, diffusers 0.42), else the
+    old name."""
     from importlib.metadata import version
 
     from packaging.version import Version
@@ -165,8 +175,10 @@ def load_offline(entry: OfflineModel):
         return {"vision": encoders.image_encoder, "language": encoders.text_encoder}[entry.kind]()
     folder = checkpoint_dir(entry)
     if not (folder / "manifest.json").exists():
-        raise CannotLoad(f"{entry.name} ({entry.description}) is not in {folder} yet; the notebook that builds it "
-                         f"trains it with a command in wmlib")
+        raise CannotLoad(
+            f"{entry.name} ({entry.description}) is not in {folder} yet; the notebook that builds it "
+            f"trains it with a command in wmlib"
+        )
     verify_checkpoint(folder)
     model = _import(entry.loader).from_pretrained(str(folder)).eval()
     return (model, _import(entry.processor).from_pretrained(str(folder))) if entry.processor else model

@@ -69,8 +69,13 @@ class Resolution:
         return f"{self.mode}: {self.reason}"
 
 
-def resolve_mode(mode: str | None = None, *, device: str | None = None,
-                 hub_reason: str | None = None, hub_reachable: bool | None = None) -> Resolution:
+def resolve_mode(
+    mode: str | None = None,
+    *,
+    device: str | None = None,
+    hub_reason: str | None = None,
+    hub_reachable: bool | None = None,
+) -> Resolution:
     """Resolve ``auto`` to ``toy`` or ``real`` from the device and the model hub.
 
     ``device`` and the hub status are measured when not given (tests pass them in). With no ``mode``
@@ -97,8 +102,11 @@ def resolve_mode(mode: str | None = None, *, device: str | None = None,
 
     if requested == "real":
         if missing:
-            return Resolution(requested, "real", "asked for, although " + " and ".join(missing)
-                              + "; models that cannot load will say so")
+            return Resolution(
+                requested,
+                "real",
+                "asked for, although " + " and ".join(missing) + "; models that cannot load will say so",
+            )
         return Resolution(requested, "real", "asked for; a CUDA GPU and the model hub are available")
     if missing:
         return Resolution(requested, "toy", "; ".join(missing))

@@ -74,12 +74,13 @@ def video_grid(videos, ncols: int = 8, gap: int = 1, fill: float = 1.0) -> np.nd
     out = np.full((t, rows * (h + gap) - gap, cols * (w + gap) - gap, 3), fill, np.float32)
     for i in range(b):
         r, c = divmod(i, cols)
-        out[:, r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = videos[i]
+        out[:, r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = videos[i]
     return out
 
 
-def frame_strip(video: np.ndarray, n: int = 8, title: str | None = None, min_px: int = 96,
-                max_width_px: int = 1200, dpi: int = 72):
+def frame_strip(
+    video: np.ndarray, n: int = 8, title: str | None = None, min_px: int = 96, max_width_px: int = 1200, dpi: int = 72
+):
     """``n`` evenly spaced frames of a video (T, H, W[, 3]) side by side, each drawn at least ``min_px``
     pixels tall (a 32-pixel frame, or a grid of several videos, stays readable in a static copy), wrapped
     into rows so that a row is at most ``max_width_px`` wide."""
@@ -92,8 +93,13 @@ def frame_strip(video: np.ndarray, n: int = 8, title: str | None = None, min_px:
     per_row = int(np.clip(max_width_px // (w * scale + 8), 1, len(picks)))
     rows = -(-len(picks) // per_row)
     panel_w, panel_h = w * scale / dpi, h * scale / dpi + 0.25  # room for the frame's title
-    fig, axes = plt.subplots(rows, per_row, figsize=(panel_w * per_row + 0.2, panel_h * rows + (0.3 if title else 0.1)),
-                             squeeze=False, dpi=dpi)
+    fig, axes = plt.subplots(
+        rows,
+        per_row,
+        figsize=(panel_w * per_row + 0.2, panel_h * rows + (0.3 if title else 0.1)),
+        squeeze=False,
+        dpi=dpi,
+    )
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k < len(picks):
@@ -111,8 +117,9 @@ def _encode(frames: np.ndarray, fps: float) -> tuple[bytes, str]:
     pad = [(0, 0), (0, -frames.shape[1] % 16), (0, -frames.shape[2] % 16), (0, 0)]  # H.264 wants multiples of 16
     try:
         buf = io.BytesIO()
-        iio.imwrite(buf, np.pad(frames, pad, mode="edge"), extension=".mp4", fps=fps, codec="libx264",
-                    macro_block_size=1)
+        iio.imwrite(
+            buf, np.pad(frames, pad, mode="edge"), extension=".mp4", fps=fps, codec="libx264", macro_block_size=1
+        )
         return buf.getvalue(), "video/mp4"
     except Exception:  # no ffmpeg: fall back to a GIF, which every browser shows
         return _gif(frames, fps), "image/gif"
@@ -169,8 +176,9 @@ def image_grid(images, captions=None, ncols: int = 8, title: str | None = None):
     lines = max((w.count("\n") + 1 for w in wrapped), default=0) if wrapped else 0
     aspect = max(p.shape[0] / p.shape[1] for p in pics)
     cell = 1.6
-    fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, nrows * (cell * aspect + 0.13 * lines + 0.15)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(cell * ncols, nrows * (cell * aspect + 0.13 * lines + 0.15)), squeeze=False
+    )
     for k, ax in enumerate(axes.flat):
         if k >= n:  # the unused cells of the last row go, so the figure has one axes per image
             fig.delaxes(ax)
@@ -227,15 +235,33 @@ def similarity_matrix(sim, row_labels=None, col_labels=None, title: str | None =
     best = np.nanargmax(np.where(np.isnan(sim), -np.inf, sim), axis=1)
     for i, j in enumerate(best):
         # A white box with a black outline shows on every colour of either map.
-        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="white", linewidth=2,
-                               path_effects=[pe.withStroke(linewidth=4, foreground="black")], gid="row-max"))
+        ax.add_patch(
+            Rectangle(
+                (j - 0.5, i - 0.5),
+                1,
+                1,
+                fill=False,
+                edgecolor="white",
+                linewidth=2,
+                path_effects=[pe.withStroke(linewidth=4, foreground="black")],
+                gid="row-max",
+            )
+        )
     if annotate:
         for i in range(n):
             for j in range(m):
                 r, g, b, _ = im.cmap(im.norm(sim[i, j]))
                 ink = "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
-                ax.text(j, i, f"{sim[i, j]:.2f}", ha="center", va="center", fontsize=8, color=ink,
-                        fontweight="bold" if j == best[i] else "normal")
+                ax.text(
+                    j,
+                    i,
+                    f"{sim[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color=ink,
+                    fontweight="bold" if j == best[i] else "normal",
+                )
     ax.set_xlabel("boxed: the largest value in each row", fontsize=8)
     if title:
         ax.set_title(title, fontsize=10)
@@ -306,18 +332,29 @@ def show_video(video, fps: float = 12, max_kb: float = 2000, scale: int | None =
     kb = len(data) / 1024
     if kb <= max_kb:
         src = f"data:image/gif;base64,{base64.b64encode(data).decode()}"
-        html = (f'<img src="{src}" width="{w * scale}" style="image-rendering: pixelated" '
-                f'alt="an animated GIF of the video" />')
+        html = (
+            f'<img src="{src}" width="{w * scale}" style="image-rendering: pixelated" '
+            f'alt="an animated GIF of the video" />'
+        )
         why = f"over max_kb={max_kb}" if mime == "video/mp4" else "no MP4 encoder"
         return VideoDisplay(html, png, "gif", kb, f"{what}, as GIF {kb:.1f} KB (MP4 {why}) and a frame grid")
     if mime == "video/mp4":
         sizes.append(f"GIF {kb:.1f} KB")
-    return VideoDisplay(None, png, "frames", 0.0,
-                 f"{what}: too big to embed ({', '.join(sizes)} > max_kb={max_kb}), so only a frame grid is shown")
+    return VideoDisplay(
+        None,
+        png,
+        "frames",
+        0.0,
+        f"{what}: too big to embed ({', '.join(sizes)} > max_kb={max_kb}), so only a frame grid is shown",
+    )
 
 
-def score_table(table: dict[str, dict[str, float]], chance: dict[str, float] | None = None, title: str | None = None,
-                score: str | None = None):
+def score_table(
+    table: dict[str, dict[str, float]],
+    chance: dict[str, float] | None = None,
+    title: str | None = None,
+    score: str | None = None,
+):
     """A heatmap of probe scores: one row per projection, one column per factor (accuracy for classes,
     R^2 for positions), each cell annotated; ``chance`` levels are written under the factor names.
     ``score``: what the cells hold when they are not probe scores (e.g. "alignment"); then columns
@@ -331,12 +368,20 @@ def score_table(table: dict[str, dict[str, float]], chance: dict[str, float] | N
     im = ax.imshow(np.clip(values, 0, 1), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     for i in range(len(rows)):
         for j in range(len(cols)):
-            ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=8,
-                    color="white" if values[i, j] < 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{values[i, j]:.2f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if values[i, j] < 0.6 else "black",
+            )
     chance = chance or {}
     unmarked = "" if score else "\n(R²)"
-    ax.set_xticks(range(len(cols)), [c + (f"\n(chance {chance[c]:.2f})" if c in chance else unmarked) for c in cols],
-                  fontsize=8)
+    ax.set_xticks(
+        range(len(cols)), [c + (f"\n(chance {chance[c]:.2f})" if c in chance else unmarked) for c in cols], fontsize=8
+    )
     ax.set_yticks(range(len(rows)), rows, fontsize=9)
     ax.xaxis.tick_top()
     fig.colorbar(im, ax=ax, fraction=0.04, label=score or "accuracy or R²")

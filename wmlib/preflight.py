@@ -20,10 +20,10 @@ CPU_PIPELINE_LIMIT_GB = 2.0  # a generation pipeline this small (a toy) may run 
 class Machine:
     """What preflight needs to know about a machine."""
 
-    device: str                 # "cuda", "mps" or "cpu"
-    gpu_gb: float = 0.0         # GPU memory free for models, GiB (a described machine: all of it)
-    ram_gb: float = 16.0        # system RAM available, GiB
-    bf16: bool = False          # whether the GPU computes in bfloat16 natively (compute capability >= 8.0)
+    device: str  # "cuda", "mps" or "cpu"
+    gpu_gb: float = 0.0  # GPU memory free for models, GiB (a described machine: all of it)
+    ram_gb: float = 16.0  # system RAM available, GiB
+    bf16: bool = False  # whether the GPU computes in bfloat16 natively (compute capability >= 8.0)
     name: str = ""
     held: tuple[str, ...] = ()  # pipelines this kernel already holds (loaded by wmlib.load and still referenced)
 
@@ -40,8 +40,14 @@ class Machine:
             gc.collect()  # a pipeline nothing refers to any more should not count as held
         gpu = env.gpu()
         total, available = env.ram_gb()
-        return cls(dev, gpu.free_gb if gpu else 0.0, available if available is not None else total,
-                   env.native_bf16() if gpu else False, gpu.name if gpu else dev, held_pipelines())
+        return cls(
+            dev,
+            gpu.free_gb if gpu else 0.0,
+            available if available is not None else total,
+            env.native_bf16() if gpu else False,
+            gpu.name if gpu else dev,
+            held_pipelines(),
+        )
 
 
 # Described machines, for planning ("will it fit on a T4?") and for the tests: GPU memory as torch reports it
@@ -79,10 +85,10 @@ def held_pipelines() -> tuple[str, ...]:
 class Plan:
     name: str
     fits: bool
-    reason: str                       # one plain sentence: what was chosen and why, or why nothing fits
+    reason: str  # one plain sentence: what was chosen and why, or why nothing fits
     device: str = "cpu"
     dtype: str = "float32"
-    memory: str = "none"              # one of OPTIONS
+    memory: str = "none"  # one of OPTIONS
     vae_slicing: bool = False
     vae_tiling: bool = False
     options_that_fit: tuple[str, ...] = field(default_factory=tuple)
@@ -104,9 +110,11 @@ def _no_bf16(entry: HubModel, machine: Machine) -> str:
 
     instead = [m.name for m in HUB.values() if m.memory is not None and "cuda-fp16" in m.dtypes]
     offer = f"; {instead[0]} runs there in {HUB[instead[0]].dtypes['cuda-fp16']}" if instead else ""
-    return (f"{entry.name} needs a GPU that computes in bfloat16 natively (compute capability 8.0 or newer: A100, "
-            f"A10G, L4, RTX 30xx/40xx, H100), and in float16 it makes black or NaN frames; {machine.name or 'this GPU'} "
-            f"has no native bfloat16{offer}")
+    return (
+        f"{entry.name} needs a GPU that computes in bfloat16 natively (compute capability 8.0 or newer: A100, "
+        f"A10G, L4, RTX 30xx/40xx, H100), and in float16 it makes black or NaN frames; {machine.name or 'this GPU'} "
+        f"has no native bfloat16{offer}"
+    )
 
 
 def preflight(name: str | HubModel, machine: Machine | str | None = None, local_gb: float | None = None) -> Plan:
@@ -126,8 +134,11 @@ def preflight(name: str | HubModel, machine: Machine | str | None = None, local_
     plan = _plan(entry, machine, local_gb)
     if machine.held and machine.device == "cuda":
         held = ", ".join(machine.held)
-        plan = replace(plan, reason=f"{plan.reason} (this kernel already holds {held}, loaded earlier: free it with "
-                                    f"`del` on its variable before loading another, or restart the kernel)")
+        plan = replace(
+            plan,
+            reason=f"{plan.reason} (this kernel already holds {held}, loaded earlier: free it with "
+            f"`del` on its variable before loading another, or restart the kernel)",
+        )
     return plan
 
 
@@ -141,8 +152,12 @@ def _plan(entry: HubModel, machine: Machine, local_gb: float | None) -> Plan:
         if machine.device == "cpu" and not (entry.cpu_ok or size < CPU_PIPELINE_LIMIT_GB):
             return Plan(entry.name, False, f"{entry.name} needs a GPU; this machine has none")
         if machine.device != "cpu" and machine.gpu_gb and size * 1.5 > HEADROOM * machine.gpu_gb:
-            return Plan(entry.name, False, f"{entry.name} needs about {size * 1.5:.1f} GB of GPU memory; "
-                                           f"this machine has {machine.gpu_gb:.1f} GB free")
+            return Plan(
+                entry.name,
+                False,
+                f"{entry.name} needs about {size * 1.5:.1f} GB of GPU memory; "
+                f"this machine has {machine.gpu_gb:.1f} GB free",
+            )
         device = machine.device if machine.device != "cpu" else "cpu"
         dtype = dtype if device != "cpu" else "float32"
         where = {"cuda": "the GPU", "mps": "Apple's GPU (MPS)", "cpu": "the CPU"}[device]
@@ -150,25 +165,37 @@ def _plan(entry: HubModel, machine: Machine, local_gb: float | None) -> Plan:
 
     mem = entry.memory
     if machine.device != "cuda":
-        return Plan(entry.name, False,
-                    f"{entry.name} needs a CUDA GPU with at least {mem.sequential_offload:g} GB of memory even with "
-                    f"sequential CPU offload; this machine has none")
+        return Plan(
+            entry.name,
+            False,
+            f"{entry.name} needs a CUDA GPU with at least {mem.sequential_offload:g} GB of memory even with "
+            f"sequential CPU offload; this machine has none",
+        )
     vram, ram = HEADROOM * machine.gpu_gb, HEADROOM * machine.ram_gb
     gpu_need = {o: mem.gpu_gb(o) for o in OPTIONS}
     ram_need = {o: mem.ram_gb(o) for o in OPTIONS}
     fitting = tuple(o for o in OPTIONS if gpu_need[o] <= vram and ram_need[o] <= ram)
     if not fitting:
         if gpu_need["sequential_offload"] > vram:
-            reason = (f"{entry.name} needs at least {mem.sequential_offload:g} GB of GPU memory even with sequential "
-                      f"CPU offload; this machine has {machine.gpu_gb:.1f} GB free")
+            reason = (
+                f"{entry.name} needs at least {mem.sequential_offload:g} GB of GPU memory even with sequential "
+                f"CPU offload; this machine has {machine.gpu_gb:.1f} GB free"
+            )
         else:
             need = min(ram_need[o] for o in OPTIONS if gpu_need[o] <= vram)
-            reason = (f"{entry.name} needs about {need:.1f} GB of system RAM to hold its {mem.weights_gb:.1f} GB of "
-                      f"weights while they wait off the GPU; this machine has {machine.ram_gb:.1f} GB")
+            reason = (
+                f"{entry.name} needs about {need:.1f} GB of system RAM to hold its {mem.weights_gb:.1f} GB of "
+                f"weights while they wait off the GPU; this machine has {machine.ram_gb:.1f} GB"
+            )
         return Plan(entry.name, False, reason, "cuda", dtype)
     choice = fitting[0]
-    words = {"none": "everything on the GPU", "model_offload": "model CPU offload",
-             "sequential_offload": "sequential CPU offload (slow, but the least GPU memory)"}
-    reason = (f"{entry.name}: {dtype}, {words[choice]}, VAE slicing and tiling "
-              f"(needs about {gpu_need[choice]:.1f} GB of the {machine.gpu_gb:.1f} GB free on the GPU)")
+    words = {
+        "none": "everything on the GPU",
+        "model_offload": "model CPU offload",
+        "sequential_offload": "sequential CPU offload (slow, but the least GPU memory)",
+    }
+    reason = (
+        f"{entry.name}: {dtype}, {words[choice]}, VAE slicing and tiling "
+        f"(needs about {gpu_need[choice]:.1f} GB of the {machine.gpu_gb:.1f} GB free on the GPU)"
+    )
     return Plan(entry.name, True, reason, "cuda", dtype, choice, True, True, fitting)

@@ -55,7 +55,7 @@ def info(mode: str | None = None) -> dict[str, str]:
         "RAM": f"{total:.1f} GiB total" + (f", {avail:.1f} GiB available" if avail is not None else ""),
         "free disk": f"{env.free_disk_gb():.1f} GiB (for the model cache)",
         "CPU cores": f"{env.cpu_count()} (torch uses {torch.get_num_threads()} thread"
-                     f"{'s' if torch.get_num_threads() != 1 else ''})",
+        f"{'s' if torch.get_num_threads() != 1 else ''})",
         "Colab": "yes" if env.in_colab() else "no",
         "model hub": ("reachable" if hub.reachable else "unreachable") + f" ({hub.reason})",
         "mode": str(modes.resolve_mode(mode, device=dev, hub_reachable=hub.reachable, hub_reason=hub.reason)),

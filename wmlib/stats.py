@@ -22,8 +22,14 @@ import numpy as np
 N_RESAMPLES = 9999  # scipy's default: enough that the interval's ends move by well under a point with the seed
 
 
-def interval(values, statistic: Callable[[np.ndarray], float] = np.mean, confidence: float = 0.95,
-             n_resamples: int = N_RESAMPLES, seed: int = 0, method: str = "BCa") -> tuple[float, float]:
+def interval(
+    values,
+    statistic: Callable[[np.ndarray], float] = np.mean,
+    confidence: float = 0.95,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+    method: str = "BCa",
+) -> tuple[float, float]:
     """The ``confidence`` interval (low, high) of ``statistic(values)`` by bootstrap over the rows of
     ``values``, which are the units (an item each; or a model each, with its row of scores).
 
@@ -53,8 +59,15 @@ def interval(values, statistic: Callable[[np.ndarray], float] = np.mean, confide
         return np.array([statistic(values[i]) for i in flat], float).reshape(index.shape[:-1])
 
     def run(how: str):
-        return bootstrap((np.arange(len(values)),), on_rows, n_resamples=n_resamples, vectorized=True,
-                         confidence_level=confidence, method=how, rng=np.random.default_rng(seed)).confidence_interval
+        return bootstrap(
+            (np.arange(len(values)),),
+            on_rows,
+            n_resamples=n_resamples,
+            vectorized=True,
+            confidence_level=confidence,
+            method=how,
+            rng=np.random.default_rng(seed),
+        ).confidence_interval
 
     import warnings
 
@@ -68,8 +81,9 @@ def interval(values, statistic: Callable[[np.ndarray], float] = np.mean, confide
     return float(ci.low), float(ci.high)
 
 
-def share_interval(flags, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
-                   seed: int = 0) -> tuple[float, float]:
+def share_interval(
+    flags, confidence: float = 0.95, n_resamples: int = N_RESAMPLES, seed: int = 0
+) -> tuple[float, float]:
     """The interval of the share of True in ``flags`` (one bool per unit, 1-D).
 
     All True (or all False) gives (1, 1) (or (0, 0)): the bootstrap cannot see a spread the sample does
@@ -84,8 +98,9 @@ def share_interval(flags, confidence: float = 0.95, n_resamples: int = N_RESAMPL
     return interval(flags.astype(float), np.mean, confidence, n_resamples, seed)
 
 
-def median_interval(values, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
-                    seed: int = 0) -> tuple[float, float]:
+def median_interval(
+    values, confidence: float = 0.95, n_resamples: int = N_RESAMPLES, seed: int = 0
+) -> tuple[float, float]:
     """The interval of the median of ``values`` (1-D), over the units that were measured: NaN means "not
     measured" (a video whose gravity could not be fitted) and is dropped before resampling, so this is
     the interval of the median over the measured units, not of a share."""
@@ -95,8 +110,7 @@ def median_interval(values, confidence: float = 0.95, n_resamples: int = N_RESAM
     return interval(values[~np.isnan(values)], np.median, confidence, n_resamples, seed)
 
 
-def paired_mean_difference(a, b, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
-                           seed: int = 0) -> dict:
+def paired_mean_difference(a, b, confidence: float = 0.95, n_resamples: int = N_RESAMPLES, seed: int = 0) -> dict:
     """The mean of ``a - b`` over paired units, with its interval: two methods measured on the same units.
 
     ``a`` and ``b``: one value per unit (n,) or a row of repeats per unit (n, r), such as edits x
@@ -121,12 +135,19 @@ def paired_mean_difference(a, b, confidence: float = 0.95, n_resamples: int = N_
 
     d = unit_mean(a) - unit_mean(b)
     low, high = interval(d, np.mean, confidence, n_resamples, seed)
-    return {"difference": float(d.mean()), "low": low, "high": high, "a": float(unit_mean(a).mean()),
-            "b": float(unit_mean(b).mean()), "units": int(keep.sum())}
+    return {
+        "difference": float(d.mean()),
+        "low": low,
+        "high": high,
+        "a": float(unit_mean(a).mean()),
+        "b": float(unit_mean(b).mean()),
+        "units": int(keep.sum()),
+    }
 
 
-def spearman_interval(x, y, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
-                      seed: int = 0) -> tuple[float, float, float]:
+def spearman_interval(
+    x, y, confidence: float = 0.95, n_resamples: int = N_RESAMPLES, seed: int = 0
+) -> tuple[float, float, float]:
     """Spearman's rho of ``x`` and ``y`` (1-D, one pair per unit, e.g. per model) and its bootstrap
     interval over the units: ``(rho, low, high)``.
 
@@ -150,5 +171,5 @@ def spearman(x, y) -> float:
 
     rx, ry = rankdata(x), rankdata(y)
     rx, ry = rx - rx.mean(), ry - ry.mean()
-    denominator = float(np.sqrt((rx ** 2).sum() * (ry ** 2).sum()))
+    denominator = float(np.sqrt((rx**2).sum() * (ry**2).sum()))
     return float((rx * ry).sum() / denominator) if denominator else 0.0

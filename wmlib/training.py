@@ -27,8 +27,9 @@ def set_learning_rate(optimiser, lr: float) -> None:
         group["lr"] = lr
 
 
-def parser(prog: str, description: str, out: Path, steps: int, lr: float, batch_size: int = 32,
-           score_only: bool = True) -> argparse.ArgumentParser:
+def parser(
+    prog: str, description: str, out: Path, steps: int, lr: float, batch_size: int = 32, score_only: bool = True
+) -> argparse.ArgumentParser:
     """The options every toy model's training command takes: ``--out``, ``--steps``, ``--batch-size``,
     ``--lr``, ``--seed``, ``--threads`` and (``score_only``) ``--score-only``; a lesson adds its own."""
     p = argparse.ArgumentParser(prog=prog, description=description)
@@ -37,7 +38,12 @@ def parser(prog: str, description: str, out: Path, steps: int, lr: float, batch_
     p.add_argument("--batch-size", type=int, default=batch_size)
     p.add_argument("--lr", type=float, default=lr, help="peak learning rate (warm-up, then cosine decay)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=None, help="torch threads (default: $WMLIB_THREADS, $OMP_NUM_THREADS, else half the cores)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default: $WMLIB_THREADS, $OMP_NUM_THREADS, else half the cores)",
+    )
     if score_only:
         p.add_argument("--score-only", action="store_true", help="re-score the model saved in --out")
     return p

@@ -25,7 +25,13 @@ def show_projections(scene, i: int = 0, size: int = 64, caption: str | None = No
     fig, axes = plt.subplots(1, 6, figsize=(17, 3.1))
     axes[0].imshow(image[0])
     axes[0].set_title("camera image")
-    axes[1].imshow(wall[0], cmap="gray", vmin=0, vmax=1, extent=(R.WALL_WINDOW[0], R.WALL_WINDOW[1], R.WALL_WINDOW[2], R.WALL_WINDOW[3]))
+    axes[1].imshow(
+        wall[0],
+        cmap="gray",
+        vmin=0,
+        vmax=1,
+        extent=(R.WALL_WINDOW[0], R.WALL_WINDOW[1], R.WALL_WINDOW[2], R.WALL_WINDOW[3]),
+    )
     axes[1].set_title("shadow on the wall")
     finite = np.where(np.isfinite(depth[0]), depth[0], np.nan)
     shown = axes[2].imshow(finite, cmap="magma_r")
@@ -36,8 +42,14 @@ def show_projections(scene, i: int = 0, size: int = 64, caption: str | None = No
     for y in range(grid.shape[1]):
         top = np.where(grid[:, y, :] > 0, grid[:, y, :], top)
     # Grey levels tell the objects apart: occupancy knows where things are, not what colour they are.
-    axes[3].imshow(np.where(top > 0, top, np.nan).T, origin="lower", cmap="Greys", vmin=-1, vmax=MAX_OBJECTS,
-                   extent=(*R.OCCUPANCY_BOUNDS[0], *R.OCCUPANCY_BOUNDS[2]))
+    axes[3].imshow(
+        np.where(top > 0, top, np.nan).T,
+        origin="lower",
+        cmap="Greys",
+        vmin=-1,
+        vmax=MAX_OBJECTS,
+        extent=(*R.OCCUPANCY_BOUNDS[0], *R.OCCUPANCY_BOUNDS[2]),
+    )
     axes[3].set_title("occupancy (from above)")
     axes[3].set_xlabel("x")
     axes[3].set_ylabel("z")
@@ -85,8 +97,17 @@ def draw_cave(scene, i: int = 0, ax=None):
     x0, x1, y0, y1 = WALL_WINDOW
     wall = shadow(one, 40)[0]
     wx, wy = np.meshgrid(np.linspace(x0, x1, 41), np.linspace(y1, y0, 41))
-    ax.plot_surface(wx, np.full_like(wx, WALL_Z), wy, facecolors=plt.cm.gray(wall), shade=False,
-                    rstride=1, cstride=1, linewidth=0, antialiased=False)
+    ax.plot_surface(
+        wx,
+        np.full_like(wx, WALL_Z),
+        wy,
+        facecolors=plt.cm.gray(wall),
+        shade=False,
+        rstride=1,
+        cstride=1,
+        linewidth=0,
+        antialiased=False,
+    )
     ax.scatter(*light[[0, 2, 1]], color="#ff8c1a", s=160, marker="*", label="fire")
     u, v = np.meshgrid(np.linspace(0, 2 * np.pi, 24), np.linspace(0, np.pi, 12))
     for k in np.flatnonzero(one.present[0]):
@@ -159,16 +180,22 @@ def cave_explorer(scene, i: int = 0, size: int = 96):
     x, y, z = (float(v) for v in one.position[0, slot])
     lx, ly, lz = (float(v) for v in one.light[0])
     slider = lambda label, value, lo, hi: widgets.FloatSlider(  # noqa: E731
-        value=value, min=lo, max=hi, step=0.05, description=label, continuous_update=False)
-    controls = {"fire x": slider("fire x", lx, *LIGHT_RANGE["x"]), "fire height": slider("fire height", ly, *LIGHT_RANGE["y"]),
-                "object x": slider("object x", x, *X_RANGE), "object height": slider("object height", y, r, MAX_HEIGHT),
-                "object depth": slider("object depth", z, *Z_RANGE)}
+        value=value, min=lo, max=hi, step=0.05, description=label, continuous_update=False
+    )
+    controls = {
+        "fire x": slider("fire x", lx, *LIGHT_RANGE["x"]),
+        "fire height": slider("fire height", ly, *LIGHT_RANGE["y"]),
+        "object x": slider("object x", x, *X_RANGE),
+        "object height": slider("object height", y, r, MAX_HEIGHT),
+        "object depth": slider("object depth", z, *Z_RANGE),
+    }
     out = widgets.Output()
 
     def draw(*_):
         c = {k: s.value for k, s in controls.items()}
-        moved = _moved(one, slot, (c["object x"], c["object height"], c["object depth"]),
-                       (c["fire x"], c["fire height"], lz))
+        moved = _moved(
+            one, slot, (c["object x"], c["object height"], c["object depth"]), (c["fire x"], c["fire height"], lz)
+        )
         with out:
             out.clear_output(wait=True)
             fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
@@ -180,8 +207,9 @@ def cave_explorer(scene, i: int = 0, size: int = 96):
     for s in controls.values():
         s.observe(draw, "value")
     draw()
-    return widgets.VBox([widgets.HBox([widgets.VBox(list(controls.values())[:2]),
-                                       widgets.VBox(list(controls.values())[2:])]), out])
+    return widgets.VBox(
+        [widgets.HBox([widgets.VBox(list(controls.values())[:2]), widgets.VBox(list(controls.values())[2:])]), out]
+    )
 
 
 def fire_sweep(scene, i: int = 0, fire_x=(-0.8, -0.25, 0.25, 0.8), size: int = 64):

@@ -12,7 +12,6 @@ through a small MLP over word counts. Classes are scored by accuracy, positions 
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from wmlib.world.scene import CLASSES as SCENE_CLASSES
@@ -68,9 +67,14 @@ def bag_of_words(texts: list[str], vocabulary: list[str] | None = None) -> np.nd
 
 def targets(scene, slot: int = 0) -> dict[str, np.ndarray]:
     """The factors of object ``slot`` of every scene: class indices, or coordinates in metres."""
-    return {"shape": scene.shape[:, slot].astype(np.int64), "colour": scene.colour[:, slot].astype(np.int64),
-            "size": scene.size[:, slot].astype(np.int64), "x": scene.position[:, slot, 0],
-            "y": scene.position[:, slot, 1], "z": scene.position[:, slot, 2]}
+    return {
+        "shape": scene.shape[:, slot].astype(np.int64),
+        "colour": scene.colour[:, slot].astype(np.int64),
+        "size": scene.size[:, slot].astype(np.int64),
+        "x": scene.position[:, slot, 0],
+        "y": scene.position[:, slot, 1],
+        "z": scene.position[:, slot, 2],
+    }
 
 
 def _standardise(x: np.ndarray, n_train: int) -> np.ndarray:
@@ -96,15 +100,26 @@ def _branch(example: np.ndarray, width: int = 64):
         c = example.shape[0]
         # Strided convolutions keep it fast on a CPU. Two summaries of the last feature map: a 4x4
         # average keeps where things are, a global maximum says what is there, however small.
-        trunk = nn.Sequential(nn.Conv2d(c, 16, 3, stride=2, padding=1), nn.ReLU(),
-                              nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),
-                              nn.Conv2d(32, 32, 3, padding=1), nn.ReLU())
+        trunk = nn.Sequential(
+            nn.Conv2d(c, 16, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 32, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1),
+            nn.ReLU(),
+        )
         return nn.Sequential(trunk, WhereAndWhat(), nn.Linear(32 * 16 + 32, width), nn.ReLU())
     return nn.Sequential(nn.Linear(example.shape[0], 128), nn.ReLU(), nn.Linear(128, width), nn.ReLU())
 
 
-def fit_predict(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_train: int, epochs: int = 10,
-                batch_size: int = 64, seed: int = 0) -> dict[str, np.ndarray]:
+def fit_predict(
+    data: dict[str, np.ndarray],
+    factors: dict[str, np.ndarray],
+    n_train: int,
+    epochs: int = 10,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
     """Train one probe that reads every factor from the projections in ``data`` (one branch each, their
     features concatenated) on the first ``n_train`` scenes; return its predictions for the rest: class
     indices, and coordinates in metres."""
@@ -132,7 +147,7 @@ def fit_predict(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_t
         for rows in torch.randperm(n_train, generator=generator).split(batch_size):
             out, start, loss = forward(rows), 0, 0.0
             for k, n in CLASSES.items():
-                loss = loss + F.cross_entropy(out[:, start:start + n], y_class[k][rows])
+                loss = loss + F.cross_entropy(out[:, start : start + n], y_class[k][rows])
                 start += n
             loss = loss + F.mse_loss(out[:, start:], y_coord[rows])
             optimiser.zero_grad()
@@ -143,7 +158,7 @@ def fit_predict(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_t
         out = forward(torch.arange(n_train, len(y_coord)))
     predictions, start = {}, 0
     for k, n in CLASSES.items():
-        predictions[k] = out[:, start:start + n].argmax(1).numpy()
+        predictions[k] = out[:, start : start + n].argmax(1).numpy()
         start += n
     guess = out[:, start:].numpy() * std + mean
     for i, k in enumerate(COORDINATES):
@@ -158,16 +173,28 @@ def score(factor: str, predicted: np.ndarray, truth: np.ndarray) -> float:
     return float(1 - ((predicted - truth) ** 2).sum() / ((truth - truth.mean()) ** 2).sum())
 
 
-def fit_probe(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_train: int, epochs: int = 10,
-              batch_size: int = 64, seed: int = 0) -> dict[str, float]:
+def fit_probe(
+    data: dict[str, np.ndarray],
+    factors: dict[str, np.ndarray],
+    n_train: int,
+    epochs: int = 10,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> dict[str, float]:
     """The scores (``score``) on the held-out scenes of the probe of ``fit_predict``."""
     predictions = fit_predict(data, factors, n_train, epochs, batch_size, seed)
     return {k: score(k, predictions[k], factors[k][n_train:]) for k in FACTORS}
 
 
-def probe_table(data: dict[str, np.ndarray], factors: dict[str, np.ndarray], n_train: int,
-                combined: bool = True, progress: bool = False, predictions: bool = False,
-                **fit) -> dict[str, dict[str, float]] | tuple[dict, dict]:
+def probe_table(
+    data: dict[str, np.ndarray],
+    factors: dict[str, np.ndarray],
+    n_train: int,
+    combined: bool = True,
+    progress: bool = False,
+    predictions: bool = False,
+    **fit,
+) -> dict[str, dict[str, float]] | tuple[dict, dict]:
     """Scores of a probe per projection (rows) and factor (columns), plus one probe that sees all the
     projections together (row ``"all together"``). With ``predictions``, also each probe's predictions
     for the held-out scenes (``fit_predict``): ``(table, predictions)``."""
@@ -189,8 +216,9 @@ def score_interval(factor: str, predicted: np.ndarray, truth: np.ndarray, seed: 
     return interval(rows, lambda r: score(factor, r[:, 0], r[:, 1]), seed=seed)
 
 
-def difference_interval(factor: str, a: np.ndarray, b: np.ndarray, truth: np.ndarray,
-                        seed: int = 0) -> tuple[float, float]:
+def difference_interval(
+    factor: str, a: np.ndarray, b: np.ndarray, truth: np.ndarray, seed: int = 0
+) -> tuple[float, float]:
     """95% paired bootstrap interval of ``score(a) - score(b)``: the same held-out scenes are redrawn for
     both probes, so what the scenes share does not count as a difference."""
     from wmlib.stats import interval

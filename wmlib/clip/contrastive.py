@@ -48,7 +48,9 @@ def vocabulary() -> list[str]:
     from wmlib.world.captions import caption_vocabulary, words
     from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZES
 
-    prompts = [p.format(w) for templates in PROMPTS.values() for p in templates for w in (*COLOUR_NAMES, *SHAPES, *SIZES)]
+    prompts = [
+        p.format(w) for templates in PROMPTS.values() for p in templates for w in (*COLOUR_NAMES, *SHAPES, *SIZES)
+    ]
     return sorted(set(caption_vocabulary()) | {w for t in prompts for w in words(t)})
 
 
@@ -64,10 +66,13 @@ def processor(tok=None, image_size: int = IMAGE_SIZE):
     77-token texts."""
     from transformers import CLIPImageProcessorPil, CLIPProcessor
 
-    images = CLIPImageProcessorPil(size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size},
-                                   image_mean=list(MEAN), image_std=list(STD))
+    images = CLIPImageProcessorPil(
+        size={"shortest_edge": image_size},
+        crop_size={"height": image_size, "width": image_size},
+        image_mean=list(MEAN),
+        image_std=list(STD),
+    )
     return CLIPProcessor(image_processor=images, tokenizer=tok or tokenizer())
-
 
 
 class ConvStem(nn.Module):
@@ -91,7 +96,6 @@ class ConvStem(nn.Module):
         return self.layers(x)
 
 
-
 class ToyCLIPModel(CLIPModel):
     """``CLIPModel`` whose vision transformer starts with a convolutional stem when the vision config
     says ``conv_stem`` (a list of channels); everything else, the loss included, is ``CLIPModel``'s."""
@@ -102,15 +106,23 @@ class ToyCLIPModel(CLIPModel):
         stem = getattr(vision, "conv_stem", None)
         if stem:
             if 2 ** len(stem) != vision.patch_size:
-                raise ValueError(f"{len(stem)} stride-2 convolutions make {2 ** len(stem)}-pixel patches, "
-                                 f"but the config's patch_size is {vision.patch_size}")
-            self.vision_model.embeddings.patch_embedding = ConvStem(list(stem), vision.num_channels,
-                                                                              vision.hidden_size)
+                raise ValueError(
+                    f"{len(stem)} stride-2 convolutions make {2 ** len(stem)}-pixel patches, "
+                    f"but the config's patch_size is {vision.patch_size}"
+                )
+            self.vision_model.embeddings.patch_embedding = ConvStem(list(stem), vision.num_channels, vision.hidden_size)
 
 
-
-def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32, patch: int = PATCH,
-          image_size: int = IMAGE_SIZE, stem: tuple[int, ...] | None = STEM, temperature: float = 0.07):
+def build(
+    seed: int = 0,
+    width: int = 64,
+    layers: int = 3,
+    embed_dim: int = 32,
+    patch: int = PATCH,
+    image_size: int = IMAGE_SIZE,
+    stem: tuple[int, ...] | None = STEM,
+    temperature: float = 0.07,
+):
     """(model, processor): an untrained toy CLIP, a ViT (``image_size`` pixels square, cut into patches of
     ``patch`` pixels) and a text transformer of ``width`` and ``layers``. ``stem``: channels of a
     convolutional stem (one stride-2 convolution per halving of the patch), or None for ViT's plain
@@ -122,15 +134,33 @@ def build(seed: int = 0, width: int = 64, layers: int = 3, embed_dim: int = 32, 
         raise ValueError(f"the image ({image_size} pixels) must be a whole number of patches ({patch} pixels)")
     proc = processor(image_size=image_size)
     tok = proc.tokenizer
-    vision = dict(hidden_size=width, intermediate_size=2 * width, num_hidden_layers=layers, num_attention_heads=4,
-                  image_size=image_size, patch_size=patch, num_channels=3)
+    vision = dict(
+        hidden_size=width,
+        intermediate_size=2 * width,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        image_size=image_size,
+        patch_size=patch,
+        num_channels=3,
+    )
     if stem:
         vision["conv_stem"] = list(stem)
     config = CLIPConfig(
-        text_config=dict(vocab_size=len(tok), hidden_size=width, intermediate_size=2 * width, num_hidden_layers=layers,
-                         num_attention_heads=4, max_position_embeddings=MAX_TOKENS, bos_token_id=tok.bos_token_id,
-                         eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id),
-        vision_config=vision, projection_dim=embed_dim, logit_scale_init_value=math.log(1 / temperature))
+        text_config=dict(
+            vocab_size=len(tok),
+            hidden_size=width,
+            intermediate_size=2 * width,
+            num_hidden_layers=layers,
+            num_attention_heads=4,
+            max_position_embeddings=MAX_TOKENS,
+            bos_token_id=tok.bos_token_id,
+            eos_token_id=tok.eos_token_id,
+            pad_token_id=tok.pad_token_id,
+        ),
+        vision_config=vision,
+        projection_dim=embed_dim,
+        logit_scale_init_value=math.log(1 / temperature),
+    )
     torch.manual_seed(seed)
     model = ToyCLIPModel(config)
     model.config.architectures = ["ToyCLIPModel"]
@@ -165,13 +195,15 @@ def embed(model, proc, images: np.ndarray | None = None, texts: list[str] | None
     out = []
     with torch.no_grad():
         if images is not None:
-            chunks = [model.get_image_features(pixel_values=to_model(model, pixel_values(images[i:i + batch_size])))
-                      for i in range(0, len(images), batch_size)]
+            chunks = [
+                model.get_image_features(pixel_values=to_model(model, pixel_values(images[i : i + batch_size])))
+                for i in range(0, len(images), batch_size)
+            ]
             out.append(torch.nn.functional.normalize(torch.cat([pooled(c).float().cpu() for c in chunks]), dim=-1))
         if texts is not None:
             chunks = []
             for i in range(0, len(texts), batch_size):
-                tokens = proc.tokenizer(texts[i:i + batch_size], padding=True, truncation=True, return_tensors="pt")
+                tokens = proc.tokenizer(texts[i : i + batch_size], padding=True, truncation=True, return_tensors="pt")
                 chunks.append(pooled(model.get_text_features(**to_model(model, tokens))).float().cpu())
             out.append(torch.nn.functional.normalize(torch.cat(chunks), dim=-1))
     return out[0] if len(out) == 1 else tuple(out)
@@ -296,8 +328,11 @@ def top1_hits(sim: np.ndarray, truth: np.ndarray) -> dict[str, np.ndarray]:
     caption), and whether an image finds its own caption."""
     rows = np.arange(len(sim))
     best_text, best_image = sim.argmax(1), sim.argmax(0)
-    return {"image_to_text": truth[rows, best_text], "text_to_image": truth[best_image, rows],
-            "image_to_own_caption": best_text == rows}
+    return {
+        "image_to_text": truth[rows, best_text],
+        "text_to_image": truth[best_image, rows],
+        "image_to_own_caption": best_text == rows,
+    }
 
 
 def top1(sim: np.ndarray, truth: np.ndarray) -> dict[str, float]:
@@ -309,8 +344,11 @@ def retrieval_chance(truth: np.ndarray) -> dict[str, float]:
     """What top-1 retrieval scores by picking at random, under the same rules: the share of captions true
     of a scene (image->text; averaged over scenes), of scenes a caption is true of (text->image; the same
     number, the mean of ``truth``), and 1 / N for the own caption. Far above 1 / N when captions are vague."""
-    return {"image_to_text": float(truth.mean()), "text_to_image": float(truth.mean()),
-            "image_to_own_caption": 1 / len(truth)}
+    return {
+        "image_to_text": float(truth.mean()),
+        "text_to_image": float(truth.mean()),
+        "image_to_own_caption": 1 / len(truth),
+    }
 
 
 def retrieval_hits(model, proc, scenes, seed: int = 0, pool: int | None = None) -> tuple[dict, dict]:
@@ -333,8 +371,10 @@ def retrieval_hits(model, proc, scenes, seed: int = 0, pool: int | None = None) 
         truth = truth_matrix(claims[lo:hi], scenes[lo:hi]).T  # [scene, caption]
         hits.append(top1_hits((image[lo:hi] @ text[lo:hi].T).numpy(), truth))
         chance.append((hi - lo, retrieval_chance(truth)))
-    return ({k: np.concatenate([h[k] for h in hits]) for k in hits[0]},
-            {k: sum(n * c[k] for n, c in chance) / len(scenes) for k in chance[0][1]})
+    return (
+        {k: np.concatenate([h[k] for h in hits]) for k in hits[0]},
+        {k: sum(n * c[k] for n, c in chance) / len(scenes) for k in chance[0][1]},
+    )
 
 
 def retrieval(model, proc, scenes, seed: int = 0, pool: int | None = None) -> dict[str, float]:
@@ -349,7 +389,10 @@ def evaluate(model, proc, n: int = 1000, seed: int = 99) -> dict[str, float]:
     from wmlib.world import sample_scenes
 
     model.eval()
-    scores = {f"zero_shot_{k}": v for k, v in zero_shot_accuracy(model, proc, sample_scenes(n, seed=seed, n_objects=1)).items()}
+    scores = {
+        f"zero_shot_{k}": v
+        for k, v in zero_shot_accuracy(model, proc, sample_scenes(n, seed=seed, n_objects=1)).items()
+    }
     found = retrieval(model, proc, sample_scenes(n, seed=seed + 1), seed=0)
     scores.update({f"retrieval_{k}": v for k, v in found.items()})
     return {k: round(v, 4) for k, v in scores.items()}
@@ -399,10 +442,23 @@ def group_loss(logits, group: int):
     return (F.cross_entropy(masked, labels) + F.cross_entropy(masked.T, labels)) / 2
 
 
-def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-3, n_scenes: int = 8000,
-          seed: int = 0, progress: bool = True, log_every: int = 50, n_objects=(1, 3),
-          hard_negatives: bool = True, text_delay: int = 0, size_negatives: bool = True,
-          within_groups: bool = False, decay_all: bool = False) -> list[dict]:
+def train(
+    model,
+    proc,
+    steps: int = 3000,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    n_scenes: int = 8000,
+    seed: int = 0,
+    progress: bool = True,
+    log_every: int = 50,
+    n_objects=(1, 3),
+    hard_negatives: bool = True,
+    text_delay: int = 0,
+    size_negatives: bool = True,
+    within_groups: bool = False,
+    decay_all: bool = False,
+) -> list[dict]:
     """Train on toy-world image-caption pairs: ``n_scenes`` scenes of ``n_objects`` objects (a count
     or a range), with their counterfactuals in groups of four when ``hard_negatives``
     (``contrast_scenes``; a batch holds ``batch_size / 4`` whole groups). Every caption is re-drawn
@@ -433,8 +489,11 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
     if not 0 <= text_delay <= steps:
         raise ValueError(f"text_delay={text_delay} must be between 0 and steps={steps}")
     start = time.perf_counter()  # the time recorded includes rendering the images
-    scenes = (contrast_scenes(n_scenes, seed, n_objects, size=size_negatives) if hard_negatives
-              else sample_scenes(n_scenes, seed, n_objects))
+    scenes = (
+        contrast_scenes(n_scenes, seed, n_objects, size=size_negatives)
+        if hard_negatives
+        else sample_scenes(n_scenes, seed, n_objects)
+    )
     images = _render(model, scenes, progress)
     generator = torch.Generator().manual_seed(seed)
     groups = {(tower, decay): [] for tower in ("image", "text") for decay in (True, False)}
@@ -452,7 +511,8 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
 
     # A learning rate of 0 also stops AdamW's weight decay, so the text tower really stays where it started.
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, [(lambda s: cosine(s) if s >= text_delay else 0.0) if k[0] == "text" else cosine for k in keys])
+        optimiser, [(lambda s: cosine(s) if s >= text_delay else 0.0) if k[0] == "text" else cosine for k in keys]
+    )
     history, order, epoch = [], torch.empty(0, dtype=torch.long), -1
     steps_iter = range(steps)
     if progress:
@@ -479,9 +539,14 @@ def train(model, proc, steps: int = 3000, batch_size: int = 128, lr: float = 1e-
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))  # CLIP clips the scale at 100
         if step % log_every == 0 or step == steps - 1:
-            history.append({"step": step, "loss": round(loss.item(), 4),
-                            "temperature": round(1 / model.logit_scale.exp().item(), 4),
-                            "seconds": round(time.perf_counter() - start, 1)})
+            history.append(
+                {
+                    "step": step,
+                    "loss": round(loss.item(), 4),
+                    "temperature": round(1 / model.logit_scale.exp().item(), 4),
+                    "seconds": round(time.perf_counter() - start, 1),
+                }
+            )
     model.eval()
     return history
 
@@ -493,7 +558,7 @@ def _render(model, scenes, progress: bool, chunk: int = 1024) -> np.ndarray:
         from wmlib.progress import progress as bar
 
         starts = bar(starts, desc=f"rendering {len(scenes)} images", unit="chunk")
-    return np.concatenate([photos(model, scenes[i:i + chunk]) for i in starts])
+    return np.concatenate([photos(model, scenes[i : i + chunk]) for i in starts])
 
 
 def save(model, proc, out: Path, command: str, seed: int, history: list[dict], scores: dict, settings: dict) -> dict:
@@ -507,13 +572,20 @@ def save(model, proc, out: Path, command: str, seed: int, history: list[dict], s
     model.save_pretrained(out)
     proc.save_pretrained(out)
     files = file_records(out)
-    manifest = {"name": out.name, "description": "a CLIPModel trained from scratch on toy-world image-caption pairs",
-                "command": command, "seed": seed, "settings": settings, "scores": scores,
-                "final_loss": history[-1]["loss"], "temperature": history[-1]["temperature"],
-                "train_seconds": history[-1]["seconds"],
-                "parameters": sum(p.numel() for p in model.parameters()),
-                "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
-                "files": files}
+    manifest = {
+        "name": out.name,
+        "description": "a CLIPModel trained from scratch on toy-world image-caption pairs",
+        "command": command,
+        "seed": seed,
+        "settings": settings,
+        "scores": scores,
+        "final_loss": history[-1]["loss"],
+        "temperature": history[-1]["temperature"],
+        "train_seconds": history[-1]["seconds"],
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        "files": files,
+    }
     write_manifest(out, manifest)
     return manifest
 
@@ -530,8 +602,16 @@ STUDY_IMAGES = 3000
 STUDY_TEST = (1000, 99)  # held-out one-object scenes: n, seed (those of the notebook's zero-shot test)
 
 
-def shape_study(out: Path, steps: int = 1500, seeds=(0, 1, 2), batch_size: int = 48, lr: float = 2e-3,
-                width: int = 64, layers: int = 2, progress: bool = True) -> dict:
+def shape_study(
+    out: Path,
+    steps: int = 1500,
+    seeds=(0, 1, 2),
+    batch_size: int = 48,
+    lr: float = 2e-3,
+    width: int = 64,
+    layers: int = 2,
+    progress: bool = True,
+) -> dict:
     """Train a small CLIP (``width``, ``layers``) from scratch in every arm of ``STUDY_ARMS``, once per
     seed, on one-object scenes, and save per held-out scene whether zero-shot colour, shape and size are
     right (``results.npz``, keys ``"{arm}|{seed}|{factor}"``) with a manifest. Returns the manifest."""
@@ -548,31 +628,60 @@ def shape_study(out: Path, steps: int = 1500, seeds=(0, 1, 2), batch_size: int =
         for seed in seeds:
             model, proc = build(seed=seed, width=width, layers=layers)
             group = 3 if how["hard_negatives"] else 1
-            history = train(model, proc, steps=steps, batch_size=batch_size, lr=lr, n_scenes=STUDY_IMAGES // group,
-                            seed=seed, n_objects=1, progress=False, **how)
+            history = train(
+                model,
+                proc,
+                steps=steps,
+                batch_size=batch_size,
+                lr=lr,
+                n_scenes=STUDY_IMAGES // group,
+                seed=seed,
+                n_objects=1,
+                progress=False,
+                **how,
+            )
             correct = zero_shot_correct(model, proc, test)
             for factor, c in correct.items():
                 arrays[f"{arm}|{seed}|{factor}"] = c
-            runs.append({"arm": arm, "seed": seed, "final_loss": history[-1]["loss"],
-                         "temperature": history[-1]["temperature"], "seconds": history[-1]["seconds"],
-                         **{f"zero_shot_{f}": round(float(c.mean()), 4) for f, c in correct.items()}})
+            runs.append(
+                {
+                    "arm": arm,
+                    "seed": seed,
+                    "final_loss": history[-1]["loss"],
+                    "temperature": history[-1]["temperature"],
+                    "seconds": history[-1]["seconds"],
+                    **{f"zero_shot_{f}": round(float(c.mean()), 4) for f, c in correct.items()},
+                }
+            )
             if progress:
                 print(json.dumps(runs[-1]), flush=True)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "results.npz", **arrays)
     seeds_text = " ".join(str(s) for s in seeds)
-    manifest = {"name": out.name,
-                "description": "zero-shot colour, shape and size of small CLIPs trained from scratch with two "
-                               "kinds of batches (wmlib.clip.contrastive.STUDY_ARMS), per held-out scene",
-                "command": f"python -m wmlib.clip.contrastive shape-study --out {out} --steps {steps} --seeds {seeds_text}",
-                "settings": {"steps": steps, "seeds": list(seeds), "batch_size": batch_size, "lr": lr, "width": width,
-                             "layers": layers, "images": STUDY_IMAGES, "image_size": IMAGE_SIZE,
-                             "test": {"n": STUDY_TEST[0], "seed": STUDY_TEST[1], "n_objects": 1},
-                             "arms": STUDY_ARMS, "threads": torch.get_num_threads()},
-                "runs": runs, "seconds": round(time.perf_counter() - start, 1),
-                "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
-                "files": file_records(out)}
+    manifest = {
+        "name": out.name,
+        "description": "zero-shot colour, shape and size of small CLIPs trained from scratch with two "
+        "kinds of batches (wmlib.clip.contrastive.STUDY_ARMS), per held-out scene",
+        "command": f"python -m wmlib.clip.contrastive shape-study --out {out} --steps {steps} --seeds {seeds_text}",
+        "settings": {
+            "steps": steps,
+            "seeds": list(seeds),
+            "batch_size": batch_size,
+            "lr": lr,
+            "width": width,
+            "layers": layers,
+            "images": STUDY_IMAGES,
+            "image_size": IMAGE_SIZE,
+            "test": {"n": STUDY_TEST[0], "seed": STUDY_TEST[1], "n_objects": 1},
+            "arms": STUDY_ARMS,
+            "threads": torch.get_num_threads(),
+        },
+        "runs": runs,
+        "seconds": round(time.perf_counter() - start, 1),
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        "files": file_records(out),
+    }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
@@ -615,8 +724,15 @@ def study_figure(results: dict, chance: dict[str, float], title: str = "zero-sho
                 flags = results[arm][seed][factor]
                 low, high = share_interval(flags)
                 x = a + (k - (len(seeds) - 1) / 2) * 0.12
-                ax.errorbar(x, flags.mean(), yerr=[[flags.mean() - low], [high - flags.mean()]], fmt="o",
-                            color=f"C{a}", capsize=3, label=arm if k == 0 else None)
+                ax.errorbar(
+                    x,
+                    flags.mean(),
+                    yerr=[[flags.mean() - low], [high - flags.mean()]],
+                    fmt="o",
+                    color=f"C{a}",
+                    capsize=3,
+                    label=arm if k == 0 else None,
+                )
         ax.axhline(chance[factor], color="0.5", linestyle="--", lw=1)
         ax.set_xticks(range(len(arms)), [a.replace(" ", "\n", 1) for a in arms], fontsize=8)
         ax.set_xlim(-0.5, len(arms) - 0.5)
@@ -631,12 +747,19 @@ def study_figure(results: dict, chance: dict[str, float], title: str = "zero-sho
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m wmlib.clip.contrastive", description="Train the toy CLIP.")
     parser.add_argument("what", choices=["train", "shape-study"])
-    parser.add_argument("--out", type=Path, default=None,
-                        help="default: data/models/toy-clip (train), data/runs/clip-shape-study (shape-study)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default: data/models/toy-clip (train), data/runs/clip-shape-study (shape-study)",
+    )
     parser.add_argument("--steps", type=int, default=None, help="default: 2500 (train), 1500 (shape-study)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="shape-study: one run per arm and seed")
-    parser.add_argument("--decay-all", action="store_true",
-                        help="weight decay on every parameter, the logit scale, gains and biases too (see train)")
+    parser.add_argument(
+        "--decay-all",
+        action="store_true",
+        help="weight decay on every parameter, the logit scale, gains and biases too (see train)",
+    )
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--scenes", type=int, default=8000, help="scenes, each with 3 counterfactuals")
@@ -655,16 +778,34 @@ def main(argv: list[str] | None = None) -> None:
     args.out, args.steps = args.out or Path("data/models/toy-clip"), args.steps or 2500
     env.seed_everything(args.seed)
     model, proc = build(seed=args.seed)
-    history = train(model, proc, steps=args.steps, batch_size=args.batch_size, lr=args.lr, n_scenes=args.scenes,
-                    seed=args.seed, text_delay=args.text_delay, decay_all=args.decay_all)
+    history = train(
+        model,
+        proc,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        n_scenes=args.scenes,
+        seed=args.seed,
+        text_delay=args.text_delay,
+        decay_all=args.decay_all,
+    )
     scores = evaluate(model, proc)
-    command = (f"python -m wmlib.clip.contrastive train --out {args.out} --steps {args.steps} --batch-size {args.batch_size} "
-               f"--lr {args.lr:g} --scenes {args.scenes} --text-delay {args.text_delay} --seed {args.seed}"
-               + (" --decay-all" if args.decay_all else ""))
-    settings = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "scenes": args.scenes,
-                "hard_negatives": True, "text_delay": args.text_delay, "image_size": image_size(model),
-                "weight_decay": "every parameter" if args.decay_all else "weight matrices only",
-                "threads": args.threads or env.default_threads()}
+    command = (
+        f"python -m wmlib.clip.contrastive train --out {args.out} --steps {args.steps} --batch-size {args.batch_size} "
+        f"--lr {args.lr:g} --scenes {args.scenes} --text-delay {args.text_delay} --seed {args.seed}"
+        + (" --decay-all" if args.decay_all else "")
+    )
+    settings = {
+        "steps": args.steps,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "scenes": args.scenes,
+        "hard_negatives": True,
+        "text_delay": args.text_delay,
+        "image_size": image_size(model),
+        "weight_decay": "every parameter" if args.decay_all else "weight matrices only",
+        "threads": args.threads or env.default_threads(),
+    }
     manifest = save(model, proc, args.out, command, args.seed, history, scores, settings)
     print(json.dumps({k: manifest[k] for k in ("scores", "final_loss", "temperature", "train_seconds", "parameters")}))
 

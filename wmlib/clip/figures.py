@@ -65,8 +65,7 @@ def sphere_points(points, groups=None, labels=None, title: str | None = None, co
         ax = fig.add_subplot(projection="3d")
     fig = ax.figure
     u, v = np.meshgrid(np.linspace(0, 2 * np.pi, 25), np.linspace(0, np.pi, 13))
-    ax.plot_wireframe(np.cos(u) * np.sin(v), np.sin(u) * np.sin(v), np.cos(v), color="0.6", linewidth=0.4,
-                      alpha=0.35)
+    ax.plot_wireframe(np.cos(u) * np.sin(v), np.sin(u) * np.sin(v), np.cos(v), color="0.6", linewidth=0.4, alpha=0.35)
     for i, j in connect or []:
         ax.plot(*_arc(p[i], p[j]).T, color="0.3", linewidth=1.2)
     if groups is None:

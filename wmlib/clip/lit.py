@@ -96,8 +96,9 @@ class Projections:
         return torch.nn.functional.normalize(self.text(features), dim=-1)
 
 
-def train(features: Features, dim: int = 64, steps: int = 400, batch_size: int = 256, lr: float = 3e-3,
-          seed: int = 0) -> tuple[Projections, list[dict]]:
+def train(
+    features: Features, dim: int = 64, steps: int = 400, batch_size: int = 256, lr: float = 3e-3, seed: int = 0
+) -> tuple[Projections, list[dict]]:
     """Train the two projections with CLIP's loss on random batches of the paired ``features``.
     Returns the projections and the loss every 50 steps."""
     import math
@@ -112,14 +113,16 @@ def train(features: Features, dim: int = 64, steps: int = 400, batch_size: int =
     # Decay on the two maps only: on the logit scale it would pull the temperature towards 1 (CLIP and
     # open_clip exempt it, with gains and biases).
     maps = [*heads.image.parameters(), *heads.text.parameters()]
-    optimiser = torch.optim.AdamW([{"params": maps, "weight_decay": 0.01},
-                                   {"params": [heads.logit_scale], "weight_decay": 0.0}], lr=lr)
+    optimiser = torch.optim.AdamW(
+        [{"params": maps, "weight_decay": 0.01}, {"params": [heads.logit_scale], "weight_decay": 0.0}], lr=lr
+    )
     generator = torch.Generator().manual_seed(seed)
     history = []
     for step in range(steps):
         batch = torch.randperm(len(features), generator=generator)[:batch_size]
-        loss = clip_loss(heads.embed_images(features.image[batch]), heads.embed_texts(features.text[batch]),
-                         heads.logit_scale)
+        loss = clip_loss(
+            heads.embed_images(features.image[batch]), heads.embed_texts(features.text[batch]), heads.logit_scale
+        )
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -130,8 +133,9 @@ def train(features: Features, dim: int = 64, steps: int = 400, batch_size: int =
     return heads, history
 
 
-def zero_shot_correct(heads: Projections, image: "torch.Tensor", scenes, prompt_features,
-                      ensemble: bool = True) -> dict[str, np.ndarray]:
+def zero_shot_correct(
+    heads: Projections, image: "torch.Tensor", scenes, prompt_features, ensemble: bool = True
+) -> dict[str, np.ndarray]:
     """Per scene, whether zero-shot colour, shape and size of its first object are right (one bool each),
     from the images' frozen features ``image`` and the same prompts as the toy CLIP
     (``wmlib.clip.contrastive.class_prompts``); ``prompt_features`` turns a list of prompts into text features
@@ -149,8 +153,9 @@ def zero_shot_correct(heads: Projections, image: "torch.Tensor", scenes, prompt_
     return out
 
 
-def zero_shot_accuracy(heads: Projections, image: "torch.Tensor", scenes, prompt_features,
-                       ensemble: bool = True) -> dict[str, float]:
+def zero_shot_accuracy(
+    heads: Projections, image: "torch.Tensor", scenes, prompt_features, ensemble: bool = True
+) -> dict[str, float]:
     """Zero-shot accuracy on colour, shape and size: the mean of ``zero_shot_correct``."""
     return {f: float(c.mean()) for f, c in zero_shot_correct(heads, image, scenes, prompt_features, ensemble).items()}
 
@@ -176,21 +181,22 @@ def retrieval(heads: Projections, features: Features, scenes, claims) -> dict[st
 
 # --- the shipped features ---------------------------------------------------------------------------
 
+
 def _pca(x: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Mean, the top ``dim`` principal axes (dim, D) of the rows of ``x``, and the variance they keep."""
     mean = x.mean(0)
     _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
-    return mean, vt[:dim], float((s[:dim] ** 2).sum() / (s ** 2).sum())
+    return mean, vt[:dim], float((s[:dim] ** 2).sum() / (s**2).sum())
 
 
 def build_features(out: Path, progress: bool = True) -> dict:
     """Compute and save the frozen features of every split of ``SPLITS`` (camera images of ``CAMERA_PX``
     pixels and one caption each, seed 0), reduced by a PCA fitted on the training split; returns the manifest."""
     import torch
-
     import transformers
-    from wmlib.encoders import image_encoder, text_encoder
+
     from wmlib.checkpoints import sha256, write_manifest
+    from wmlib.encoders import image_encoder, text_encoder
     from wmlib.world import camera_image, sample_scenes
     from wmlib.world.captions import captions
 
@@ -210,14 +216,21 @@ def build_features(out: Path, progress: bool = True) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "features.npz", **arrays)
-    manifest = {"name": out.name, "description": "frozen EfficientNet-Lite0 and MiniLM features of toy-world "
-                f"images and captions, PCA to {PCA_DIM} dimensions", "command": f"python -m wmlib.clip.lit features --out {out}",
-                "splits": {k: {"n": n, "seed": seed, "n_objects": o} for k, (n, seed, o) in SPLITS.items()},
-                "camera_image_px": CAMERA_PX, "encoder_input_px": IMAGE_SIZE, "variance_kept": {k: round(v, 4) for k, v in kept.items()},
-                "seconds": round(time.perf_counter() - start, 1),
-                "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
-                "files": {"features.npz": {"sha256": sha256(out / "features.npz"),
-                                           "bytes": (out / "features.npz").stat().st_size}}}
+    manifest = {
+        "name": out.name,
+        "description": "frozen EfficientNet-Lite0 and MiniLM features of toy-world "
+        f"images and captions, PCA to {PCA_DIM} dimensions",
+        "command": f"python -m wmlib.clip.lit features --out {out}",
+        "splits": {k: {"n": n, "seed": seed, "n_objects": o} for k, (n, seed, o) in SPLITS.items()},
+        "camera_image_px": CAMERA_PX,
+        "encoder_input_px": IMAGE_SIZE,
+        "variance_kept": {k: round(v, 4) for k, v in kept.items()},
+        "seconds": round(time.perf_counter() - start, 1),
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        "files": {
+            "features.npz": {"sha256": sha256(out / "features.npz"), "bytes": (out / "features.npz").stat().st_size}
+        },
+    }
     write_manifest(out, manifest)
     return manifest
 

@@ -43,8 +43,9 @@ def execute_in_place(path: Path, timeout: int = 900) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     # record_timing=False: per-cell timestamps would change every run and clutter the diffs.
-    NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=timeout, kernel_name=KERNEL, record_timing=False, resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     finalize_progress(nb)
     nbformat.write(nb, path)
     return time.perf_counter() - start
@@ -57,8 +58,15 @@ def execute_to(path: Path, out_dir: Path, parameters: dict | None = None, timeou
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / path.name
     start = time.perf_counter()
-    papermill.execute_notebook(str(path), str(out), parameters=parameters or {}, kernel_name=KERNEL,
-                               cwd=str(path.parent), progress_bar=False, execution_timeout=timeout)
+    papermill.execute_notebook(
+        str(path),
+        str(out),
+        parameters=parameters or {},
+        kernel_name=KERNEL,
+        cwd=str(path.parent),
+        progress_bar=False,
+        execution_timeout=timeout,
+    )
     seconds = time.perf_counter() - start
     import nbformat
 
@@ -103,8 +111,12 @@ def finalize_progress(nb: Any) -> int:
                     output.pop("execution_count", None)
                 changed += 1
     if changed and state:
-        used = {o["data"][_WIDGET_VIEW]["model_id"] for c in nb.cells for o in c.get("outputs", [])
-                if _WIDGET_VIEW in o.get("data", {})}
+        used = {
+            o["data"][_WIDGET_VIEW]["model_id"]
+            for c in nb.cells
+            for o in c.get("outputs", [])
+            if _WIDGET_VIEW in o.get("data", {})
+        }
         kept = _reachable(state, used)
         for model_id in [m for m in state if m not in kept]:
             del state[model_id]
@@ -118,8 +130,10 @@ def _progress_line(state: dict, model_id: str) -> str | None:
     box = state.get(model_id, {})
     children = [state.get(str(c).replace("IPY_MODEL_", ""), {}) for c in box.get("state", {}).get("children", [])]
     names = [child.get("model_name") for child in children]
-    if box.get("model_name") != "HBoxModel" or names not in (["HTMLModel", "FloatProgressModel", "HTMLModel"],
-                                                             ["HTMLModel", "IntProgressModel", "HTMLModel"]):
+    if box.get("model_name") != "HBoxModel" or names not in (
+        ["HTMLModel", "FloatProgressModel", "HTMLModel"],
+        ["HTMLModel", "IntProgressModel", "HTMLModel"],
+    ):
         return None
 
     def text(child: dict) -> str:
@@ -155,16 +169,24 @@ def _merge_progress_streams(outputs: list) -> list:
     result: list = []
     for output in outputs:
         previous = result[-1] if result else None
-        if (output.get("output_type") == "stream" and previous is not None
-                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")
-                and ("\r" in previous["text"] or output["text"].startswith("\r"))):
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+            and ("\r" in previous["text"] or output["text"].startswith("\r"))
+        ):
             previous = result[-1] = dict(previous, text=previous["text"] + output["text"])
         else:
             result.append(output)
     import nbformat
 
-    return [nbformat.from_dict(dict(o, text=_after_carriage_returns(o["text"])))
-            if o.get("output_type") == "stream" and "\r" in o["text"] else o for o in result]
+    return [
+        nbformat.from_dict(dict(o, text=_after_carriage_returns(o["text"])))
+        if o.get("output_type") == "stream" and "\r" in o["text"]
+        else o
+        for o in result
+    ]
 
 
 def _after_carriage_returns(text: str) -> str:
@@ -188,15 +210,17 @@ def html_copy(path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wmlib.course.build", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m wmlib.course.build", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("what", choices=["course", "in-place", "progress"])
     parser.add_argument("--out", type=Path, default=Path("build"), help="output folder for `course`")
     parser.add_argument("--only", nargs="*", help="notebook prefixes, e.g. 00 02")
     parser.add_argument("--mode", help="papermill MODE parameter for `course` (default: the default mode)")
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOK_DIR, help="folder of the notebooks")
-    parser.add_argument("--figures", type=Path, help="for `course`: where each notebook's README figure goes "
-                        "(default: OUT/figures)")
+    parser.add_argument(
+        "--figures", type=Path, help="for `course`: where each notebook's README figure goes (default: OUT/figures)"
+    )
     args = parser.parse_args(argv)
 
     failed, seconds_taken = [], {}
@@ -227,8 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         from wmlib.course.site import write_site
 
         written = write_site(args.out, seconds_taken, args.figures)
-        print(f"Executed notebooks and their HTML copies are in {args.out}/, the landing page is {written[0]}; "
-              f"{len(written) - 1} figure(s) written")
+        print(
+            f"Executed notebooks and their HTML copies are in {args.out}/, the landing page is {written[0]}; "
+            f"{len(written) - 1} figure(s) written"
+        )
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1

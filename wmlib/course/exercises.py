@@ -59,11 +59,11 @@ class ExerciseMarkupError(ValueError):
 class Region:
     """One marked solution: ``lines[begin]`` is its BEGIN marker, ``lines[end]`` its END marker."""
 
-    task: str        # what the learner is asked to do, one line
-    indent: str      # the markers' indentation, which the stub gets too
-    begin: int       # 0-based line numbers of the two markers in ``source.split("\\n")``
+    task: str  # what the learner is asked to do, one line
+    indent: str  # the markers' indentation, which the stub gets too
+    begin: int  # 0-based line numbers of the two markers in ``source.split("\\n")``
     end: int
-    solution: str    # the lines between the markers, as written
+    solution: str  # the lines between the markers, as written
 
 
 def regions(source: str) -> list[Region]:
@@ -82,31 +82,37 @@ def regions(source: str) -> list[Region]:
         begin, end = _BEGIN_LINE.match(line), _END_LINE.match(line)
         if begin:
             if open_at is not None:
-                raise ExerciseMarkupError(f"{where}: BEGIN SOLUTION inside the region opened on "
-                                          f"line {open_at + 1} (regions cannot be nested)")
+                raise ExerciseMarkupError(
+                    f"{where}: BEGIN SOLUTION inside the region opened on line {open_at + 1} (regions cannot be nested)"
+                )
             task = begin["task"].strip()
             if not begin["colon"] or not task:
-                raise ExerciseMarkupError(f"{where}: BEGIN SOLUTION needs a task for the learner: "
-                                          f"`{BEGIN}: <what to do>`")
+                raise ExerciseMarkupError(
+                    f"{where}: BEGIN SOLUTION needs a task for the learner: `{BEGIN}: <what to do>`"
+                )
             open_at, indent = number, begin["indent"]
         elif end:
             if open_at is None:
                 raise ExerciseMarkupError(f"{where}: END SOLUTION without a BEGIN SOLUTION before it")
             if end["indent"] != indent:
-                raise ExerciseMarkupError(f"{where}: END SOLUTION is indented differently from the "
-                                          f"BEGIN SOLUTION on line {open_at + 1}")
-            body = lines[open_at + 1:number]
+                raise ExerciseMarkupError(
+                    f"{where}: END SOLUTION is indented differently from the BEGIN SOLUTION on line {open_at + 1}"
+                )
+            body = lines[open_at + 1 : number]
             if not any(text.strip() for text in body):
                 raise ExerciseMarkupError(f"{where}: the region opened on line {open_at + 1} is empty")
             for offset, text in enumerate(body, open_at + 2):
                 if text.strip() and not text.startswith(indent):
-                    raise ExerciseMarkupError(f"line {offset}: solution code indented less than its "
-                                              f"BEGIN SOLUTION on line {open_at + 1}")
+                    raise ExerciseMarkupError(
+                        f"line {offset}: solution code indented less than its BEGIN SOLUTION on line {open_at + 1}"
+                    )
             found.append(Region(task, indent, open_at, number, "\n".join(body)))
             open_at = None
         elif _NEAR_MISS.search(line):
-            raise ExerciseMarkupError(f"{where}: looks like a misspelt marker: {line.strip()!r} "
-                                      f"(write `{BEGIN}: <task>` or `{END}` on a line of its own)")
+            raise ExerciseMarkupError(
+                f"{where}: looks like a misspelt marker: {line.strip()!r} "
+                f"(write `{BEGIN}: <task>` or `{END}` on a line of its own)"
+            )
     if open_at is not None:
         raise ExerciseMarkupError(f"line {open_at + 1}: BEGIN SOLUTION is never closed by {END}")
     return found
@@ -122,7 +128,7 @@ def student_source(source: str) -> str:
     """``source`` with each marked region (markers included) replaced by its ``raise check.YourTurn`` stub."""
     lines = source.split("\n")
     for region in reversed(regions(source)):
-        lines[region.begin:region.end + 1] = [stub(region.task, region.indent)]
+        lines[region.begin : region.end + 1] = [stub(region.task, region.indent)]
     return "\n".join(lines)
 
 
@@ -177,45 +183,48 @@ def solution_notebook(nb: Any) -> Any:
 # --- give-aways: the answer above its exercise ------------------------------------------------------
 
 # Words of a task that say nothing about what it asks (they are in every task).
-_TASK_STOPWORDS = frozenset("""
+_TASK_STOPWORDS = frozenset(
+    """
     about above after again against answer answers around as before below between both cell check could does each
     expect expected false first formula from function give gives have into its just larger more most once only other
     predict prediction return returns same should smaller some string than that their them then there these they this
     true under until value very what when where which while will with would your yours
-""".split())
+""".split()
+)
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n\s*\n|\n\s*[-*]\s+|\n#+\s*")
 # "shape, colour, size, x, y or z", '"lower", "about the same" or "higher"': choices, not an answer.
-_OPTION_LIST = re.compile(r"(?:(?:[\"'`][^\"'`\n]+[\"'`]`?|\w+)\s*,\s*){2,}|(?:[\"'`][^\"'`\n]+[\"'`]\s*,\s*)+"
-                          r"[\"'`][^\"'`\n]+[\"'`]\s+or\s+[\"'`]")
+_OPTION_LIST = re.compile(
+    r"(?:(?:[\"'`][^\"'`\n]+[\"'`]`?|\w+)\s*,\s*){2,}|(?:[\"'`][^\"'`\n]+[\"'`]\s*,\s*)+"
+    r"[\"'`][^\"'`\n]+[\"'`]\s+or\s+[\"'`]"
+)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.]*\d)")
 
 
 # Exercises known to give their answer away, (notebook, exercise) -> why, as found by ``giveaways``
 # (issue 24). The test reports them, fails on any exercise not listed here, and fails on a listed one
 # that no longer gives its answer away: remove its entry when its notebook is fixed.
-KNOWN_GIVEAWAYS: dict[tuple[str, str], str] = {
-}
+KNOWN_GIVEAWAYS: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)
 class Giveaway:
     """An exercise whose answer can be read above it: in the prose, the code, or its own cell."""
 
-    notebook: str    # file name prefix, "01"
-    exercise: str    # the name the exercise defines: the function, or the variable the learner sets
-    cell: int        # the exercise cell's index
-    clue: str        # what gives the answer away, and where
+    notebook: str  # file name prefix, "01"
+    exercise: str  # the name the exercise defines: the function, or the variable the learner sets
+    cell: int  # the exercise cell's index
+    clue: str  # what gives the answer away, and where
 
 
 def _exercise_name(source: str, region: Region) -> str:
     """The function whose body the region is, or the first name the region assigns."""
     lines = source.split("\n")
     if region.indent:
-        for line in reversed(lines[:region.begin]):
+        for line in reversed(lines[: region.begin]):
             found = re.match(r"\s*def\s+(\w+)", line)
             if found:
                 return found[1]
-    for line in lines[region.begin + 1:region.end]:
+    for line in lines[region.begin + 1 : region.end]:
         found = re.match(r"\s*([\w, ]+?)\s*=[^=]", line)
         if found:
             return found[1].split(",")[0].strip()
@@ -315,8 +324,11 @@ def _evaluate(formula: Any, names: dict[str, Any]) -> float | None:
     import math
 
     try:
-        value = eval(compile(ast.Expression(formula), "<formula>", "eval"),  # noqa: S307 - the course's own solution
-                     {"__builtins__": {}, "math": math, **vars(math)}, dict(names))
+        value = eval(
+            compile(ast.Expression(formula), "<formula>", "eval"),  # noqa: S307 - the course's own solution
+            {"__builtins__": {}, "math": math, **vars(math)},
+            dict(names),
+        )
         return float(value)
     except Exception:  # noqa: BLE001 - a formula that needs the notebook's state can't be tried here
         return None
@@ -334,8 +346,9 @@ def _formula_clues(formula: Any, constants: dict[str, Any], sentence: str) -> st
     if isinstance(formula, ast.BinOp):
         words = _normal_words(sentence)
         parts = [_normal_words(ast.unparse(side)) for side in (formula.left, formula.right)]
-        if max(map(len, parts)) >= 3 and all(re.search(rf"(?<![a-z0-9_]){re.escape(part)}(?![a-z0-9_])", words)
-                                             for part in parts):
+        if max(map(len, parts)) >= 3 and all(
+            re.search(rf"(?<![a-z0-9_]){re.escape(part)}(?![a-z0-9_])", words) for part in parts
+        ):
             return f"the parts of {ast.unparse(formula)} together"
     variables = {node.id for node in ast.walk(formula) if isinstance(node, ast.Name) and node.id in constants}
     numbers = _NUMBER.findall(sentence)
@@ -374,16 +387,24 @@ def giveaways(nb: Any, notebook: str = "") -> list[Giveaway]:
     exercises = exercise_cells(nb)
     previous = -1
     for index, marked in exercises:
-        heading = max((i for i in range(previous + 1, index + 1) if nb.cells[i].cell_type == "markdown"
-                       and re.search(r"^#{1,2}\s", nb.cells[i].source, re.MULTILINE)), default=previous + 1)
-        above = [student_source(nb.cells[i].source) if nb.cells[i].cell_type == "code" else nb.cells[i].source
-                 for i in range(max(heading, previous + 1), index)]
+        heading = max(
+            (
+                i
+                for i in range(previous + 1, index + 1)
+                if nb.cells[i].cell_type == "markdown" and re.search(r"^#{1,2}\s", nb.cells[i].source, re.MULTILINE)
+            ),
+            default=previous + 1,
+        )
+        above = [
+            student_source(nb.cells[i].source) if nb.cells[i].cell_type == "code" else nb.cells[i].source
+            for i in range(max(heading, previous + 1), index)
+        ]
         source = nb.cells[index].source
         lines = source.split("\n")
         for region in marked:
             name = _exercise_name(source, region)
-            before = "\n".join(lines[:region.begin])
-            after = "\n".join(lines[region.end + 1:])
+            before = "\n".join(lines[: region.begin])
+            after = "\n".join(lines[region.end + 1 :])
             texts = [*above, before, region.task]
             clue = _clue(region, name, texts, before, after)
             if clue:
@@ -397,8 +418,13 @@ def _clue(region: Region, name: str, texts: list[str], before: str, after: str) 
 
     # The check reads something computed in the same cell, above the solution.
     try:
-        computed = {t.id for node in ast.parse(_dedent(before)).body if isinstance(node, ast.Assign)
-                    for t in ast.walk(node.targets[0]) if isinstance(t, ast.Name)}
+        computed = {
+            t.id
+            for node in ast.parse(_dedent(before)).body
+            if isinstance(node, ast.Assign)
+            for t in ast.walk(node.targets[0])
+            if isinstance(t, ast.Name)
+        }
     except SyntaxError:
         computed = set()
     read = set(re.findall(r"\b\w+\b", after.split("check.", 1)[-1])) if "check." in after else set()
@@ -414,13 +440,19 @@ def _clue(region: Region, name: str, texts: list[str], before: str, after: str) 
     for _, value in literals:
         if isinstance(value, bool) or value is None:
             continue  # True/False or None: no text search can tell a statement from a mention
-        pattern = (rf"(?<![\w.]){re.escape(str(value))}(?![\w]|\.\d)" if not isinstance(value, str)
-                   else rf"\b{re.escape(value.lower())}\b")
+        pattern = (
+            rf"(?<![\w.]){re.escape(str(value))}(?![\w]|\.\d)"
+            if not isinstance(value, str)
+            else rf"\b{re.escape(value.lower())}\b"
+        )
         for text in texts:
             for sentence in _sentences(text):
                 low = sentence.lower()
-                if re.search(pattern, low) and not _OPTION_LIST.search(low) and any(
-                        re.search(rf"\b{re.escape(word)}", low) for word in keywords):
+                if (
+                    re.search(pattern, low)
+                    and not _OPTION_LIST.search(low)
+                    and any(re.search(rf"\b{re.escape(word)}", low) for word in keywords)
+                ):
                     return f"{value!r} next to the task's subject in: {_excerpt(sentence)}"
     constants = _given_constants(before)
     for formula in _formulas(region.solution):
@@ -447,11 +479,12 @@ def _dedent(text: str) -> str:
 
 def _excerpt(text: str, limit: int = 100) -> str:
     text = " ".join(text.split())
-    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def write_copies(kind: str, out_dir: Path, notebooks: Path = Path("notebooks"),
-                 only: list[str] | None = None) -> list[Path]:
+def write_copies(
+    kind: str, out_dir: Path, notebooks: Path = Path("notebooks"), only: list[str] | None = None
+) -> list[Path]:
     """Write the ``"student"`` or ``"solutions"`` copy of every course notebook into ``out_dir``."""
     import nbformat
 
@@ -475,8 +508,11 @@ def write_copies(kind: str, out_dir: Path, notebooks: Path = Path("notebooks"),
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wmlib.course.exercises", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m wmlib.course.exercises",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("kind", choices=["student", "solutions"])
     parser.add_argument("--out", type=Path, help="output folder (default: build/<kind>)")
     parser.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="folder of the notebooks")

@@ -22,8 +22,13 @@ def figure_of(notebook_path: Path, index: int = 0) -> bytes | None:
     import nbformat
 
     nb = nbformat.read(notebook_path, as_version=4)
-    pngs = [o["data"]["image/png"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-            if "image/png" in o.get("data", {})]
+    pngs = [
+        o["data"]["image/png"]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    ]
     if not -len(pngs) <= index < len(pngs):
         return None
     return base64.b64decode(pngs[index])
@@ -60,8 +65,10 @@ def index_html(seconds: dict[str, float], built: set[str], repo_url: str | None 
             written = root is None or (root / "notebooks" / nb.file).exists()
             name, took = f"{title} <em>({'not built' if written else 'being written'})</em>", "–"
         colab = f'<a href="{html.escape(colab_url(nb.file, repo_url))}">Colab</a>'
-        rows.append(f"<tr><td>{name}</td><td>{html.escape(nb.promise)}</td><td>{took}</td>"
-                    f"<td>{html.escape(nb.real_hardware)}</td><td>{colab}</td></tr>")
+        rows.append(
+            f"<tr><td>{name}</td><td>{html.escape(nb.promise)}</td><td>{took}</td>"
+            f"<td>{html.escape(nb.real_hardware)}</td><td>{colab}</td></tr>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>World Models: the course</title>
 <style>
@@ -76,15 +83,17 @@ th {{ background: #f4f4f4; }}
 video generation, Frame2Frame and world simulators. Each notebook below was executed for this page in the
 default mode; the run time is the one measured in that build.</p>
 <table>
-<tr><th>notebook</th><th>what you will do</th><th>run time (this build)</th><th><code>real</code> mode needs</th><th></th></tr>
+<tr><th>notebook</th><th>what you will do</th><th>run time (this build)</th>
+<th><code>real</code> mode needs</th><th></th></tr>
 {chr(10).join(rows)}
 </table>
 </body></html>
 """
 
 
-def write_site(out: Path, seconds: dict[str, float], figures: Path | None = None,
-               repo_url: str | None = None) -> list[Path]:
+def write_site(
+    out: Path, seconds: dict[str, float], figures: Path | None = None, repo_url: str | None = None
+) -> list[Path]:
     """``out/index.html`` for the notebooks executed into ``out`` (``seconds``: file -> run time), and
     each one's figure as ``figures/NN.png`` (default ``out/figures``). Returns the files written."""
     from wmlib.course.contents import NOTEBOOKS

@@ -39,23 +39,24 @@ from wmlib.frame2frame.edits import sample_edits, temporal_caption, true_margins
 from wmlib.frame2frame.scorers import ToyScorer
 from wmlib.frame2frame.select import EVERY, choose, earliest_satisfying, last_frame
 
-SEED = 1000          # held-out edits (the training clips use seeds 0 to 2)
-KEPT = 0.1           # metres: a bystander within this of its source position has stayed put
-BLUR = 1.5           # pixels: the simulator grade compares blurred frames, so a shifted object costs in
-                     # proportion to the shift instead of the same once the blobs no longer overlap
-PRESENT = 0.3        # share of a true state's contrast an image must show where that state's objects are
+SEED = 1000  # held-out edits (the training clips use seeds 0 to 2)
+KEPT = 0.1  # metres: a bystander within this of its source position has stayed put
+BLUR = 1.5  # pixels: the simulator grade compares blurred frames, so a shifted object costs in
+# proportion to the shift instead of the same once the blobs no longer overlap
+PRESENT = 0.3  # share of a true state's contrast an image must show where that state's objects are
 STRENGTHS = (0.3, 0.5, 0.7, 0.9)
 F2F, LAST, TARGET = "earliest satisfying", "last frame", "target caption, earliest satisfying"
 SDEDIT = tuple(f"SDEdit s={s}" for s in STRENGTHS)
 JUMP, TRUE, TRUE_LAST = "one jump (no source)", "true video, earliest satisfying", "true video, last frame"
 METHODS = (F2F, LAST, TARGET, *SDEDIT, JUMP, TRUE, TRUE_LAST)
-MEASURES = ("success", "done", "target_distance", "distance", "distance_outside", "bystander_kept", "clip_i",
-            "frame")
+MEASURES = ("success", "done", "target_distance", "distance", "distance_outside", "bystander_kept", "clip_i", "frame")
 # (a, b, measure): the paired differences the benchmark reports (a - b)
-COMPARISONS = ([(F2F, LAST, m) for m in ("done", "target_distance", "distance", "clip_i")]
-               + [(TRUE, TRUE_LAST, "distance")]
-               + [(F2F, TARGET, m) for m in ("done", "target_distance", "distance")]
-               + [(F2F, s, m) for s in SDEDIT for m in ("done", "distance")])
+COMPARISONS = (
+    [(F2F, LAST, m) for m in ("done", "target_distance", "distance", "clip_i")]
+    + [(TRUE, TRUE_LAST, "distance")]
+    + [(F2F, TARGET, m) for m in ("done", "target_distance", "distance")]
+    + [(F2F, s, m) for s in SDEDIT for m in ("done", "distance")]
+)
 
 
 def swept_region(true_video: np.ndarray, pad: int = 1) -> np.ndarray:
@@ -103,8 +104,17 @@ def presence(frame: np.ndarray, true_blurred: np.ndarray, t: int) -> float:
     return float(np.abs(blurred(frame) - empty).sum(-1)[mask].sum() / max(contrast[mask].sum(), 1e-9))
 
 
-def measure(frame: np.ndarray, source: np.ndarray, scorer: ToyScorer, target: str, edit, source_xy,
-            region: np.ndarray, true_blurred: np.ndarray, margins: np.ndarray) -> dict:
+def measure(
+    frame: np.ndarray,
+    source: np.ndarray,
+    scorer: ToyScorer,
+    target: str,
+    edit,
+    source_xy,
+    region: np.ndarray,
+    true_blurred: np.ndarray,
+    margins: np.ndarray,
+) -> dict:
     """Every measure of one image but ``clip_i`` and ``frame`` (see the module's docstring)."""
     success = bool(scorer.margins(frame[None], target)[0] > 0)
     diff = np.abs(frame - source).mean(-1)
@@ -113,35 +123,59 @@ def measure(frame: np.ndarray, source: np.ndarray, scorer: ToyScorer, target: st
     if bystanders:
         x, y, found = scorer.probe.read(frame[None])
         x0, y0 = source_xy
-        kept = float(all(found[0, k] and abs(x[0, k] - x0[k]) < KEPT and abs(y[0, k] - y0[k]) < KEPT
-                         for k in bystanders))
+        kept = float(
+            all(found[0, k] and abs(x[0, k] - x0[k]) < KEPT and abs(y[0, k] - y0[k]) < KEPT for k in bystanders)
+        )
     done, to_target = simulator_grade(frame, true_blurred, margins)
-    return {"success": float(success), "done": float(done), "target_distance": to_target,
-            "distance": float(diff.mean()),
-            "distance_outside": float(diff[~region].mean()) if (~region).any() else 0.0, "bystander_kept": kept}
+    return {
+        "success": float(success),
+        "done": float(done),
+        "target_distance": to_target,
+        "distance": float(diff.mean()),
+        "distance_outside": float(diff[~region].mean()) if (~region).any() else 0.0,
+        "bystander_kept": kept,
+    }
 
 
-def generate(pipe, images, prompts: list[str], batch: int = 40, seed: int = 0, progress: bool = True,
-             strength: float | None = None, **kwargs) -> np.ndarray:
+def generate(
+    pipe,
+    images,
+    prompts: list[str],
+    batch: int = 40,
+    seed: int = 0,
+    progress: bool = True,
+    strength: float | None = None,
+    **kwargs,
+) -> np.ndarray:
     """Videos for many (image, prompt) pairs, ``batch`` at a time, batch j with seed ``seed + j * batch``
     (``images`` None: from the prompt alone; ``strength``: ``pipe.sdedit`` instead of ``pipe``)."""
     from wmlib.progress import progress as bar
 
     out = []
     for i in bar(range(0, len(prompts), batch), desc="generating", show=progress):
-        img = None if images is None else images[i:i + batch]
+        img = None if images is None else images[i : i + batch]
         if strength is None:
-            out.append(pipe(img, prompts[i:i + batch], seed=seed + i, **kwargs))
+            out.append(pipe(img, prompts[i : i + batch], seed=seed + i, **kwargs))
         else:
-            out.append(pipe.sdedit(img, prompts[i:i + batch], strength, seed=seed + i, **kwargs))
+            out.append(pipe.sdedit(img, prompts[i : i + batch], strength, seed=seed + i, **kwargs))
     return np.concatenate(out)
 
 
-def run(pipe, n: int = 120, seeds: tuple[int, ...] = (0,), methods: tuple[str, ...] = METHODS, clip=None,
-        every: int = EVERY, progress: bool = True, batch: int = 40, first: int | None = None) -> dict:
+def run(
+    pipe,
+    n: int = 120,
+    seeds: tuple[int, ...] = (0,),
+    methods: tuple[str, ...] = METHODS,
+    clip=None,
+    every: int = EVERY,
+    progress: bool = True,
+    batch: int = 40,
+    first: int | None = None,
+) -> dict:
     """The benchmark on ``n`` edits and generation ``seeds``, for ``methods`` (a subset of ``METHODS``
     generates only what they need); ``first``: only the first edits of the ``n`` (the same images as the
-    full run's, batch for batch, when it is a multiple of ``batch``). Returns ``measures`` ({method: {measure: (n, seeds) array}};
+    full run's, batch for batch, when it is a multiple of ``batch``). Returns ``measures``
+    ({method: {measure: (n, seeds) array}};
     ``clip_i`` only with ``clip``, a ``scorers.ClipScorer``), and for the first seed the ``chosen``
     images and the temporal-caption ``videos``; with the ``clips``, ``sources``, ``true`` videos and
     ``prompts``."""
@@ -188,8 +222,9 @@ def run(pipe, n: int = 120, seeds: tuple[int, ...] = (0,), methods: tuple[str, .
                 else:
                     frame, index = made[method][i][-1], len(made[method][i]) - 1
                 source_xy = (clips.scene.position[i, :, 0], clips.scene.position[i, :, 1])
-                row = measure(frame, sources[i], scorers[i], target, edit, source_xy, regions[i], true_blurred[i],
-                              margins[i])
+                row = measure(
+                    frame, sources[i], scorers[i], target, edit, source_xy, regions[i], true_blurred[i], margins[i]
+                )
                 for k, v in row.items():
                     measures[method][k][i, j] = v
                 measures[method]["frame"][i, j] = np.nan if index is None else index
@@ -199,8 +234,17 @@ def run(pipe, n: int = 120, seeds: tuple[int, ...] = (0,), methods: tuple[str, .
                 measures[method]["clip_i"][:, j] = clip_i(clip, frames, sources)
             if j == 0:
                 chosen[method] = frames
-    return {"measures": measures, "seeds": tuple(seeds), "n": n, "chosen": chosen, "videos": videos,
-            "clips": clips, "sources": sources, "true": true, "prompts": prompts}
+    return {
+        "measures": measures,
+        "seeds": tuple(seeds),
+        "n": n,
+        "chosen": chosen,
+        "videos": videos,
+        "clips": clips,
+        "sources": sources,
+        "true": true,
+        "prompts": prompts,
+    }
 
 
 def clip_i(clip, frames: np.ndarray, sources: np.ndarray) -> np.ndarray:
@@ -243,47 +287,74 @@ def compare(measures: dict, a: str, b: str, measure: str, n_resamples: int = 200
     from wmlib.stats import paired_mean_difference
 
     r = paired_mean_difference(measures[a][measure], measures[b][measure], n_resamples=n_resamples)
-    return {"first": a, "second": b, "measure": measure, "difference": round(r["difference"], 5),
-            "low": round(r["low"], 5), "high": round(r["high"], 5), "mean_first": round(r["a"], 5),
-            "mean_second": round(r["b"], 5), "edits": r["units"]}
+    return {
+        "first": a,
+        "second": b,
+        "measure": measure,
+        "difference": round(r["difference"], 5),
+        "low": round(r["low"], 5),
+        "high": round(r["high"], 5),
+        "mean_first": round(r["a"], 5),
+        "mean_second": round(r["b"], 5),
+        "edits": r["units"],
+    }
 
 
 def comparisons(measures: dict, which=COMPARISONS, n_resamples: int = 2000) -> list[dict]:
     """``compare`` for each (a, b, measure) of ``which`` whose methods were measured."""
-    return [compare(measures, a, b, k, n_resamples)
-            for a, b, k in which if a in measures and b in measures and np.isfinite(measures[a][k]).any()]
+    return [
+        compare(measures, a, b, k, n_resamples)
+        for a, b, k in which
+        if a in measures and b in measures and np.isfinite(measures[a][k]).any()
+    ]
 
 
 def to_json(result: dict) -> dict:
     """What the shipped ``benchmark.json`` keeps: every measure of every edit and seed (4 decimals)."""
-    return {"n": result["n"], "seeds": list(result["seeds"]), "edit_seed": SEED,
-            "kinds": [e.kind for e in result["clips"].edits],
-            "measures": {m: {k: [[None if not np.isfinite(x) else round(float(x), 4) for x in row] for row in v]
-                             for k, v in ms.items()} for m, ms in result["measures"].items()}}
+    return {
+        "n": result["n"],
+        "seeds": list(result["seeds"]),
+        "edit_seed": SEED,
+        "kinds": [e.kind for e in result["clips"].edits],
+        "measures": {
+            m: {
+                k: [[None if not np.isfinite(x) else round(float(x), 4) for x in row] for row in v]
+                for k, v in ms.items()
+            }
+            for m, ms in result["measures"].items()
+        },
+    }
 
 
 def from_json(data: dict) -> dict:
     """``measures`` ({method: {measure: (n, seeds) array}}) back from ``to_json``'s form."""
-    return {m: {k: np.array([[np.nan if x is None else x for x in row] for row in v], float) for k, v in ms.items()}
-            for m, ms in data["measures"].items()}
+    return {
+        m: {k: np.array([[np.nan if x is None else x for x in row] for row in v], float) for k, v in ms.items()}
+        for m, ms in data["measures"].items()
+    }
 
 
 def table(summary: dict) -> str:
     """The summary as a fixed-width text table (95% intervals over edits in brackets; - : not measured)."""
+
     def f(s, k, fmt):
         if s.get(k) is None:
             return "-"
         c = s.get(f"{k}_ci")
         return f"{s[k]:{fmt}} [{c[0]:{fmt}}, {c[1]:{fmt}}]" if c else f"{s[k]:{fmt}}"
 
-    head = (f"{'method':<37}{'probe':>6}{'done (simulator)':>23}{'to target':>10}{'from source':>28}"
-            f"{'outside':>8}{'bystander':>10}{'CLIP-I':>7}{'frame':>6}")
+    head = (
+        f"{'method':<37}{'probe':>6}{'done (simulator)':>23}{'to target':>10}{'from source':>28}"
+        f"{'outside':>8}{'bystander':>10}{'CLIP-I':>7}{'frame':>6}"
+    )
     lines = [head, "-" * len(head)]
     for method, s in summary.items():
-        lines.append(f"{method:<37}{f(s, 'success', '.2f'):>6}{f(s, 'done', '.2f'):>23}"
-                     f"{f(s, 'target_distance', '.4f'):>10}{f(s, 'distance', '.4f'):>28}"
-                     f"{f(s, 'distance_outside', '.4f'):>8}{f(s, 'bystander_kept', '.2f'):>10}"
-                     f"{f(s, 'clip_i', '.3f'):>7}{f(s, 'frame', '.1f'):>6}")
+        lines.append(
+            f"{method:<37}{f(s, 'success', '.2f'):>6}{f(s, 'done', '.2f'):>23}"
+            f"{f(s, 'target_distance', '.4f'):>10}{f(s, 'distance', '.4f'):>28}"
+            f"{f(s, 'distance_outside', '.4f'):>8}{f(s, 'bystander_kept', '.2f'):>10}"
+            f"{f(s, 'clip_i', '.3f'):>7}{f(s, 'frame', '.1f'):>6}"
+        )
     return "\n".join(lines)
 
 
@@ -293,8 +364,10 @@ def comparison_table(rows: list[dict]) -> str:
     lines = [head, "-" * len(head)]
     for r in rows:
         side = "a > b" if r["low"] > 0 else "a < b" if r["high"] < 0 else "no difference shown"
-        lines.append(f"{r['first'] + ' - ' + r['second']:<63}{r['measure']:>16} {r['mean_first']:>8.4f} "
-                     f"{r['mean_second']:>8.4f} {r['difference']:+9.4f} [{r['low']:+.4f}, {r['high']:+.4f}]  {side}")
+        lines.append(
+            f"{r['first'] + ' - ' + r['second']:<63}{r['measure']:>16} {r['mean_first']:>8.4f} "
+            f"{r['mean_second']:>8.4f} {r['difference']:+9.4f} [{r['low']:+.4f}, {r['high']:+.4f}]  {side}"
+        )
     return "\n".join(lines)
 
 
@@ -314,8 +387,8 @@ def grader_check(pipe, n: int = 40, seed: int = 7, spread: float = 0.3) -> dict:
 
     from wmlib.frame2frame.edits import EditClips
     from wmlib.video.clips import render_clips
-    from wmlib.world.studio import FPS, FRAMES, background
     from wmlib.world.physics import simulate
+    from wmlib.world.studio import FPS, FRAMES, background
 
     clips = sample_edits(n, seed=seed)
     true = render_clips(clips)
@@ -325,7 +398,9 @@ def grader_check(pipe, n: int = 40, seed: int = 7, spread: float = 0.3) -> dict:
     other = EditClips(scene, simulate(scene, FRAMES, FPS), clips.edits, clips.targets, clips.captions)
     frames = render_clips(other)
     with torch.no_grad():
-        z = pipe.encode(frames.reshape(-1, *frames.shape[2:])).reshape(*frames.shape[:2], *pipe.transformer.latent_shape)
+        z = pipe.encode(frames.reshape(-1, *frames.shape[2:])).reshape(
+            *frames.shape[:2], *pipe.transformer.latent_shape
+        )
     frames = pipe.decode(z)
     truth = true_margins(other) > 0
     margins, true_blurred = true_margins(clips), blurred(true)
@@ -338,5 +413,10 @@ def grader_check(pipe, n: int = 40, seed: int = 7, spread: float = 0.3) -> dict:
         probe[i] = scorer.margins(frames[i], clips.targets[i]) > 0
         for t in range(frames.shape[1]):
             sim[i, t] = simulator_grade(frames[i, t], true_blurred[i], margins[i])[0]
-    return {"simulator": (sim == truth).mean(1), "probe": (probe == truth).mean(1), "done": float(truth.mean()),
-            "frames": int(truth.size), "empty_done": float(empty_done)}
+    return {
+        "simulator": (sim == truth).mean(1),
+        "probe": (probe == truth).mean(1),
+        "done": float(truth.mean()),
+        "frames": int(truth.size),
+        "empty_done": float(empty_done),
+    }

@@ -31,39 +31,60 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wmlib.world.studio import DEPTH, FPS, FRAMES, LIGHT, VIEW_TOP, VIEW_X
 from wmlib.world.physics import Trajectory, simulate
-from wmlib.world.scene import (COLOUR_NAMES, COLOUR_RGB, FRICTION, GRAVITY, MAX_OBJECTS, RESTITUTION, SHAPES,
-                               SIZE_RADIUS, SIZES, Scene)
+from wmlib.world.scene import (
+    COLOUR_NAMES,
+    COLOUR_RGB,
+    FRICTION,
+    GRAVITY,
+    MAX_OBJECTS,
+    RESTITUTION,
+    SHAPES,
+    SIZE_RADIUS,
+    SIZES,
+    Scene,
+)
+from wmlib.world.studio import DEPTH, FPS, FRAMES, LIGHT, VIEW_TOP, VIEW_X
 
 KINDS = ("drop", "move", "roll", "together")
 NOUNS = {"sphere": "ball", "cube": "cube", "cylinder": "cylinder"}
-_NOUN_WORDS = {"ball": "sphere", "sphere": "sphere", "cube": "cube", "box": "cube", "block": "cube",
-               "cylinder": "cylinder", "tube": "cylinder"}
+_NOUN_WORDS = {
+    "ball": "sphere",
+    "sphere": "sphere",
+    "cube": "cube",
+    "box": "cube",
+    "block": "cube",
+    "cylinder": "cylinder",
+    "tube": "cylinder",
+}
 
-GROUND = 0.12      # metres: an object whose bottom is this close to the ground "lies on the ground"
-SIDE_EDGE = 0.4    # metres: x < -0.4 is "on the left", x > 0.4 "on the right" (as in wmlib.world.captions)
-NEAR = 0.3         # metres: two objects whose facing sides are closer than this are "next to" each other
+GROUND = 0.12  # metres: an object whose bottom is this close to the ground "lies on the ground"
+SIDE_EDGE = 0.4  # metres: x < -0.4 is "on the left", x > 0.4 "on the right" (as in wmlib.world.captions)
+NEAR = 0.3  # metres: two objects whose facing sides are closer than this are "next to" each other
 MIN_COLOUR_ANGLE = 15.0  # degrees between two objects' colours, so that a frame tells them apart
 
 # Frame2Frame step 1, the paper's exact instruction to the VLM (Rotstein et al. 2025, App. B);
 # CAPTION is the target caption. The paper adds 9 in-context examples (image, caption, temporal caption).
 TEMPORAL_CAPTION_INSTRUCTION = (
-    'Write a one-sentence description of a short video that begins with the provided image and smoothly '
+    "Write a one-sentence description of a short video that begins with the provided image and smoothly "
     'transitions into a scene of a "CAPTION", highlighting how elements in the image undergo changes or movement '
-    'over time. Keep the description simple, concise and short, focusing only on essential changes and actions '
-    'without altering unnecessary details. Avoid mentioning elements that do not contribute to the main change '
-    'needed, and focus the description on the main transitions. Do not add objects that are not in the original '
-    'image or described in the final scene. The camera should remain static unless movement is absolutely '
-    'necessary. Ensure all transitions happen within a few second duration without mentioning the length or '
-    'using the word "video".')
+    "over time. Keep the description simple, concise and short, focusing only on essential changes and actions "
+    "without altering unnecessary details. Avoid mentioning elements that do not contribute to the main change "
+    "needed, and focus the description on the main transitions. Do not add objects that are not in the original "
+    "image or described in the final scene. The camera should remain static unless movement is absolutely "
+    "necessary. Ensure all transitions happen within a few second duration without mentioning the length or "
+    'using the word "video".'
+)
 
 _TEMPORAL = {
     "drop": ("{a} falls to the ground.", "{a} drops down onto the ground.", "{a} falls down and lands on the ground."),
     "move": ("{a} slides to the {side}.", "{a} slides over to the {side}.", "{a} is pushed to the {side}."),
     "roll": ("{a} rolls to the {side}.", "{a} rolls over to the {side}.", "{a} is pushed and rolls to the {side}."),
-    "together": ("{a} and {b} slide toward each other.", "{a} and {b} move toward each other.",
-                 "{a} and {b} come together."),
+    "together": (
+        "{a} and {b} slide toward each other.",
+        "{a} and {b} move toward each other.",
+        "{a} and {b} come together.",
+    ),
 }
 
 
@@ -105,16 +126,21 @@ class EditClips:
     def __getitem__(self, index) -> "EditClips":
         idx = np.arange(len(self))[index]
         idx = np.atleast_1d(idx)
-        return EditClips(self.scene[idx], self.trajectory.clips(idx), [self.edits[i] for i in idx],
-                         [self.targets[i] for i in idx], [self.captions[i] for i in idx])
+        return EditClips(
+            self.scene[idx],
+            self.trajectory.clips(idx),
+            [self.edits[i] for i in idx],
+            [self.targets[i] for i in idx],
+            [self.captions[i] for i in idx],
+        )
 
 
 # --- names --------------------------------------------------------------------------------------
 
+
 def describe(scene: Scene, i: int, k: int) -> str:
     """'the small red ball': object ``k`` of scene ``i``."""
-    return (f"the {SIZES[scene.size[i, k]]} {COLOUR_NAMES[scene.colour[i, k]]} "
-            f"{NOUNS[SHAPES[scene.shape[i, k]]]}")
+    return f"the {SIZES[scene.size[i, k]]} {COLOUR_NAMES[scene.colour[i, k]]} {NOUNS[SHAPES[scene.shape[i, k]]]}"
 
 
 def target_caption(scene: Scene, i: int, edit: Edit) -> str:
@@ -135,9 +161,11 @@ def _check_caption(caption) -> None:
 
 
 _OBJECT = r"the (small|large) (\w+) (\w+)"
-_PATTERNS = [("drop", re.compile(rf"^{_OBJECT} lies on the ground\.?$")),
-             ("side", re.compile(rf"^{_OBJECT} is on the (left|right)\.?$")),
-             ("together", re.compile(rf"^{_OBJECT} is next to {_OBJECT}\.?$"))]
+_PATTERNS = [
+    ("drop", re.compile(rf"^{_OBJECT} lies on the ground\.?$")),
+    ("side", re.compile(rf"^{_OBJECT} is on the (left|right)\.?$")),
+    ("together", re.compile(rf"^{_OBJECT} is next to {_OBJECT}\.?$")),
+]
 
 
 def parse_target(scene: Scene, i: int, caption: str) -> Edit:
@@ -153,9 +181,11 @@ def parse_target(scene: Scene, i: int, caption: str) -> Edit:
         if m:
             break
     else:
-        raise ValueError(f"cannot read the target caption {caption!r}; the toy world understands "
-                         "'the <size> <colour> <shape> lies on the ground.', '... is on the left.' (or right) "
-                         "and '... is next to the <size> <colour> <shape>.'")
+        raise ValueError(
+            f"cannot read the target caption {caption!r}; the toy world understands "
+            "'the <size> <colour> <shape> lies on the ground.', '... is on the left.' (or right) "
+            "and '... is next to the <size> <colour> <shape>.'"
+        )
     subject = _find(scene, i, *m.groups()[:3])
     if form == "drop":
         edit = Edit("drop", subject)
@@ -175,7 +205,11 @@ def _find(scene: Scene, i: int, size: str, colour: str, noun: str) -> int:
     shape = _NOUN_WORDS.get(noun)
     present = np.flatnonzero(scene.shape[i] >= 0)
     for k in present:
-        if (SIZES[scene.size[i, k]], COLOUR_NAMES[scene.colour[i, k]], SHAPES[scene.shape[i, k]]) == (size, colour, shape):
+        if (SIZES[scene.size[i, k]], COLOUR_NAMES[scene.colour[i, k]], SHAPES[scene.shape[i, k]]) == (
+            size,
+            colour,
+            shape,
+        ):
             return int(k)
     have = ", ".join(describe(scene, i, k) for k in present)
     raise ValueError(f"the scene has no {size} {colour} {noun}; it has {have}")
@@ -196,6 +230,7 @@ def describe_motion(scene: Scene, i: int, edit: Edit, rng: np.random.Generator |
 
 
 # --- what "done" means ----------------------------------------------------------------------------
+
 
 def margin(edit: Edit, x: np.ndarray, y: np.ndarray, radius: np.ndarray) -> float:
     """How far beyond what ``edit`` asks the state is, in metres: positive when the edit is done.
@@ -226,6 +261,7 @@ def true_margins(clips: EditClips) -> np.ndarray:
 
 # --- sampling -------------------------------------------------------------------------------------
 
+
 def _colour_angle(a: int, b: int) -> float:
     u, v = COLOUR_RGB[a], COLOUR_RGB[b]
     return math.degrees(math.acos(float(np.clip(u @ v / np.linalg.norm(u) / np.linalg.norm(v), -1, 1))))
@@ -234,20 +270,29 @@ def _colour_angle(a: int, b: int) -> float:
 def _draw(rng: np.random.Generator, kind: str) -> tuple[list[tuple], Edit]:
     """One source scene for ``kind``: a list of (shape, colour, size, x, y, vx, vy) and the edit."""
     mu_g = FRICTION * GRAVITY
-    shape = int(rng.integers(len(SHAPES))) if kind in ("drop", "together") else (
-        SHAPES.index("cube") if kind == "move" else int(rng.choice([SHAPES.index("sphere"), SHAPES.index("cylinder")])))
+    shape = (
+        int(rng.integers(len(SHAPES)))
+        if kind in ("drop", "together")
+        else (
+            SHAPES.index("cube")
+            if kind == "move"
+            else int(rng.choice([SHAPES.index("sphere"), SHAPES.index("cylinder")]))
+        )
+    )
     size = int(rng.integers(len(SIZES)))
     colour = int(rng.integers(len(COLOUR_NAMES)))
     r = float(SIZE_RADIUS[size])
     objects, edit = [], None
     if kind == "drop":
         x = rng.uniform(-VIEW_X + r + 0.1, VIEW_X - r - 0.1)
-        objects.append((shape, colour, size, x, r + rng.uniform(0.4, 1.0), rng.uniform(-0.5, 0.5), rng.uniform(-0.3, 0.3)))
+        objects.append(
+            (shape, colour, size, x, r + rng.uniform(0.4, 1.0), rng.uniform(-0.5, 0.5), rng.uniform(-0.3, 0.3))
+        )
         edit = Edit("drop", 0)
     elif kind in ("move", "roll"):
         side = str(rng.choice(["left", "right"]))
         sign = -1.0 if side == "left" else 1.0
-        x0 = -sign * rng.uniform(-0.25, 0.6)            # not yet on that side: sign * x0 <= 0.25
+        x0 = -sign * rng.uniform(-0.25, 0.6)  # not yet on that side: sign * x0 <= 0.25
         end = sign * rng.uniform(SIDE_EDGE + 0.15, VIEW_X - r)
         v = sign * math.sqrt(2 * mu_g * abs(end - x0))  # friction stops it at ``end``
         objects.append((shape, colour, size, x0, r, v, 0.0))
@@ -303,8 +348,17 @@ def _scenes(drawn: list[list[tuple]]) -> Scene:
             position[i, k] = (x, y, DEPTH)
             velocity[i, k] = (vx, vy, 0.0)
     full = lambda v: np.full(m, v, np.float32)  # noqa: E731
-    return Scene(shape, colour, size, position, velocity, np.tile(np.float32(LIGHT), (m, 1)), full(GRAVITY),
-                 full(RESTITUTION), full(FRICTION))
+    return Scene(
+        shape,
+        colour,
+        size,
+        position,
+        velocity,
+        np.tile(np.float32(LIGHT), (m, 1)),
+        full(GRAVITY),
+        full(RESTITUTION),
+        full(FRICTION),
+    )
 
 
 def sample_edits(n: int, seed: int = 0, kinds: tuple[str, ...] = KINDS) -> EditClips:

@@ -17,8 +17,13 @@ def plot_candidates(result, title: str = ""):
     fig, axes = plt.subplots(1, n + 1, figsize=(1.7 * (n + 1), 2.5), layout="constrained")
     panels = [("source", result.source, result.frame_index is None)]
     for j, t in enumerate(result.candidates):
-        panels.append((f"frame {t}\nscore {result.text_scores[j]:.2f}\nsim {result.similarities[j]:.3f}",
-                       result.video[t], result.frame_index == t))
+        panels.append(
+            (
+                f"frame {t}\nscore {result.text_scores[j]:.2f}\nsim {result.similarities[j]:.3f}",
+                result.video[t],
+                result.frame_index == t,
+            )
+        )
     for ax, (label, img, picked) in zip(axes, panels):
         ax.imshow(np.clip(img, 0, 1), interpolation="nearest")
         ax.set_xticks([]), ax.set_yticks([])
@@ -36,8 +41,9 @@ def plot_examples(bench: dict, edits: list[int], methods: tuple[str, ...]):
     import matplotlib.pyplot as plt
 
     done = {(i, m): bool(bench["measures"][m]["done"][i, 0]) for i in edits for m in methods}
-    fig, axes = plt.subplots(len(edits), len(methods) + 1, figsize=(1.9 * (len(methods) + 1), 2.0 * len(edits)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(edits), len(methods) + 1, figsize=(1.9 * (len(methods) + 1), 2.0 * len(edits)), squeeze=False
+    )
     for row, i in enumerate(edits):
         panels = [("source", bench["sources"][i], None)] + [(m, bench["chosen"][m][i], done[i, m]) for m in methods]
         for ax, (name, img, ok) in zip(axes[row], panels):
@@ -46,10 +52,21 @@ def plot_examples(bench: dict, edits: list[int], methods: tuple[str, ...]):
             if row == 0:
                 ax.set_title(name.replace(" (", "\n("), fontsize=8)
             if ok is not None:
-                ax.text(1, 4, "done" if ok else "not done", color="white", fontsize=7,
-                        bbox={"facecolor": GOOD if ok else BAD, "pad": 1, "edgecolor": "none"})
-        axes[row, 0].set_ylabel(bench["clips"].targets[i].replace(" is ", "\nis ").replace(" lies", "\nlies"),
-                                fontsize=7, rotation=0, ha="right", va="center")
+                ax.text(
+                    1,
+                    4,
+                    "done" if ok else "not done",
+                    color="white",
+                    fontsize=7,
+                    bbox={"facecolor": GOOD if ok else BAD, "pad": 1, "edgecolor": "none"},
+                )
+        axes[row, 0].set_ylabel(
+            bench["clips"].targets[i].replace(" is ", "\nis ").replace(" lies", "\nlies"),
+            fontsize=7,
+            rotation=0,
+            ha="right",
+            va="center",
+        )
     fig.tight_layout()
     return fig
 
@@ -63,8 +80,10 @@ def plot_summary(summary: dict, methods: list[str] | None = None):
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 0.32 * len(methods) + 1.2))
     y = np.arange(len(methods))
     colours = [GOOD if m.startswith("earliest") else BAD if m.startswith("SDEdit") else "#8d99ae" for m in methods]
-    for ax, key, label in ((a, "done", "edits done, graded by the simulator (higher is better)"),
-                           (b, "distance", "mean |image - source| (lower keeps more)")):
+    for ax, key, label in (
+        (a, "done", "edits done, graded by the simulator (higher is better)"),
+        (b, "distance", "mean |image - source| (lower keeps more)"),
+    ):
         v = np.array([summary[m][key] for m in methods])
         ci = np.array([summary[m].get(f"{key}_ci", [summary[m][key]] * 2) for m in methods])
         ax.barh(y, v, color=colours, xerr=np.abs(ci.T - v), capsize=2, error_kw={"lw": 0.8})
@@ -83,8 +102,9 @@ def pca_2d(features: np.ndarray) -> np.ndarray:
     return x @ vt[:2].T
 
 
-def plot_manifold(groups: dict[str, np.ndarray], path: np.ndarray, jump: np.ndarray, chosen: int | None,
-                  jump_label: str = "one jump"):
+def plot_manifold(
+    groups: dict[str, np.ndarray], path: np.ndarray, jump: np.ndarray, chosen: int | None, jump_label: str = "one jump"
+):
     """The paper's Fig. 2 at toy size: clouds of CLIP features (``groups``: name -> (N, D)), one edit's path
     of frames (``path``, (T, D)) with its chosen frame starred, and a one-jump result (``jump``, (D,),
     called ``jump_label``), all projected together with PCA."""
@@ -97,9 +117,9 @@ def plot_manifold(groups: dict[str, np.ndarray], path: np.ndarray, jump: np.ndar
     start = 0
     for name, colour in zip(names, ["#8d99ae", "#e9c46a", "#cccccc"]):
         k = len(groups[name])
-        ax.scatter(*xy[start:start + k].T, s=14, color=colour, alpha=0.7, label=name)
+        ax.scatter(*xy[start : start + k].T, s=14, color=colour, alpha=0.7, label=name)
         start += k
-    p = xy[start:start + len(path)]
+    p = xy[start : start + len(path)]
     ax.plot(*p.T, "-o", color="#264653", ms=3, lw=1.2, label="Frame2Frame path (frames 0-15)")
     ax.annotate("source", p[0], textcoords="offset points", xytext=(4, 4), fontsize=8)
     if chosen is not None:

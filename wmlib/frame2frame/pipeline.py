@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from wmlib.world.studio import FRAMES, SIZE
 from wmlib.video.pipeline import ToyTextToVideoPipeline
+from wmlib.world.studio import FRAMES, SIZE
 
 
 def as_images(image, size: int = SIZE) -> np.ndarray:
@@ -75,8 +75,17 @@ class ToyImageToVideoPipeline(ToyTextToVideoPipeline):
             z = self.autoencoder.encode(torch.from_numpy(images).permute(0, 3, 1, 2).to(self.device))
         return z.cpu() * self.latent_scale
 
-    def __call__(self, image, prompt: str | list[str], num_inference_steps: int = 25, guidance_scale: float = 4.0,
-                 seed: int = 0, return_latents: bool = False, progress: bool = False, strict: bool = True):
+    def __call__(
+        self,
+        image,
+        prompt: str | list[str],
+        num_inference_steps: int = 25,
+        guidance_scale: float = 4.0,
+        seed: int = 0,
+        return_latents: bool = False,
+        progress: bool = False,
+        strict: bool = True,
+    ):
         """Frames (B, T, H, W, 3) float32 in [0, 1]: one video per prompt, starting from ``image`` (one
         image for all prompts, or one per prompt; ``None``: from the caption alone). ``strict=False``
         reads words the model never read as ``<unk>`` instead of refusing the prompt."""
@@ -97,9 +106,18 @@ class ToyImageToVideoPipeline(ToyTextToVideoPipeline):
         frames = self.decode(x)
         return (frames, x) if return_latents else frames
 
-    def sdedit(self, image, prompt: str | list[str], strength: float, num_inference_steps: int = 25,
-               guidance_scale: float = 4.0, seed: int = 0, keep_image: bool = False, strict: bool = True,
-               return_latents: bool = False):
+    def sdedit(
+        self,
+        image,
+        prompt: str | list[str],
+        strength: float,
+        num_inference_steps: int = 25,
+        guidance_scale: float = 4.0,
+        seed: int = 0,
+        keep_image: bool = False,
+        strict: bool = True,
+        return_latents: bool = False,
+    ):
         """SDEdit (Meng et al., 2022) with this model: frames (B, T, H, W, 3) denoised from the source.
 
         The source's latent, repeated in every frame (a still video of it), is noised to ``strength`` of

@@ -52,8 +52,8 @@ def to_metres(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     deviation; ``calibrate``) of the object's centre, a fifth of a pixel."""
     right, up, _ = CAMERA.basis()
     px_per_m = SIZE / CAMERA.ortho_height
-    a = (xy[..., 0] - (SIZE / 2 - 0.5)) / px_per_m   # = rel . right
-    b = ((SIZE / 2 - 0.5) - xy[..., 1]) / px_per_m   # = rel . up
+    a = (xy[..., 0] - (SIZE / 2 - 0.5)) / px_per_m  # = rel . right
+    b = ((SIZE / 2 - 0.5) - xy[..., 1]) / px_per_m  # = rel . up
     cam = np.asarray(CAMERA.position, np.float64)
     # rel = (x, y, DEPTH) - cam; right has no y or z part; solve up . rel = b for y
     x = cam[0] + (a - right[2] * (DEPTH - cam[2])) / right[0]
@@ -79,9 +79,13 @@ def calibrate(n: int = 200, seed: int = 1) -> dict:
         dy.append((y - true[..., 1])[found])
         size_of.append(np.broadcast_to(clips.scene.size[b, present], found.shape)[found])
     dx, dy, size_of = map(np.concatenate, (dx, dy, size_of))
-    return {"height_error_by_size": {s: float(np.mean(dy[size_of == s])) for s in (0, 1)},
-            "x_error_sd": float(dx.std()), "height_error_sd": float(dy.std()),
-            "x_error_max": float(np.abs(dx).max()), "height_error_max": float(np.abs(dy).max())}
+    return {
+        "height_error_by_size": {s: float(np.mean(dy[size_of == s])) for s in (0, 1)},
+        "x_error_sd": float(dx.std()),
+        "height_error_sd": float(dy.std()),
+        "x_error_max": float(np.abs(dx).max()),
+        "height_error_max": float(np.abs(dy).max()),
+    }
 
 
 class Probe:

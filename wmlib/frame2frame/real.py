@@ -35,7 +35,7 @@ def center_square(image):
     top, left = (h - side) // 2, (w - side) // 2
     if hasattr(image, "crop"):  # PIL
         return image.crop((left, top, left + side, top + side))
-    return arr[top:top + side, left:left + side]
+    return arr[top : top + side, left : left + side]
 
 
 def pad_to_video(image, height: int = 480, width: int = 720):
@@ -47,8 +47,10 @@ def pad_to_video(image, height: int = 480, width: int = 720):
         raise ValueError(f"the video must be at least as wide as it is high, got {width}x{height}")
     h, w = np.shape(image)[:2]
     if h != w:
-        raise ValueError(f"the source must be square, as the paper's are (it is resized to {height}x{height}); "
-                         f"got {w}x{h}: crop it first with center_square(image)")
+        raise ValueError(
+            f"the source must be square, as the paper's are (it is resized to {height}x{height}); "
+            f"got {w}x{h}: crop it first with center_square(image)"
+        )
     square = _to_pil(image).resize((height, height), Image.BICUBIC)
     canvas = Image.new("RGB", (width, height), "black")
     canvas.paste(square, ((width - height) // 2, 0))
@@ -62,7 +64,7 @@ def crop_back(frames: np.ndarray, size: tuple[int, int] | None = None) -> np.nda
     frames = np.asarray(frames, np.float32)
     h, w = frames.shape[-3:-1]
     left = (w - h) // 2
-    square = frames[..., left:left + h, :]
+    square = frames[..., left : left + h, :]
     if size is None or tuple(size) == (h, h):
         return square
     flat = square.reshape(-1, h, h, 3)
@@ -81,9 +83,11 @@ class CogVideoXEditor:
         from diffusers import CogVideoXImageToVideoPipeline
 
         if not isinstance(pipe, CogVideoXImageToVideoPipeline):
-            raise TypeError(f"CogVideoXEditor needs a diffusers CogVideoXImageToVideoPipeline "
-                            f"(wmlib.load('cogvideox-5b-i2v') in mode real); got a {type(pipe).__name__}, which "
-                            f"select.frame2frame takes as it is")
+            raise TypeError(
+                f"CogVideoXEditor needs a diffusers CogVideoXImageToVideoPipeline "
+                f"(wmlib.load('cogvideox-5b-i2v') in mode real); got a {type(pipe).__name__}, which "
+                f"select.frame2frame takes as it is"
+            )
         self.pipe = pipe
         self.settings = PAPER | settings
 
@@ -100,7 +104,15 @@ class CogVideoXEditor:
         source = np.asarray(image)
         s = self.settings
         self.pipe.set_progress_bar_config(disable=not progress)
-        frames = generate(self.pipe, prompt, image=pad_to_video(source, s["height"], s["width"]), height=s["height"],
-                          width=s["width"], num_frames=s["num_frames"], num_inference_steps=s["num_inference_steps"],
-                          guidance_scale=s["guidance_scale"], seed=seed)
+        frames = generate(
+            self.pipe,
+            prompt,
+            image=pad_to_video(source, s["height"], s["width"]),
+            height=s["height"],
+            width=s["width"],
+            num_frames=s["num_frames"],
+            num_inference_steps=s["num_inference_steps"],
+            guidance_scale=s["guidance_scale"],
+            seed=seed,
+        )
         return crop_back(np.asarray(frames, np.float32)[None], source.shape[:2])  # (1, T, H, W, 3)

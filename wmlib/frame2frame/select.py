@@ -15,21 +15,22 @@ function with the same signature is a fourth:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 # The paper's exact instruction to the VLM (Rotstein et al. 2025, App. C); CAPTION is the target caption
 # and 12 the number of candidates.
 SELECTION_INSTRUCTION = (
-    'The image displays the source photo at the top, with a collage of 12 edited versions beneath it. The target '
+    "The image displays the source photo at the top, with a collage of 12 edited versions beneath it. The target "
     'edit image caption was: "CAPTION". Your task is to choose the image from 1 to 12 that best follows this edit '
-    'fully and naturally. If none of the images follows the edit, select image 0. If multiple images follow the '
-    'edit equally, prioritize the one with the lowest number possible. Avoid selecting images that appear to follow '
-    'the edit but are not edits of the original image. Additionally, avoid images where camera motion, zoom, or '
-    'image quality differs significantly, or where the content does not appear stable relative to the original '
-    'source. Respond with: "The selected edit is:x" where x is the number of your chosen edit.')
+    "fully and naturally. If none of the images follows the edit, select image 0. If multiple images follow the "
+    "edit equally, prioritize the one with the lowest number possible. Avoid selecting images that appear to follow "
+    "the edit but are not edits of the original image. Additionally, avoid images where camera motion, zoom, or "
+    "image quality differs significantly, or where the content does not appear stable relative to the original "
+    'source. Respond with: "The selected edit is:x" where x is the number of your chosen edit.'
+)
 
 EVERY = 4  # the paper samples every 4th of 49 frames: 12 candidates
 
@@ -47,14 +48,14 @@ class Choice:
 class Frame2FrameResult:
     """Everything ``frame2frame`` saw and chose."""
 
-    frame: np.ndarray                 # the edited image (the source itself when nothing satisfied)
-    frame_index: int | None           # its index in the video, None when it is the source
+    frame: np.ndarray  # the edited image (the source itself when nothing satisfied)
+    frame_index: int | None  # its index in the video, None when it is the source
     reason: str
     temporal_caption: str
-    video: np.ndarray                 # (T, H, W, 3) the whole generated video
-    candidates: np.ndarray            # frame indices of the candidates
-    text_scores: np.ndarray           # one per candidate
-    similarities: np.ndarray          # one per candidate
+    video: np.ndarray  # (T, H, W, 3) the whole generated video
+    candidates: np.ndarray  # frame indices of the candidates
+    text_scores: np.ndarray  # one per candidate
+    similarities: np.ndarray  # one per candidate
     source: np.ndarray | None = None  # the image the edit started from
     extra: dict = field(default_factory=dict)
 
@@ -92,8 +93,10 @@ def earliest_satisfying(threshold: float | None = None, min_similarity: float | 
         if len(ok):
             return Choice(int(ok[0]), f"the earliest candidate with score >= {th:g} and similarity >= {ms:g}")
         if done.any():
-            return Choice(None, f"keep the source: the candidates that reach score {th:g} have strayed from it "
-                                f"(similarity < {ms:g})")
+            return Choice(
+                None,
+                f"keep the source: the candidates that reach score {th:g} have strayed from it (similarity < {ms:g})",
+            )
         return Choice(None, f"keep the source: no candidate reaches score {th:g}")
 
     choose.__name__ = "earliest satisfying"
@@ -155,9 +158,17 @@ def vlm_judge(vlm: Callable[[np.ndarray, str], str]) -> Callable:
     return choose
 
 
-def frame2frame(source, target_caption: str, pipeline: Callable, scorer, strategy: Callable | None = None,
-                temporal_caption: str | Callable | None = None, every: int = EVERY, seed: int = 0,
-                **generate_kwargs) -> Frame2FrameResult:
+def frame2frame(
+    source,
+    target_caption: str,
+    pipeline: Callable,
+    scorer,
+    strategy: Callable | None = None,
+    temporal_caption: str | Callable | None = None,
+    every: int = EVERY,
+    seed: int = 0,
+    **generate_kwargs,
+) -> Frame2FrameResult:
     """Edit ``source`` (H, W, 3) toward ``target_caption``: write the temporal caption (step 1), generate
     a video from the source (step 2), choose a frame (step 3).
 
@@ -184,13 +195,22 @@ def frame2frame(source, target_caption: str, pipeline: Callable, scorer, strateg
     if video.ndim == 5:
         video = video[0]
     if video.ndim != 4 or len(video) == 0 or video.shape[1:] != source.shape:
-        raise ValueError(f"the pipeline returned no usable frames: expected (T, {', '.join(map(str, source.shape))}), "
-                         f"got shape {video.shape}")
+        raise ValueError(
+            f"the pipeline returned no usable frames: expected (T, {', '.join(map(str, source.shape))}), "
+            f"got shape {video.shape}"
+        )
     return choose(video, source, target_caption, scorer, strategy, every, caption)
 
 
-def choose(video: np.ndarray, source: np.ndarray, target_caption: str, scorer, strategy: Callable | None = None,
-           every: int = EVERY, temporal_caption: str = "") -> Frame2FrameResult:
+def choose(
+    video: np.ndarray,
+    source: np.ndarray,
+    target_caption: str,
+    scorer,
+    strategy: Callable | None = None,
+    every: int = EVERY,
+    temporal_caption: str = "",
+) -> Frame2FrameResult:
     """Step 3 alone, on a video already generated: score the candidates, let ``strategy`` choose."""
     strategy = strategy or earliest_satisfying()
     idx = candidate_indices(len(video), every)
@@ -202,5 +222,15 @@ def choose(video: np.ndarray, source: np.ndarray, target_caption: str, scorer, s
         frame, index = source, None
     else:
         frame, index = frames[choice.candidate], int(idx[choice.candidate])
-    return Frame2FrameResult(frame, index, choice.reason, temporal_caption, video, idx, scores, sims, source,
-                             {"strategy": getattr(strategy, "__name__", "strategy")})
+    return Frame2FrameResult(
+        frame,
+        index,
+        choice.reason,
+        temporal_caption,
+        video,
+        idx,
+        scores,
+        sims,
+        source,
+        {"strategy": getattr(strategy, "__name__", "strategy")},
+    )

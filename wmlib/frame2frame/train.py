@@ -20,7 +20,7 @@ from wmlib.checkpoints import write_manifest
 from wmlib.frame2frame.edits import sample_edits
 from wmlib.video.train import TEXT_LENGTH, encode_clips, train_denoiser
 
-CAPTION_VARIANTS = 3   # temporal-caption wordings per clip
+CAPTION_VARIANTS = 3  # temporal-caption wordings per clip
 
 
 def manifest_scores(pipe, n: int = 120) -> dict:
@@ -35,8 +35,13 @@ def manifest_scores(pipe, n: int = 120) -> dict:
 def main(argv: list[str] | None = None) -> None:
     from wmlib import training
 
-    parser = training.parser("python -m wmlib.frame2frame.train", "Train the toy image-to-video model and ship it.",
-                             out=Path("data/models/toy-i2v"), steps=6000, lr=1e-3)
+    parser = training.parser(
+        "python -m wmlib.frame2frame.train",
+        "Train the toy image-to-video model and ship it.",
+        out=Path("data/models/toy-i2v"),
+        steps=6000,
+        lr=1e-3,
+    )
     parser.add_argument("--clips", type=int, default=8000)
     parser.add_argument("--ae-clips", type=int, default=3000)
     parser.add_argument("--ae-steps", type=int, default=3000)
@@ -48,9 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from wmlib import env
+    from wmlib.checkpoints import file_records, rescore
     from wmlib.frame2frame.edits import describe_motion
     from wmlib.frame2frame.pipeline import ToyImageToVideoPipeline
-    from wmlib.checkpoints import file_records, rescore
     from wmlib.video import autoencoder as ae_mod
     from wmlib.video import transformer as tr_mod
     from wmlib.video.clips import build_vocabulary, render_clips, tokenize, words
@@ -82,8 +87,12 @@ def main(argv: list[str] | None = None) -> None:
     latent_scale = float(1 / latents.std())
     latents = latents * latent_scale
     wordings = [clips.captions] + [
-        [describe_motion(clips.scene, i, e, np.random.default_rng([args.seed, v, 7])) for i, e in enumerate(clips.edits)]
-        for v in range(1, CAPTION_VARIANTS)]
+        [
+            describe_motion(clips.scene, i, e, np.random.default_rng([args.seed, v, 7]))
+            for i, e in enumerate(clips.edits)
+        ]
+        for v in range(1, CAPTION_VARIANTS)
+    ]
     from wmlib.frame2frame.benchmark import SEED as BENCHMARK_SEED
 
     held_out = sample_edits(200, seed=BENCHMARK_SEED)  # their words are in the vocabulary, not their clips
@@ -94,34 +103,59 @@ def main(argv: list[str] | None = None) -> None:
     tokens = torch.from_numpy(np.stack([tokenize(w, vocabulary, TEXT_LENGTH) for w in wordings], 1))
 
     # Stage 3: the denoiser, with the start frame as a condition.
-    model = tr_mod.build(len(vocabulary), seed=args.seed, latent_shape=tuple(latents.shape[2:]),
-                         text_length=TEXT_LENGTH, width=args.width, depth=args.depth, heads=args.width // 32,
-                         patch=args.patch, condition_channels=latents.shape[2])
+    model = tr_mod.build(
+        len(vocabulary),
+        seed=args.seed,
+        latent_shape=tuple(latents.shape[2:]),
+        text_length=TEXT_LENGTH,
+        width=args.width,
+        depth=args.depth,
+        heads=args.width // 32,
+        patch=args.patch,
+        condition_channels=latents.shape[2],
+    )
     t0 = time.time()
     ema, _, history = train_denoiser(model, latents, tokens, args.steps, args.batch_size, args.lr, seed=args.seed)
     denoiser_seconds = time.time() - t0
     pipe = ToyImageToVideoPipeline(ema, autoencoder, vocabulary, latent_scale, TEXT_LENGTH)
     pipe.save_pretrained(out)
-    command = (f"python -m wmlib.frame2frame.train --out {out} --clips {args.clips} --ae-clips {args.ae_clips} "
-               f"--ae-steps {args.ae_steps} --steps {args.steps} --batch-size {args.batch_size} --lr {args.lr:g} "
-               f"--width {args.width} --depth {args.depth} --patch {args.patch} --seed {args.seed}")
+    command = (
+        f"python -m wmlib.frame2frame.train --out {out} --clips {args.clips} --ae-clips {args.ae_clips} "
+        f"--ae-steps {args.ae_steps} --steps {args.steps} --batch-size {args.batch_size} --lr {args.lr:g} "
+        f"--width {args.width} --depth {args.depth} --patch {args.patch} --seed {args.seed}"
+    )
     manifest = {
-        "name": out.name, "description": "an image-to-video diffusion model of the toy world's edits, trained from scratch",
-        "command": command, "seed": args.seed,
-        "settings": {k: getattr(args, k) for k in ("clips", "ae_clips", "ae_steps", "steps", "batch_size", "lr",
-                                                   "width", "depth", "patch")} | {
-            "threads": threads, "caption_variants": CAPTION_VARIANTS, "text_length": TEXT_LENGTH,
-            "caption_dropout": 0.1, "image_dropout": 0.1, "ema_decay": 0.999,
+        "name": out.name,
+        "description": "an image-to-video diffusion model of the toy world's edits, trained from scratch",
+        "command": command,
+        "seed": args.seed,
+        "settings": {
+            k: getattr(args, k)
+            for k in ("clips", "ae_clips", "ae_steps", "steps", "batch_size", "lr", "width", "depth", "patch")
+        }
+        | {
+            "threads": threads,
+            "caption_variants": CAPTION_VARIANTS,
+            "text_length": TEXT_LENGTH,
+            "caption_dropout": 0.1,
+            "image_dropout": 0.1,
+            "ema_decay": 0.999,
             "schedule": "cosine, 1000 steps, v-prediction",
-            "evaluation": f"the Frame2Frame benchmark: 120 held-out edits (seed {BENCHMARK_SEED}), 25 DDIM steps, guidance 4"},
+            "evaluation": f"the Frame2Frame benchmark: 120 held-out edits (seed {BENCHMARK_SEED}), "
+            "25 DDIM steps, guidance 4",
+        },
         "scores": None,
         "autoencoder": ae_report,
-        "loss_history": history, "denoiser_seconds": round(denoiser_seconds, 1),
+        "loss_history": history,
+        "denoiser_seconds": round(denoiser_seconds, 1),
         "train_seconds": round(time.time() - start, 1),
-        "parameters": {"transformer": sum(p.numel() for p in ema.parameters()),
-                       "autoencoder": sum(p.numel() for p in autoencoder.parameters())},
+        "parameters": {
+            "transformer": sum(p.numel() for p in ema.parameters()),
+            "autoencoder": sum(p.numel() for p in autoencoder.parameters()),
+        },
         "versions": {"torch": torch.__version__, "diffusers": __import__("diffusers").__version__},
-        "files": file_records(out)}
+        "files": file_records(out),
+    }
     write_manifest(out, manifest)  # saved before scoring
     manifest["scores"] = manifest_scores(pipe)
     write_manifest(out, manifest)

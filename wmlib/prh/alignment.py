@@ -23,9 +23,28 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["prepare", "normalize", "knn", "mutual_knn", "cycle_knn", "lcs_knn", "edit_distance_knn", "cka",
-           "unbiased_cka", "cknna", "svcca", "canonical_correlations", "score", "prepare_layers", "layer_neighbours",
-           "neighbour_overlap", "best_layer_pair", "spearman", "METRICS", "chance"]
+__all__ = [
+    "prepare",
+    "normalize",
+    "knn",
+    "mutual_knn",
+    "cycle_knn",
+    "lcs_knn",
+    "edit_distance_knn",
+    "cka",
+    "unbiased_cka",
+    "cknna",
+    "svcca",
+    "canonical_correlations",
+    "score",
+    "prepare_layers",
+    "layer_neighbours",
+    "neighbour_overlap",
+    "best_layer_pair",
+    "spearman",
+    "METRICS",
+    "chance",
+]
 
 
 def _features(x, name: str = "features") -> "torch.Tensor":
@@ -194,7 +213,7 @@ def _kernel(x: "torch.Tensor", kind: str, sigma: float | None) -> "torch.Tensor"
         d2 = torch.cdist(x, x).square()
         # The median heuristic unless a width is given: distances in high dimensions are all large.
         s = sigma if sigma is not None else float(d2[d2 > 0].median().sqrt()) if (d2 > 0).any() else 1.0
-        return torch.exp(-d2 / (2 * s ** 2))
+        return torch.exp(-d2 / (2 * s**2))
     raise ValueError(f"kernel must be 'linear' or 'rbf'; got {kind!r}")
 
 
@@ -265,8 +284,9 @@ def canonical_correlations(a, b, dim: int = 10) -> np.ndarray:
     exact computation here needs neither."""
     a, b = _pair(a, b)
     if not 1 <= dim <= min(a.shape[1], b.shape[1], len(a) - 1):
-        raise ValueError(f"dim must be between 1 and min(D_a, D_b, N - 1) = "
-                         f"{min(a.shape[1], b.shape[1], len(a) - 1)}; got {dim}")
+        raise ValueError(
+            f"dim must be between 1 and min(D_a, D_b, N - 1) = {min(a.shape[1], b.shape[1], len(a) - 1)}; got {dim}"
+        )
     import torch
 
     def subspace(x: "torch.Tensor") -> "torch.Tensor":
@@ -289,9 +309,16 @@ def svcca(a, b, dim: int = 10) -> float:
     return float(canonical_correlations(a, b, dim).mean())
 
 
-METRICS = {"mutual_knn": mutual_knn, "cycle_knn": cycle_knn, "lcs_knn": lcs_knn,
-           "edit_distance_knn": edit_distance_knn, "cka": cka, "unbiased_cka": unbiased_cka, "cknna": cknna,
-           "svcca": svcca}
+METRICS = {
+    "mutual_knn": mutual_knn,
+    "cycle_knn": cycle_knn,
+    "lcs_knn": lcs_knn,
+    "edit_distance_knn": edit_distance_knn,
+    "cka": cka,
+    "unbiased_cka": unbiased_cka,
+    "cknna": cknna,
+    "svcca": svcca,
+}
 _USES_K = {"mutual_knn", "cycle_knn", "lcs_knn", "edit_distance_knn", "cknna"}
 
 
@@ -334,8 +361,9 @@ def neighbour_overlap(na: "torch.Tensor", nb: "torch.Tensor") -> float:
     return float(_overlap(na, nb).double().mean() / na.shape[1])
 
 
-def best_layer_pair(xs, ys, metric: str = "mutual_knn", k: int = 10, q: float | None = 0.95
-                    ) -> tuple[float, tuple[int, int]]:
+def best_layer_pair(
+    xs, ys, metric: str = "mutual_knn", k: int = 10, q: float | None = 0.95
+) -> tuple[float, tuple[int, int]]:
     """The paper's cross-model score (App. C.2, "inspired by BrainScore"): every layer of one model
     against every layer of the other, keeping the best pair. ``xs``, ``ys``: sequences of (N, D)
     features, one per layer (or an (L, N, D) array), each model prepared by ``prepare_layers``
@@ -362,7 +390,7 @@ def spearman(x, y) -> float:
         raise ValueError(f"x and y must be two equally long lists of at least 3 numbers; got {x.shape} and {y.shape}")
     rx, ry = _ranks(x), _ranks(y)
     rx, ry = rx - rx.mean(), ry - ry.mean()
-    denominator = math.sqrt(float((rx ** 2).sum() * (ry ** 2).sum()))
+    denominator = math.sqrt(float((rx**2).sum() * (ry**2).sum()))
     return float((rx * ry).sum() / denominator) if denominator else 0.0
 
 

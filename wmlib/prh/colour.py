@@ -62,21 +62,38 @@ OTHER_PHOTOS = ("hubble_deep_field", "immunohistochemistry", "retina")
 # high-consensus non-basic terms; the other five are our choice of common colour words. The value is
 # the name of the colour in the XKCD colour survey (the American spelling "gray" is "grey" there).
 COLOUR_WORDS = {
-    "red": "red", "orange": "orange", "yellow": "yellow", "green": "green", "blue": "blue",
-    "purple": "purple", "pink": "pink", "brown": "brown", "black": "black", "white": "white",
-    "gray": "grey", "peach": "peach", "teal": "teal", "lavender": "lavender", "maroon": "maroon",
-    "tan": "tan", "turquoise": "turquoise", "magenta": "magenta", "lime": "lime", "olive": "olive",
+    "red": "red",
+    "orange": "orange",
+    "yellow": "yellow",
+    "green": "green",
+    "blue": "blue",
+    "purple": "purple",
+    "pink": "pink",
+    "brown": "brown",
+    "black": "black",
+    "white": "white",
+    "gray": "grey",
+    "peach": "peach",
+    "teal": "teal",
+    "lavender": "lavender",
+    "maroon": "maroon",
+    "tan": "tan",
+    "turquoise": "turquoise",
+    "magenta": "magenta",
+    "lime": "lime",
+    "olive": "olive",
 }
 
 # sRGB primaries and the D65 white point (IEC 61966-2-1). Each row of the matrix sums to the white
 # point, so pure white lands exactly on L = 100, a = b = 0.
-_SRGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
-                         [0.2126729, 0.7151522, 0.0721750],
-                         [0.0193339, 0.1191920, 0.9503041]])
+_SRGB_TO_XYZ = np.array(
+    [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]]
+)
 _D65_WHITE = _SRGB_TO_XYZ.sum(axis=1)  # (0.95047, 1.0, 1.08883)
 
 
 # --- colours -------------------------------------------------------------------------------------------
+
 
 def _unit_rgb(rgb: np.ndarray) -> np.ndarray:
     """RGB as float64 in [0, 1], shape (..., 3): uint8 is divided by 255, floats must already be in [0, 1]."""
@@ -89,8 +106,10 @@ def _unit_rgb(rgb: np.ndarray) -> np.ndarray:
         raise ValueError(f"RGB colours must be uint8 (0..255) or float (0..1), got dtype {a.dtype}")
     a = a.astype(np.float64)
     if a.size and (not np.isfinite(a).all() or a.min() < 0.0 or a.max() > 1.0):
-        raise ValueError(f"float RGB colours must lie in [0, 1], found values in [{a.min()}, {a.max()}]; "
-                         "divide 0..255 values by 255 or pass them as uint8")
+        raise ValueError(
+            f"float RGB colours must lie in [0, 1], found values in [{a.min()}, {a.max()}]; "
+            "divide 0..255 values by 255 or pass them as uint8"
+        )
     return a
 
 
@@ -127,6 +146,7 @@ def colour_words() -> tuple[list[str], np.ndarray]:
 
 
 # --- pixels --------------------------------------------------------------------------------------------
+
 
 def _load_photo(name: str) -> np.ndarray:
     """One packaged photograph as (H, W, 3) uint8."""
@@ -176,8 +196,8 @@ def photos(names: tuple[str, ...] = PHOTOS, size: int | None = None) -> list[np.
 class PixelPMI(NamedTuple):
     """The PMI kernel between quantised colours, and what each colour is."""
 
-    pmi: np.ndarray     # (K, K) pointwise mutual information of colour i next to colour j
-    rgb: np.ndarray     # (K, 3) mean colour (floats in [0, 1]) of the sampled pixels in each bin
+    pmi: np.ndarray  # (K, K) pointwise mutual information of colour i next to colour j
+    rgb: np.ndarray  # (K, 3) mean colour (floats in [0, 1]) of the sampled pixels in each bin
     counts: np.ndarray  # (K,) how many sampled pixels fell in each bin
 
 
@@ -207,8 +227,15 @@ def _pixel_pairs(image: np.ndarray, n: int, offsets: np.ndarray, rng: np.random.
     return image[y[0], x[0]], image[y[1], x[1]]
 
 
-def pixel_pmi(images: list[np.ndarray] | np.ndarray, bins: int = 8, radius: int = 4, n_pairs: int = 300_000,
-              min_count: int = 300, smoothing: float = 0.01, seed: int = 0) -> PixelPMI:
+def pixel_pmi(
+    images: list[np.ndarray] | np.ndarray,
+    bins: int = 8,
+    radius: int = 4,
+    n_pairs: int = 300_000,
+    min_count: int = 300,
+    smoothing: float = 0.01,
+    seed: int = 0,
+) -> PixelPMI:
     """The empirical PMI kernel of colours that appear within ``radius`` pixels of each other.
 
     As in the paper: ``n_pairs`` random pixel pairs (each image gets the same share; the second pixel
@@ -230,9 +257,11 @@ def pixel_pmi(images: list[np.ndarray] | np.ndarray, bins: int = 8, radius: int 
     if len(images) == 0:
         raise ValueError("no images: the list is empty")
     if bins < 2 or radius < 1 or n_pairs < 1 or min_count < 0 or smoothing < 0:
-        raise ValueError(f"need bins >= 2, radius >= 1, n_pairs >= 1, min_count >= 0 and smoothing >= 0; got "
-                         f"bins={bins}, radius={radius}, n_pairs={n_pairs}, min_count={min_count}, "
-                         f"smoothing={smoothing}")
+        raise ValueError(
+            f"need bins >= 2, radius >= 1, n_pairs >= 1, min_count >= 0 and smoothing >= 0; got "
+            f"bins={bins}, radius={radius}, n_pairs={n_pairs}, min_count={min_count}, "
+            f"smoothing={smoothing}"
+        )
     for i, image in enumerate(images):
         if np.ndim(image) != 3 or np.shape(image)[-1] != 3:
             raise ValueError(f"image {i} has shape {np.shape(image)}; allowed: (H, W, 3) RGB")
@@ -255,13 +284,15 @@ def pixel_pmi(images: list[np.ndarray] | np.ndarray, bins: int = 8, radius: int 
     joint = np.bincount(a * k + b, minlength=k * k).reshape(k, k).astype(np.float64)
     joint = joint + joint.T
     counts = joint.sum(axis=1)  # pixels per cell: every pixel sits in exactly one pair
-    colour_sum = np.stack([np.bincount(code, weights=np.concatenate([first[:, c], second[:, c]]), minlength=k)
-                           for c in range(3)], axis=1)
+    colour_sum = np.stack(
+        [np.bincount(code, weights=np.concatenate([first[:, c], second[:, c]]), minlength=k) for c in range(3)], axis=1
+    )
 
     keep = counts >= min_count
     if keep.sum() < 2:
-        raise ValueError(f"fewer than 2 colours were seen {min_count} times or more; lower min_count or "
-                         "sample more pairs")
+        raise ValueError(
+            f"fewer than 2 colours were seen {min_count} times or more; lower min_count or sample more pairs"
+        )
     joint = joint[np.ix_(keep, keep)]
     p = joint.sum(axis=1) / joint.sum()
     expected = joint.sum() * np.outer(p, p)  # the counts if neighbouring colours were independent
@@ -270,6 +301,7 @@ def pixel_pmi(images: list[np.ndarray] | np.ndarray, bins: int = 8, radius: int 
 
 
 # --- words ---------------------------------------------------------------------------------------------
+
 
 def word_kernel(words: list[str], encoder: Any, templates: tuple[str, ...] = TEMPLATES) -> np.ndarray:
     """Cosine similarities (W, W) between colour words, each embedded in every template and averaged.
@@ -287,6 +319,7 @@ def word_kernel(words: list[str], encoder: Any, templates: tuple[str, ...] = TEM
 
 
 # --- from a kernel to 3-D points -------------------------------------------------------------------
+
 
 def kernel_to_dissimilarity(kernel: np.ndarray) -> np.ndarray:
     """``max K - K`` with a zero diagonal: the paper's recipe (``-K_PMI + max K_PMI``) to feed MDS.
@@ -308,8 +341,9 @@ def _pairwise(x: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(d2, 0.0))
 
 
-def mds(dissimilarity: np.ndarray, dim: int = 3, n_init: int = 32, max_iter: int = 300, tol: float = 1e-6,
-        seed: int = 0) -> tuple[np.ndarray, float]:
+def mds(
+    dissimilarity: np.ndarray, dim: int = 3, n_init: int = 32, max_iter: int = 300, tol: float = 1e-6, seed: int = 0
+) -> tuple[np.ndarray, float]:
     """Metric MDS by SMACOF: points (N, dim) whose distances match ``dissimilarity``, and their stress.
 
     SMACOF (de Leeuw 1977) repeats the Guttman transform ``X <- B(X) X / N``, which never increases the
@@ -394,6 +428,7 @@ def align_to(x: np.ndarray, target: np.ndarray, allow_reflection: bool = True) -
 
 # --- scores --------------------------------------------------------------------------------------------
 
+
 def distance_agreement(a: np.ndarray, b: np.ndarray, method: str = "spearman") -> float:
     """Correlation between the pairwise distances of the same N items in two spaces, a (N, Da) and b (N, Db).
 
@@ -415,8 +450,9 @@ def distance_agreement(a: np.ndarray, b: np.ndarray, method: str = "spearman") -
     return float(np.corrcoef(da, db)[0, 1])
 
 
-def shuffled_agreement(a: np.ndarray, b: np.ndarray, n_shuffles: int = 200, method: str = "spearman",
-                       seed: int = 0) -> np.ndarray:
+def shuffled_agreement(
+    a: np.ndarray, b: np.ndarray, n_shuffles: int = 200, method: str = "spearman", seed: int = 0
+) -> np.ndarray:
     """``distance_agreement`` after shuffling which row of ``a`` belongs to which item: the chance level.
 
     Returns the ``n_shuffles`` scores. The fraction of them at or above the real score is the p-value of a
@@ -433,8 +469,14 @@ def rgb_agreement(rgb: np.ndarray, method: str = "spearman") -> float:
     return distance_agreement(_unit_rgb(rgb), srgb_to_lab(rgb), method)
 
 
-def agreement_interval(points: np.ndarray, rgb: np.ndarray, baseline: np.ndarray | None = None,
-                       confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+def agreement_interval(
+    points: np.ndarray,
+    rgb: np.ndarray,
+    baseline: np.ndarray | None = None,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> tuple[float, float]:
     """Bootstrap interval over the colours of ``distance_agreement(points, CIELAB of rgb)``, or, with a
     ``baseline`` layout of the same colours (e.g. their RGB coordinates), of the paired difference
     ``agreement(points) - agreement(baseline)`` on the same resampled colours.
@@ -461,15 +503,16 @@ def agreement_interval(points: np.ndarray, rgb: np.ndarray, baseline: np.ndarray
 
 # --- layouts -------------------------------------------------------------------------------------------
 
+
 class Layout(NamedTuple):
     """Colours placed in 3-D, aligned to CIELAB: what one panel of the figure draws."""
 
     name: str
-    points: np.ndarray          # (N, 3), in CIELAB units after alignment (L, a, b)
-    rgb: np.ndarray             # (N, 3) the colour of each item, floats in [0, 1]
-    labels: list[str] | None    # a word per item, or None
-    stress: float               # MDS stress-1 (0 for CIELAB itself)
-    agreement: float            # distance_agreement with CIELAB (Spearman; 1 for CIELAB itself)
+    points: np.ndarray  # (N, 3), in CIELAB units after alignment (L, a, b)
+    rgb: np.ndarray  # (N, 3) the colour of each item, floats in [0, 1]
+    labels: list[str] | None  # a word per item, or None
+    stress: float  # MDS stress-1 (0 for CIELAB itself)
+    agreement: float  # distance_agreement with CIELAB (Spearman; 1 for CIELAB itself)
 
 
 def cielab_layout(rgb: np.ndarray, labels: list[str] | None = None, name: str = "CIELAB") -> Layout:
@@ -478,8 +521,9 @@ def cielab_layout(rgb: np.ndarray, labels: list[str] | None = None, name: str = 
     return Layout(name, lab, _unit_rgb(rgb), labels, 0.0, 1.0)
 
 
-def layout_from_kernel(kernel: np.ndarray, rgb: np.ndarray, name: str, labels: list[str] | None = None,
-                       n_init: int = 32, seed: int = 0) -> Layout:
+def layout_from_kernel(
+    kernel: np.ndarray, rgb: np.ndarray, name: str, labels: list[str] | None = None, n_init: int = 32, seed: int = 0
+) -> Layout:
     """Kernel -> dissimilarity -> 3-D metric MDS -> aligned to the CIELAB positions of ``rgb``."""
     lab = srgb_to_lab(rgb)
     if len(lab) != len(kernel):
@@ -493,18 +537,26 @@ def vision_layout(pmi: PixelPMI, name: str = "pixel co-occurrence", n_init: int 
     return layout_from_kernel(pmi.pmi, pmi.rgb, name, n_init=n_init, seed=seed)
 
 
-def language_layout(words: list[str], rgb: np.ndarray, encoder: Any, templates: tuple[str, ...] = TEMPLATES,
-                    n_init: int = 32, seed: int = 0) -> Layout:
+def language_layout(
+    words: list[str],
+    rgb: np.ndarray,
+    encoder: Any,
+    templates: tuple[str, ...] = TEMPLATES,
+    n_init: int = 32,
+    seed: int = 0,
+) -> Layout:
     """Colour words placed by MDS on the cosine distances of their sentence embeddings, aligned to the
     CIELAB positions of their colours ``rgb``. MDS rather than PCA: the same recipe as the pixels, and
     it keeps the distances between the words, where the first 3 principal components of 384 keep
     only the largest directions of variation, which need not be about colour."""
     name = f"language ({getattr(encoder, 'name', 'text encoder')})"
-    return layout_from_kernel(word_kernel(words, encoder, templates), rgb, name, labels=list(words),
-                              n_init=n_init, seed=seed)
+    return layout_from_kernel(
+        word_kernel(words, encoder, templates), rgb, name, labels=list(words), n_init=n_init, seed=seed
+    )
 
 
 # --- figure --------------------------------------------------------------------------------------------
+
 
 def plot_colour_layouts(layouts: list[Layout], size: float = 3.4) -> Figure:
     """The paper's Fig. 8, flat: CIELAB first, then one column per learned layout, each colour drawn in
@@ -526,11 +578,19 @@ def plot_colour_layouts(layouts: list[Layout], size: float = 3.4) -> Figure:
             ax = axes[row, j]
             for lay in column:
                 words = lay.labels is not None
-                ax.scatter(lay.points[:, x], lay.points[:, y], c=np.clip(lay.rgb, 0, 1), s=60 if words else 18,
-                           edgecolors="0.35", linewidths=0.4, zorder=3 if words else 2)
+                ax.scatter(
+                    lay.points[:, x],
+                    lay.points[:, y],
+                    c=np.clip(lay.rgb, 0, 1),
+                    s=60 if words else 18,
+                    edgecolors="0.35",
+                    linewidths=0.4,
+                    zorder=3 if words else 2,
+                )
                 for point, word in zip(lay.points, lay.labels or []):
-                    ax.annotate(word, (point[x], point[y]), xytext=(3, 3), textcoords="offset points",
-                                fontsize=6.5, zorder=4)
+                    ax.annotate(
+                        word, (point[x], point[y]), xytext=(3, 3), textcoords="offset points", fontsize=6.5, zorder=4
+                    )
             ax.set_xlabel("a*")
             ax.set_ylabel("b*" if row == 0 else "L*")
             ax.set_aspect("equal", adjustable="datalim")  # one unit is the same length on both axes

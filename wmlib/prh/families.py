@@ -53,9 +53,10 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -78,10 +79,10 @@ IMAGE_STEPS = (0, 50, 200, 800)  # snapshots along each training run (step 0: un
 TEXT_STEPS = (0, 50, 200, 800)
 SPLITS = {  # scenes: how many, seed, objects per scene; every split has its own seed
     "image_train": (8000, 1, (1, 3)),
-    "probe": (2000, 2, (1, 3)),         # linear probes of Z: fitted on the first PROBE_FIT, scored on the rest
-    "eval": (1000, 3, (1, 3)),          # the N = 1000 paired scenes every alignment is measured on
-    "text_train": (12000, 4, (1, 3)),   # captions (two paraphrases each) to train the text encoders
-    "held_out": (200, 5, (1, 3)),       # each objective's held-out loss (bits per byte for language models)
+    "probe": (2000, 2, (1, 3)),  # linear probes of Z: fitted on the first PROBE_FIT, scored on the rest
+    "eval": (1000, 3, (1, 3)),  # the N = 1000 paired scenes every alignment is measured on
+    "text_train": (12000, 4, (1, 3)),  # captions (two paraphrases each) to train the text encoders
+    "held_out": (200, 5, (1, 3)),  # each objective's held-out loss (bits per byte for language models)
 }
 PROBE_FIT = 1500
 K = 10  # neighbours in mutual k-NN, as the paper
@@ -97,6 +98,7 @@ POSITION_STD = np.array([0.70, 0.51, 0.58], np.float32)
 
 # --- Z itself ----------------------------------------------------------------------------------------
 
+
 def slot_targets(scenes: "Scene") -> dict[str, np.ndarray]:
     """Z's factors in the canonical layout: the objects of each scene sorted left to right (by x) into
     ``MAX_OBJECTS`` slots, empty slots last. Returns (N, slots) arrays ``present``, ``shape`` (-1 when
@@ -106,10 +108,13 @@ def slot_targets(scenes: "Scene") -> dict[str, np.ndarray]:
     rows = np.arange(len(scenes))[:, None]
     present = present[rows, order]
     position = (scenes.position[rows, order] - POSITION_MEAN) / POSITION_STD
-    return {"present": present, "shape": np.where(present, scenes.shape[rows, order], -1).astype(np.int64),
-            "colour": np.where(present, scenes.colour[rows, order], 0).astype(np.int64),
-            "size": np.where(present, scenes.size[rows, order], 0).astype(np.int64),
-            "position": np.where(present[..., None], position, 0).astype(np.float32)}
+    return {
+        "present": present,
+        "shape": np.where(present, scenes.shape[rows, order], -1).astype(np.int64),
+        "colour": np.where(present, scenes.colour[rows, order], 0).astype(np.int64),
+        "size": np.where(present, scenes.size[rows, order], 0).astype(np.int64),
+        "position": np.where(present[..., None], position, 0).astype(np.float32),
+    }
 
 
 def z_features(scenes: "Scene") -> np.ndarray:
@@ -131,12 +136,20 @@ def z_features(scenes: "Scene") -> np.ndarray:
     t = slot_targets(scenes)
     present = t["present"][..., None]
     one_hot = lambda index, n: (index[..., None] == np.arange(n)) & present  # noqa: E731
-    slots = np.concatenate([one_hot(t["shape"], len(SHAPES)), one_hot(t["colour"], len(COLOUR_NAMES)),
-                            one_hot(t["size"], len(SIZES)), t["position"]], axis=-1)
+    slots = np.concatenate(
+        [
+            one_hot(t["shape"], len(SHAPES)),
+            one_hot(t["colour"], len(COLOUR_NAMES)),
+            one_hot(t["size"], len(SIZES)),
+            t["position"],
+        ],
+        axis=-1,
+    )
     return slots.reshape(len(scenes), -1).astype(np.float32)
 
 
 # --- images --------------------------------------------------------------------------------------------
+
 
 def relit(scenes: "Scene", seed: int) -> "Scene":
     """The same objects lit by a fire at a new random place: the second view of the contrastive image
@@ -159,7 +172,7 @@ def images(scenes: "Scene", chunk: int = 1000) -> np.ndarray:
     f = RENDER_PX // IMAGE_PX
     out = []
     for i in range(0, len(scenes), chunk):
-        x = camera_image(scenes[i:i + chunk], size=RENDER_PX)
+        x = camera_image(scenes[i : i + chunk], size=RENDER_PX)
         out.append(x.reshape(len(x), IMAGE_PX, f, IMAGE_PX, f, 3).mean(axis=(2, 4)).transpose(0, 3, 1, 2))
     return np.concatenate(out).astype(np.float32)
 
@@ -197,8 +210,6 @@ def _check_choice(value, allowed: Sequence, what: str) -> None:
         raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(map(str, allowed))}")
 
 
-
-
 class ImageModel(nn.Module):
     """A small CNN of three blocks (each halves the image: 32 -> 16 -> 8 -> 4 pixels, with ``width``,
     2 ``width`` and 4 ``width`` channels) and the head its objective trains it through."""
@@ -209,8 +220,11 @@ class ImageModel(nn.Module):
         torch.manual_seed(seed)
         blocks, c_in = [], 3
         for c in (width, 2 * width, 4 * width):
-            blocks.append(nn.Sequential(nn.Conv2d(c_in, c, 3, stride=2, padding=1), nn.ReLU(),
-                                        nn.Conv2d(c, c, 3, padding=1), nn.ReLU()))
+            blocks.append(
+                nn.Sequential(
+                    nn.Conv2d(c_in, c, 3, stride=2, padding=1), nn.ReLU(), nn.Conv2d(c, c, 3, padding=1), nn.ReLU()
+                )
+            )
             c_in = c
         self.blocks = nn.ModuleList(blocks)
         # The heads are drawn from their own seed, so that at step 0 the encoders of every objective
@@ -219,9 +233,13 @@ class ImageModel(nn.Module):
         flat = c_in * (IMAGE_PX // 8) ** 2
         self.slots, self.classes = MAX_OBJECTS, (len(SHAPES) + 1, len(COLOUR_NAMES), len(SIZES))  # +1: empty
         if objective == "autoencoder":
-            self.head = nn.Sequential(nn.ConvTranspose2d(c_in, 2 * width, 4, 2, 1), nn.ReLU(),
-                                      nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.ReLU(),
-                                      nn.ConvTranspose2d(width, 3, 4, 2, 1))
+            self.head = nn.Sequential(
+                nn.ConvTranspose2d(c_in, 2 * width, 4, 2, 1),
+                nn.ReLU(),
+                nn.ConvTranspose2d(2 * width, width, 4, 2, 1),
+                nn.ReLU(),
+                nn.ConvTranspose2d(width, 3, 4, 2, 1),
+            )
         elif objective == "classifier":
             self.head = nn.Sequential(nn.Flatten(), nn.Linear(flat, self.slots * (sum(self.classes) + 3)))
         else:
@@ -284,8 +302,18 @@ def _as_tensors(targets: dict[str, np.ndarray]) -> dict[str, "torch.Tensor"]:
     return {k: torch.as_tensor(v) for k, v in targets.items()}
 
 
-def _fit(model, n: int, batch_loss, steps: int, batch_size: int, lr: float, seed: int, snapshots: Sequence[int],
-         desc: str, progress: bool) -> tuple[list[dict], dict[int, dict]]:
+def _fit(
+    model,
+    n: int,
+    batch_loss,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    snapshots: Sequence[int],
+    desc: str,
+    progress: bool,
+) -> tuple[list[dict], dict[int, dict]]:
     """The training loop both modalities share: ``steps`` steps of Adam at a constant learning rate on
     batches of ``batch_size`` of the ``n`` examples, drawn without replacement and reshuffled when used
     up, ``batch_loss(rows, generator)`` giving each batch's loss. Returns the loss history (every 20
@@ -317,14 +345,24 @@ def _fit(model, n: int, batch_loss, steps: int, batch_size: int, lr: float, seed
         optimiser.step()
         done = step + 1
         if done % 20 == 0 or done == steps or done in snapshots:
-            history.append({"step": done, "loss": round(loss.item(), 4), "seconds": round(time.perf_counter() - start, 2)})
+            history.append(
+                {"step": done, "loss": round(loss.item(), 4), "seconds": round(time.perf_counter() - start, 2)}
+            )
     model.eval()
     return history, saved
 
 
-def train_image_encoder(objective: str, width: int, steps: int, data: ImageData | None = None, seed: int = 0,
-                        batch_size: int = 64, lr: float = 2e-3, snapshots: Sequence[int] = (),
-                        progress: bool = False) -> tuple[object, list[dict], dict[int, dict]]:
+def train_image_encoder(
+    objective: str,
+    width: int,
+    steps: int,
+    data: ImageData | None = None,
+    seed: int = 0,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    snapshots: Sequence[int] = (),
+    progress: bool = False,
+) -> tuple[object, list[dict], dict[int, dict]]:
     """Train an image encoder for ``steps`` steps of Adam at a constant learning rate (so that a snapshot
     after s steps is the same model as a run of s steps). ``data`` defaults to 2000 scenes of the
     training seed (about 3 s to render; 6 s with the second fire the contrastive objective needs).
@@ -338,16 +376,19 @@ def train_image_encoder(objective: str, width: int, steps: int, data: ImageData 
     if data is None:
         data = image_data(2000, seed=SPLITS["image_train"][1], relit_too=objective == "contrastive")
     if objective == "contrastive" and data.relit is None:
-        raise ValueError("the contrastive objective needs the scenes rendered under a second fire: "
-                         "image_data(..., relit_too=True)")
+        raise ValueError(
+            "the contrastive objective needs the scenes rendered under a second fire: image_data(..., relit_too=True)"
+        )
     x = torch.as_tensor(data.images)
     other = torch.as_tensor(data.relit) if data.relit is not None else x
     z = _as_tensors(slot_targets(data.scenes))
+
     def batch_loss(rows, generator):
         return model.loss(x[rows], other[rows], {k: v[rows] for k, v in z.items()})
 
-    history, saved = _fit(model, len(x), batch_loss, steps, batch_size, lr, seed, snapshots,
-                          f"{objective} w{width}", progress)
+    history, saved = _fit(
+        model, len(x), batch_loss, steps, batch_size, lr, seed, snapshots, f"{objective} w{width}", progress
+    )
     return model, history, saved
 
 
@@ -356,7 +397,7 @@ def image_features(model, x: np.ndarray, batch_size: int = 500) -> list[np.ndarr
     out = []
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
-            out.append([f.numpy() for f in model.features(torch.as_tensor(x[i:i + batch_size]))])
+            out.append([f.numpy() for f in model.features(torch.as_tensor(x[i : i + batch_size]))])
     return [np.concatenate(layer) for layer in zip(*out)]
 
 
@@ -375,8 +416,10 @@ def image_loss(model, data: ImageData, batch_size: int = 500) -> float:
 
 # --- linear probes of Z --------------------------------------------------------------------------------
 
-def probe_score(train: np.ndarray, train_scenes: "Scene", test: np.ndarray, test_scenes: "Scene",
-                ridge: float = 1.0) -> float:
+
+def probe_score(
+    train: np.ndarray, train_scenes: "Scene", test: np.ndarray, test_scenes: "Scene", ridge: float = 1.0
+) -> float:
     """How much of Z a linear map reads from features: a ridge regression from ``train`` features
     (standardised) to ``z_features`` of ``train_scenes``, scored on ``test``. One number in [0, 1]: the
     mean of four held-out scores over the objects' slots, the accuracy of shape (with "empty" as a 4th
@@ -397,8 +440,10 @@ def probe_score(train: np.ndarray, train_scenes: "Scene", test: np.ndarray, test
     truth = slot_targets(test_scenes)
     present = truth["present"]
     n_shape, n_colour = len(SHAPES), len(COLOUR_NAMES)
-    groups = {"colour": slice(n_shape, n_shape + n_colour),
-              "size": slice(n_shape + n_colour, n_shape + n_colour + len(SIZES))}
+    groups = {
+        "colour": slice(n_shape, n_shape + n_colour),
+        "size": slice(n_shape + n_colour, n_shape + n_colour + len(SIZES)),
+    }
     # Shape with an "empty" class: an empty slot predicts all-zero one-hots, so "empty" wins when every
     # shape score is below one half.
     shape_scores = np.concatenate([guess[..., :n_shape], np.full(present.shape + (1,), 0.5)], axis=-1)
@@ -412,8 +457,9 @@ def probe_score(train: np.ndarray, train_scenes: "Scene", test: np.ndarray, test
     return float(np.mean(scores))
 
 
-def best_probe(train_layers: list[np.ndarray], train_scenes: "Scene", test_layers: list[np.ndarray],
-               test_scenes: "Scene") -> float:
+def best_probe(
+    train_layers: list[np.ndarray], train_scenes: "Scene", test_layers: list[np.ndarray], test_scenes: "Scene"
+) -> float:
     """``probe_score`` of the best layer (as alignment takes the best layer pair)."""
     return max(probe_score(a, train_scenes, b, test_scenes) for a, b in zip(train_layers, test_layers))
 
@@ -444,9 +490,8 @@ def encode(texts: Sequence[str], vocabulary: Sequence[str] | None = None) -> tup
     rows = [[BOS, *(index.get(w, UNK) for w in _TOKEN.findall(t.lower())), EOS][:MAX_TOKENS] for t in texts]
     ids = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
     for i, r in enumerate(rows):
-        ids[i, :len(r)] = torch.tensor(r)
+        ids[i, : len(r)] = torch.tensor(r)
     return ids, (ids != PAD).long()
-
 
 
 class ContrastiveTextModel(nn.Module):
@@ -481,15 +526,34 @@ def build_text_model(objective: str, width: int, seed: int = 0, layers: int = TE
     vocab, heads = len(text_vocabulary()), width // 16
     torch.manual_seed(seed)
     if objective == "next-token":
-        config = GPT2Config(vocab_size=vocab, n_positions=MAX_TOKENS, n_embd=width, n_layer=layers, n_head=heads,
-                            resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=BOS, eos_token_id=EOS,
-                            pad_token_id=PAD)
+        config = GPT2Config(
+            vocab_size=vocab,
+            n_positions=MAX_TOKENS,
+            n_embd=width,
+            n_layer=layers,
+            n_head=heads,
+            resid_pdrop=0.0,
+            embd_pdrop=0.0,
+            attn_pdrop=0.0,
+            bos_token_id=BOS,
+            eos_token_id=EOS,
+            pad_token_id=PAD,
+        )
         model = GPT2LMHeadModel(config)
         model.loss_type = "ForCausalLM"  # what transformers falls back to anyway, minus a warning for GPT-2's name
         return model
-    config = BertConfig(vocab_size=vocab, hidden_size=width, num_hidden_layers=layers, num_attention_heads=heads,
-                        intermediate_size=4 * width, max_position_embeddings=MAX_TOKENS, type_vocab_size=1,
-                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=PAD)
+    config = BertConfig(
+        vocab_size=vocab,
+        hidden_size=width,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=4 * width,
+        max_position_embeddings=MAX_TOKENS,
+        type_vocab_size=1,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        pad_token_id=PAD,
+    )
     model = BertForMaskedLM(config)
     if objective == "masked":
         return model
@@ -504,8 +568,9 @@ def text_objective(model) -> str:
     return "masked" if model.config.model_type == "bert" else "next-token"
 
 
-def mask_tokens(ids: "torch.Tensor", generator: "torch.Generator",
-                rate: float = 0.15) -> tuple["torch.Tensor", "torch.Tensor"]:
+def mask_tokens(
+    ids: "torch.Tensor", generator: "torch.Generator", rate: float = 0.15
+) -> tuple["torch.Tensor", "torch.Tensor"]:
     """BERT's masking: ``rate`` of the words and marks (never [BOS], [EOS], [PAD]) become targets; of
     those, 80% are replaced by [MASK], 10% by a random token and 10% stay, so that the model also
     learns to represent tokens it can see. Returns the input ids and the labels (-100: no target)."""
@@ -559,9 +624,17 @@ def text_data(n: int, seed: int, n_objects=(1, 3), paraphrases: int = 2) -> Text
     return TextData([captions(scenes, seed=p) for p in range(paraphrases)])
 
 
-def train_text_model(objective: str, width: int, steps: int, data: TextData | None = None, seed: int = 0,
-                     batch_size: int = 32, lr: float = 2e-3, snapshots: Sequence[int] = (),
-                     progress: bool = False) -> tuple[object, list[dict], dict[int, dict]]:
+def train_text_model(
+    objective: str,
+    width: int,
+    steps: int,
+    data: TextData | None = None,
+    seed: int = 0,
+    batch_size: int = 32,
+    lr: float = 2e-3,
+    snapshots: Sequence[int] = (),
+    progress: bool = False,
+) -> tuple[object, list[dict], dict[int, dict]]:
     """Train a text encoder with Adam at a constant learning rate (so a snapshot after s steps is the
     model a run of s steps would give): language models on ``batch_size`` captions a step, the
     contrastive model on ``batch_size`` pairs of paraphrases. ``data`` defaults to two paraphrases of
@@ -580,11 +653,14 @@ def train_text_model(objective: str, width: int, steps: int, data: TextData | No
             p = len(ids)
             first = torch.randint(p, (len(rows),), generator=generator)
             second = (first + torch.randint(1, p, (len(rows),), generator=generator)) % p
-            return contrastive_text_loss(model, (ids[first, rows], mask[first, rows]),
-                                         (ids[second, rows], mask[second, rows]))
+            return contrastive_text_loss(
+                model, (ids[first, rows], mask[first, rows]), (ids[second, rows], mask[second, rows])
+            )
         return _lm_loss(model, *_trim(ids.flatten(0, 1)[rows], mask.flatten(0, 1)[rows]), generator)
 
-    history, saved = _fit(model, n, batch_loss, steps, batch_size, lr, seed, snapshots, f"{objective} w{width}", progress)
+    history, saved = _fit(
+        model, n, batch_loss, steps, batch_size, lr, seed, snapshots, f"{objective} w{width}", progress
+    )
     return model, history, saved
 
 
@@ -612,7 +688,7 @@ def text_features(model, texts: Sequence[str], batch_size: int = 250) -> list[np
     out = []
     with torch.no_grad():
         for i in range(0, len(texts), batch_size):
-            ids, mask = encode(texts[i:i + batch_size])
+            ids, mask = encode(texts[i : i + batch_size])
             hidden = model.base_model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
             m = mask[..., None].float()
             out.append([((h * m).sum(1) / m.sum(1)).numpy() for h in hidden])
@@ -631,12 +707,14 @@ def bits_per_byte(model, texts: Sequence[str], batch_size: int = 100) -> float:
 
     objective = text_objective(model)
     if objective == "contrastive":
-        raise ValueError("bits per byte needs a language model (next-token or masked); a contrastive encoder "
-                         "gives no probability to text")
+        raise ValueError(
+            "bits per byte needs a language model (next-token or masked); a contrastive encoder "
+            "gives no probability to text"
+        )
     total_bits, total_bytes = 0.0, sum(len(t.encode("utf-8")) for t in texts)
     with torch.no_grad():
         for i in range(0, len(texts), batch_size):
-            ids, mask = encode(texts[i:i + batch_size])
+            ids, mask = encode(texts[i : i + batch_size])
             if objective == "next-token":
                 logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
                 nats = F.cross_entropy(logits.transpose(1, 2), ids[:, 1:], reduction="none")
@@ -644,7 +722,7 @@ def bits_per_byte(model, texts: Sequence[str], batch_size: int = 100) -> float:
                 continue
             rows, cols = torch.nonzero(ids > UNK, as_tuple=True)  # one masked copy per word or mark
             for j in range(0, len(rows), 2000):
-                r, c = rows[j:j + 2000], cols[j:j + 2000]
+                r, c = rows[j : j + 2000], cols[j : j + 2000]
                 masked = ids[r].clone()
                 masked[torch.arange(len(r)), c] = MASK
                 logits = model(input_ids=masked, attention_mask=mask[r]).logits[torch.arange(len(r)), c]
@@ -663,6 +741,7 @@ def text_loss(model, data: TextData) -> float:
 
 # --- the family --------------------------------------------------------------------------------------
 
+
 @dataclass
 class Family:
     """The features of a family of models on the same N paired scenes: ``models`` (one dict of metadata
@@ -675,8 +754,9 @@ class Family:
 
     def names(self, modality: str | None = None, objective: str | None = None) -> list[str]:
         """The models' names, in order, optionally only one ``modality`` ("image", "text") or objective."""
-        return [m["name"] for m in self.models
-                if modality in (None, m["modality"]) and objective in (None, m["objective"])]
+        return [
+            m["name"] for m in self.models if modality in (None, m["modality"]) and objective in (None, m["objective"])
+        ]
 
     def add(self, meta: dict, layers: list[np.ndarray]) -> None:
         """Add one more model (``measure`` gives both arguments); its name must be new."""
@@ -692,8 +772,9 @@ class Family:
         for m in self.models:
             if m["name"] == name:
                 return m
-        raise ValueError(f"no model named {name!r}; the family has {len(self.models)} models, "
-                         f"such as {', '.join(self.names()[:4])}")
+        raise ValueError(
+            f"no model named {name!r}; the family has {len(self.models)} models, such as {', '.join(self.names()[:4])}"
+        )
 
 
 def model_name(modality: str, objective: str, width: int, steps: int, architecture: str = "") -> str:
@@ -727,8 +808,12 @@ def eval_set() -> tuple["Scene", np.ndarray, list[str]]:
 def _probe(layers_of: Callable[..., list[np.ndarray]], model, probe_inputs, probe_scenes: "Scene") -> float:
     """``best_probe`` of a model's features of the probe scenes, fitted on the first ``PROBE_FIT``."""
     layers = layers_of(model, probe_inputs)
-    return best_probe([x[:PROBE_FIT] for x in layers], probe_scenes[:PROBE_FIT],
-                      [x[PROBE_FIT:] for x in layers], probe_scenes[PROBE_FIT:])
+    return best_probe(
+        [x[:PROBE_FIT] for x in layers],
+        probe_scenes[:PROBE_FIT],
+        [x[PROBE_FIT:] for x in layers],
+        probe_scenes[PROBE_FIT:],
+    )
 
 
 @functools.cache
@@ -740,9 +825,14 @@ def _measuring_sets() -> dict:
     _, eval_images, eval_texts = eval_set()
     probe = image_data(*SPLITS["probe"][:2], n_objects=SPLITS["probe"][2], relit_too=False)
     n, seed, n_objects = SPLITS["held_out"]
-    return {"eval_images": eval_images, "eval_texts": eval_texts, "probe": probe,
-            "probe_texts": captions(probe.scenes, seed=0), "held_out_images": image_data(n, seed, n_objects),
-            "held_out_texts": text_data(n, seed, n_objects)}
+    return {
+        "eval_images": eval_images,
+        "eval_texts": eval_texts,
+        "probe": probe,
+        "probe_texts": captions(probe.scenes, seed=0),
+        "held_out_images": image_data(n, seed, n_objects),
+        "held_out_texts": text_data(n, seed, n_objects),
+    }
 
 
 def _measure(model) -> tuple[dict, list[np.ndarray]]:
@@ -751,18 +841,34 @@ def _measure(model) -> tuple[dict, list[np.ndarray]]:
     sets = _measuring_sets()
     probe = sets["probe"]
     if hasattr(model, "blocks"):  # an ImageModel
-        return ({"modality": "image", "objective": model.objective, "architecture": "cnn", "width": model.width,
-                 "parameters": sum(p.numel() for n, p in model.named_parameters() if n.startswith("blocks")),
-                 "capability": round(_probe(image_features, model, probe.images, probe.scenes), 4), "lm_score": None,
-                 "held_out_loss": round(image_loss(model, sets["held_out_images"]), 4)},
-                image_features(model, sets["eval_images"]))
+        return (
+            {
+                "modality": "image",
+                "objective": model.objective,
+                "architecture": "cnn",
+                "width": model.width,
+                "parameters": sum(p.numel() for n, p in model.named_parameters() if n.startswith("blocks")),
+                "capability": round(_probe(image_features, model, probe.images, probe.scenes), 4),
+                "lm_score": None,
+                "held_out_loss": round(image_loss(model, sets["held_out_images"]), 4),
+            },
+            image_features(model, sets["eval_images"]),
+        )
     objective = text_objective(model)
     loss = text_loss(model, sets["held_out_texts"])  # bits per byte for language models
-    return ({"modality": "text", "objective": objective, "architecture": ARCHITECTURES[objective],
-             "width": model.config.hidden_size, "parameters": sum(p.numel() for p in model.base_model.parameters()),
-             "capability": round(_probe(text_features, model, sets["probe_texts"], probe.scenes), 4),
-             "lm_score": None if objective == "contrastive" else round(1 - loss, 4), "held_out_loss": round(loss, 4)},
-            text_features(model, sets["eval_texts"]))
+    return (
+        {
+            "modality": "text",
+            "objective": objective,
+            "architecture": ARCHITECTURES[objective],
+            "width": model.config.hidden_size,
+            "parameters": sum(p.numel() for p in model.base_model.parameters()),
+            "capability": round(_probe(text_features, model, sets["probe_texts"], probe.scenes), 4),
+            "lm_score": None if objective == "contrastive" else round(1 - loss, 4),
+            "held_out_loss": round(loss, 4),
+        },
+        text_features(model, sets["eval_texts"]),
+    )
 
 
 def measure(model, name: str, steps: int = 0) -> tuple[dict, list[np.ndarray]]:
@@ -774,10 +880,16 @@ def measure(model, name: str, steps: int = 0) -> tuple[dict, list[np.ndarray]]:
     return meta, [_reduce(x, FEATURE_DIM) for x in layers]
 
 
-def build_family(image_steps: Sequence[int] = IMAGE_STEPS, text_steps: Sequence[int] = TEXT_STEPS,
-                 image_widths: Sequence[int] = IMAGE_WIDTHS, text_widths: Sequence[int] = TEXT_WIDTHS,
-                 image_objectives: Sequence[str] = IMAGE_OBJECTIVES, text_objectives: Sequence[str] = TEXT_OBJECTIVES,
-                 seed: int = 0, progress: bool = True) -> tuple[Family, dict]:
+def build_family(
+    image_steps: Sequence[int] = IMAGE_STEPS,
+    text_steps: Sequence[int] = TEXT_STEPS,
+    image_widths: Sequence[int] = IMAGE_WIDTHS,
+    text_widths: Sequence[int] = TEXT_WIDTHS,
+    image_objectives: Sequence[str] = IMAGE_OBJECTIVES,
+    text_objectives: Sequence[str] = TEXT_OBJECTIVES,
+    seed: int = 0,
+    progress: bool = True,
+) -> tuple[Family, dict]:
     """Train every model of the family and measure each snapshot (``_measure``): features of every
     layer on the evaluation scenes, capability, 1 - bpb for language models, held-out loss, and the
     training seconds up to it. Returns the family (full-size features) and the seconds spent per
@@ -786,6 +898,7 @@ def build_family(image_steps: Sequence[int] = IMAGE_STEPS, text_steps: Sequence[
     An untrained network is kept once, though several objectives start from it; its held-out loss
     (and 1 - bpb) is that of the first objective's head: the autoencoder's for the CNN, the masked
     language model's for BERT, the next-token model's for GPT-2."""
+
     def bar(items, **kw):
         if not progress:
             return items
@@ -807,12 +920,14 @@ def build_family(image_steps: Sequence[int] = IMAGE_STEPS, text_steps: Sequence[
     for modality, objective, width in bar(runs, desc="training the family"):
         start = time.perf_counter()
         if modality == "image":
-            model, history, saved = train_image_encoder(objective, width, max(image_steps), image_train, seed=seed,
-                                                        snapshots=image_steps, progress=progress)
+            model, history, saved = train_image_encoder(
+                objective, width, max(image_steps), image_train, seed=seed, snapshots=image_steps, progress=progress
+            )
             first = image_objectives[0]  # every objective starts from the same untrained encoder: keep it once
         else:
-            model, history, saved = train_text_model(objective, width, max(text_steps), text_train, seed=seed,
-                                                     snapshots=text_steps, progress=progress)
+            model, history, saved = train_text_model(
+                objective, width, max(text_steps), text_train, seed=seed, snapshots=text_steps, progress=progress
+            )
             first = "masked" if objective == "contrastive" and "masked" in text_objectives else objective  # one BERT
         key = f"train {modality} {objective}"
         seconds[key] = seconds.get(key, 0) + history[-1]["seconds"]
@@ -821,8 +936,9 @@ def build_family(image_steps: Sequence[int] = IMAGE_STEPS, text_steps: Sequence[
                 continue
             model.load_state_dict(state)
             meta, layers = _measure(model)
-            meta.update(objective=objective if steps else "untrained", steps=steps,
-                        train_seconds=_seconds_at(history, steps))
+            meta.update(
+                objective=objective if steps else "untrained", steps=steps, train_seconds=_seconds_at(history, steps)
+            )
             meta["name"] = model_name(modality, meta["objective"], width, steps, meta["architecture"])
             family.add(meta, layers)
         seconds[modality] = seconds.get(modality, 0) + time.perf_counter() - start
@@ -854,19 +970,28 @@ def save_family(family: Family, out: Path, settings: dict, seconds: dict) -> dic
             arrays[f"m{i}_l{j}"] = _reduce(x, FEATURE_DIM).astype(np.float16)
     path = out / "features.npz"
     np.savez_compressed(path, **arrays)
-    manifest = {"name": out.name, "description": "features of a family of image and text encoders trained from "
-                "scratch on the toy world, on the same 1000 paired scenes, with each model's capability",
-                "command": f"python -m wmlib.prh.families features --out {out}"
-                           + (f" --seed {settings['seed']}" if settings.get("seed") else "")
-                           + (" --steps " + " ".join(map(str, settings["image_steps"]))
-                              if settings.get("image_steps", list(IMAGE_STEPS)) != list(IMAGE_STEPS) else ""),
-                "seed": settings.get("seed", 0),
-                "splits": {k: {"n": n, "seed": s, "n_objects": o if np.isscalar(o) else list(o)}
-                           for k, (n, s, o) in SPLITS.items()},
-                "settings": settings, "models": len(family.models), "seconds": seconds,
-                "train_seconds": {m["name"]: m.get("train_seconds") for m in family.models},
-                "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
-                "files": {path.name: {"sha256": sha256(path), "bytes": path.stat().st_size}}}
+    manifest = {
+        "name": out.name,
+        "description": "features of a family of image and text encoders trained from "
+        "scratch on the toy world, on the same 1000 paired scenes, with each model's capability",
+        "command": f"python -m wmlib.prh.families features --out {out}"
+        + (f" --seed {settings['seed']}" if settings.get("seed") else "")
+        + (
+            " --steps " + " ".join(map(str, settings["image_steps"]))
+            if settings.get("image_steps", list(IMAGE_STEPS)) != list(IMAGE_STEPS)
+            else ""
+        ),
+        "seed": settings.get("seed", 0),
+        "splits": {
+            k: {"n": n, "seed": s, "n_objects": o if np.isscalar(o) else list(o)} for k, (n, s, o) in SPLITS.items()
+        },
+        "settings": settings,
+        "models": len(family.models),
+        "seconds": seconds,
+        "train_seconds": {m["name"]: m.get("train_seconds") for m in family.models},
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        "files": {path.name: {"sha256": sha256(path), "bytes": path.stat().st_size}},
+    }
     write_manifest(out, manifest)
     return manifest
 
@@ -899,8 +1024,10 @@ def load_features(folder: Path | str | None = None) -> Family:
 
 # --- alignment -----------------------------------------------------------------------------------------
 
-def alignment_matrix(family: Family, rows: Sequence[str], cols: Sequence[str], k: int = K,
-                     progress: bool = False) -> np.ndarray:
+
+def alignment_matrix(
+    family: Family, rows: Sequence[str], cols: Sequence[str], k: int = K, progress: bool = False
+) -> np.ndarray:
     """(len(rows), len(cols)) mutual k-NN alignment between models, each the best over all their
     layer pairs (the paper's protocol: ``wmlib.prh.alignment.best_layer_pair``). Each model's neighbours
     are found once, not once per pair, so a 30 x 33 matrix takes seconds, not minutes."""
@@ -923,16 +1050,18 @@ def alignment_matrix(family: Family, rows: Sequence[str], cols: Sequence[str], k
     return out
 
 
-def cross_modal_alignment(family: Family, k: int = K,
-                          progress: bool = False) -> tuple[np.ndarray, list[str], list[str]]:
+def cross_modal_alignment(
+    family: Family, k: int = K, progress: bool = False
+) -> tuple[np.ndarray, list[str], list[str]]:
     """Every image model against every text model on the same scenes (image model on the images, text
     model on their captions): the (image models, text models) matrix and the two lists of names."""
     image, text = family.names("image"), family.names("text")
     return alignment_matrix(family, image, text, k, progress), image, text
 
 
-def alignment_to_z(family: Family, names: Sequence[str] | None = None, k: int = K,
-                   z: np.ndarray | None = None) -> np.ndarray:
+def alignment_to_z(
+    family: Family, names: Sequence[str] | None = None, k: int = K, z: np.ndarray | None = None
+) -> np.ndarray:
     """Each model's mutual k-NN alignment with the kernel of Z (``family.z``, or another version of it
     such as ``weighted_z``), best over its layers. Z's rows are only scaled to unit length: clipping
     outliers is for the features of trained networks, and would squash Z's largest true positions."""
@@ -943,8 +1072,9 @@ def alignment_to_z(family: Family, names: Sequence[str] | None = None, k: int = 
     return np.array([max(neighbour_overlap(a, z) for a in layer_neighbours(family.layers[n], k)) for n in names])
 
 
-def _per_model(family: Family, matrix: np.ndarray | None, to_z: np.ndarray | None, k: int
-               ) -> tuple[dict[str, float], dict[str, float]]:
+def _per_model(
+    family: Family, matrix: np.ndarray | None, to_z: np.ndarray | None, k: int
+) -> tuple[dict[str, float], dict[str, float]]:
     """Each model's mean alignment with every model of the other modality, and its alignment with the
     kernel of Z, by name; ``matrix`` and ``to_z`` are computed when not given."""
     image, text = family.names("image"), family.names("text")
@@ -954,8 +1084,9 @@ def _per_model(family: Family, matrix: np.ndarray | None, to_z: np.ndarray | Non
     return {**dict(zip(image, matrix.mean(1))), **dict(zip(text, matrix.mean(0)))}, z
 
 
-def convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.ndarray | None = None,
-                k: int = K) -> dict[str, dict[str, float]]:
+def convergence(
+    family: Family, matrix: np.ndarray | None = None, to_z: np.ndarray | None = None, k: int = K
+) -> dict[str, dict[str, float]]:
     """The hypothesis as rank correlations: Spearman's rho between each model's capability and (a) its
     mean alignment with every model of the other modality (``cross-modal``), (b) its alignment with the
     kernel of Z (``kernel of Z``). Rows: image models, text models, all models (capability is the same
@@ -971,16 +1102,30 @@ def convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.ndarr
     image, text = family.names("image"), family.names("text")
     cross, z = _per_model(family, matrix, to_z, k)
     meta = {m["name"]: m for m in family.models}
-    groups = {"image models": (image, "capability"), "text models": (text, "capability"),
-              "all models": (image + text, "capability")}
-    for objective, architecture, label in (("next-token", "gpt2", "next-token, 1 - bpb"),
-                                           ("masked", "bert", "masked, 1 - pseudo-bpb")):
-        names = [n for n in text if meta[n]["lm_score"] is not None and meta[n]["architecture"] == architecture
-                 and meta[n]["objective"] in (objective, "untrained")]
+    groups = {
+        "image models": (image, "capability"),
+        "text models": (text, "capability"),
+        "all models": (image + text, "capability"),
+    }
+    for objective, architecture, label in (
+        ("next-token", "gpt2", "next-token, 1 - bpb"),
+        ("masked", "bert", "masked, 1 - pseudo-bpb"),
+    ):
+        names = [
+            n
+            for n in text
+            if meta[n]["lm_score"] is not None
+            and meta[n]["architecture"] == architecture
+            and meta[n]["objective"] in (objective, "untrained")
+        ]
         groups[label] = (names, "lm_score")
-    return {label: {"cross-modal": spearman([meta[n][key] for n in names], [cross[n] for n in names]),
-                    "kernel of Z": spearman([meta[n][key] for n in names], [z[n] for n in names])}
-            for label, (names, key) in groups.items()}
+    return {
+        label: {
+            "cross-modal": spearman([meta[n][key] for n in names], [cross[n] for n in names]),
+            "kernel of Z": spearman([meta[n][key] for n in names], [z[n] for n in names]),
+        }
+        for label, (names, key) in groups.items()
+    }
 
 
 def _runs(family: Family, modality: str) -> dict[tuple[str, int], list[str]]:
@@ -999,8 +1144,9 @@ def _runs(family: Family, modality: str) -> dict[tuple[str, int], list[str]]:
     return runs
 
 
-def plot_convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.ndarray | None = None,
-                     x: str = "capability", k: int = K):
+def plot_convergence(
+    family: Family, matrix: np.ndarray | None = None, to_z: np.ndarray | None = None, x: str = "capability", k: int = K
+):
     """The paper's Fig. 2-3 for the toy family: for image models (top) and text models (bottom), the
     alignment with the other modality (left) and with the kernel of Z (right) against capability
     (``x="capability"``, the linear probe; ``"lm_score"``: 1 - bpb, language models only). One line
@@ -1014,16 +1160,19 @@ def plot_convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.
         raise ValueError(f"x must be 'capability' or 'lm_score', got {x!r}")
     cross, z = _per_model(family, matrix, to_z, k)
     meta = {m["name"]: m for m in family.models}
-    colours = {**{("image", o): c for o, c in zip(IMAGE_OBJECTIVES, ("tab:orange", "tab:red", "tab:purple"))},
-               **{("text", o): c for o, c in zip(TEXT_OBJECTIVES, ("tab:blue", "tab:green", "tab:cyan"))}}
+    colours = {
+        **{("image", o): c for o, c in zip(IMAGE_OBJECTIVES, ("tab:orange", "tab:red", "tab:purple"))},
+        **{("text", o): c for o, c in zip(TEXT_OBJECTIVES, ("tab:blue", "tab:green", "tab:cyan"))},
+    }
     modalities = ("image", "text") if x == "capability" else ("text",)  # only language models have a bpb
     fig, axes = plt.subplots(len(modalities), 2, figsize=(10, 3.8 * len(modalities)), squeeze=False)
     chance = alignment_chance("mutual_knn", len(family.z), k)
     for row, modality in enumerate(modalities):
         widths = sorted({m["width"] for m in family.models if m["modality"] == modality})
         other = "text" if modality == "image" else "image"
-        for col, (values, label) in enumerate(((cross, f"alignment with {other} models"),
-                                               (z, "alignment with the kernel of Z"))):
+        for col, (values, label) in enumerate(
+            ((cross, f"alignment with {other} models"), (z, "alignment with the kernel of Z"))
+        ):
             ax = axes[row, col]
             labelled = set()
             for (objective, width), names in _runs(family, modality).items():
@@ -1035,10 +1184,21 @@ def plot_convergence(family: Family, matrix: np.ndarray | None = None, to_z: np.
                 untrained = [meta[n]["steps"] == 0 for n in names]
                 colour = colours[modality, objective]
                 ax.plot(xs, ys, "-", color=colour, alpha=0.6, linewidth=1)
-                ax.scatter([a for a, u in zip(xs, untrained) if not u], [b for b, u in zip(ys, untrained) if not u],
-                           s=size, color=colour, zorder=3, label=None if objective in labelled else objective)
-                ax.scatter([a for a, u in zip(xs, untrained) if u], [b for b, u in zip(ys, untrained) if u],
-                           s=size, color="grey", zorder=4)
+                ax.scatter(
+                    [a for a, u in zip(xs, untrained) if not u],
+                    [b for b, u in zip(ys, untrained) if not u],
+                    s=size,
+                    color=colour,
+                    zorder=3,
+                    label=None if objective in labelled else objective,
+                )
+                ax.scatter(
+                    [a for a, u in zip(xs, untrained) if u],
+                    [b for b, u in zip(ys, untrained) if u],
+                    s=size,
+                    color="grey",
+                    zorder=4,
+                )
                 labelled.add(objective)
             ax.axhline(chance, color="black", linestyle=":", linewidth=1)
             ax.set_xlabel("1 - bits per byte" if x == "lm_score" else "capability (linear probe of Z, held out)")
@@ -1073,8 +1233,10 @@ def load_replicas(seeds: Sequence[int] = REPLICA_SEEDS) -> Family:
         if z is not None and not np.array_equal(z, family.z):
             raise ValueError(f"seed {seed}'s family was measured on other scenes than seed {seeds[0]}'s")
         z = family.z
-        last = {m["modality"]: max(n["steps"] for n in family.models if n["modality"] == m["modality"])
-                for m in family.models}
+        last = {
+            m["modality"]: max(n["steps"] for n in family.models if n["modality"] == m["modality"])
+            for m in family.models
+        }
         for m in family.models:
             if m["steps"] in (0, last[m["modality"]]):
                 meta = dict(m, seed=seed, name=f"{m['name']}@s{seed}")
@@ -1114,15 +1276,16 @@ def same_features_capability(family: Family, names: Sequence[str] | None = None,
         for x in family.layers[name]:
             folded = []
             for a, b in zip(edges[:-1], edges[1:]):
-                fit = np.r_[0:a, b:len(scenes)]
+                fit = np.r_[0:a, b : len(scenes)]
                 folded.append(probe_score(x[fit], scenes[fit], x[a:b], scenes[a:b]))
             scores.append(np.mean(folded))
         out.append(max(scores))
     return np.array(out)
 
 
-def replica_measures(family: Family, k: int = K, z_weights: Sequence[tuple[float, float]] = ((1.0, 1.0),)
-                     ) -> dict[str, dict[str, float]]:
+def replica_measures(
+    family: Family, k: int = K, z_weights: Sequence[tuple[float, float]] = ((1.0, 1.0),)
+) -> dict[str, dict[str, float]]:
     """Per model of ``load_replicas``: ``capability`` (``same_features_capability``), ``competence`` on its
     own objective (minus its held-out loss: pixels' squared error, the classifier's loss, InfoNCE, or
     bits per byte; None for untrained networks, whose loss belongs to no objective of theirs),
@@ -1135,12 +1298,21 @@ def replica_measures(family: Family, k: int = K, z_weights: Sequence[tuple[float
     found = {n: layer_neighbours(family.layers[n], k) for n in image + text}  # once per model, not per pair
     matrix = np.array([[max(neighbour_overlap(a, b) for a in found[i] for b in found[t]) for t in text] for i in image])
     trained = {n: family.meta(n)["objective"] != "untrained" for n in image + text}
-    cross = {**{n: matrix[i, [trained[t] for t in text]].mean() for i, n in enumerate(image)},
-             **{n: matrix[[trained[i] for i in image], j].mean() for j, n in enumerate(text)}}
+    cross = {
+        **{n: matrix[i, [trained[t] for t in text]].mean() for i, n in enumerate(image)},
+        **{n: matrix[[trained[i] for i in image], j].mean() for j, n in enumerate(text)},
+    }
     names = image + text
     capability = dict(zip(names, same_features_capability(family, names)))
-    out = {n: {"objective": family.meta(n)["objective"], "capability": float(capability[n]), "cross-modal": float(cross[n]),
-               "competence": -family.meta(n)["held_out_loss"] if trained[n] else None} for n in names}
+    out = {
+        n: {
+            "objective": family.meta(n)["objective"],
+            "capability": float(capability[n]),
+            "cross-modal": float(cross[n]),
+            "competence": -family.meta(n)["held_out_loss"] if trained[n] else None,
+        }
+        for n in names
+    }
     for i, (c, p) in enumerate(z_weights):
         z = layer_neighbours([weighted_z(family.z, c, p)], k, q=None)[0]  # as alignment_to_z: no clipping of Z
         for n in names:
@@ -1156,7 +1328,10 @@ def replica_groups(family: Family) -> dict[str, list[str]]:
     ``classifier``; text models without the contrastive encoder, i.e. the language models)."""
     meta = {m["name"]: m for m in family.models}
     groups = {}
-    for modality, objectives, apart in (("image", IMAGE_OBJECTIVES, "classifier"), ("text", TEXT_OBJECTIVES, "contrastive")):
+    for modality, objectives, apart in (
+        ("image", IMAGE_OBJECTIVES, "classifier"),
+        ("text", TEXT_OBJECTIVES, "contrastive"),
+    ):
         names = family.names(modality)
         for objective in objectives:
             groups[f"{modality}: {objective}"] = [n for n in names if meta[n]["objective"] == objective]
@@ -1167,8 +1342,9 @@ def replica_groups(family: Family) -> dict[str, list[str]]:
     return groups
 
 
-def rho_table(measures: dict[str, dict], groups: dict[str, list[str]], x: str, y: str,
-              n_resamples: int = 1999) -> dict[str, tuple[int, float, float, float]]:
+def rho_table(
+    measures: dict[str, dict], groups: dict[str, list[str]], x: str, y: str, n_resamples: int = 1999
+) -> dict[str, tuple[int, float, float, float]]:
     """For each group: (number of models, Spearman rho of measure ``x`` with measure ``y``, and its 95%
     bootstrap interval over the models, ``wmlib.stats.spearman_interval``). Groups where ``x`` is not
     measured for every model (competence of untrained networks) are left out, and so is competence
@@ -1186,21 +1362,32 @@ def rho_table(measures: dict[str, dict], groups: dict[str, list[str]], x: str, y
     return out
 
 
-def training_gain(family: Family, measures: dict[str, dict], measure: str,
-                  n_resamples: int = 1999) -> dict[str, tuple[int, float, float, float]]:
+def training_gain(
+    family: Family, measures: dict[str, dict], measure: str, n_resamples: int = 1999
+) -> dict[str, tuple[int, float, float, float]]:
     """Per objective: what training adds to ``measure`` over the untrained network it started from (same
     width, same seed): (pairs, mean difference, 95% bootstrap interval over the pairs)."""
     from wmlib.stats import interval
 
     meta = {m["name"]: m for m in family.models}
-    start = {(m["modality"], m["architecture"], m["width"], m["seed"]): m["name"]
-             for m in family.models if m["objective"] == "untrained"}
+    start = {
+        (m["modality"], m["architecture"], m["width"], m["seed"]): m["name"]
+        for m in family.models
+        if m["objective"] == "untrained"
+    }
     out = {}
     for modality, objectives in (("image", IMAGE_OBJECTIVES), ("text", TEXT_OBJECTIVES)):
         for objective in objectives:
-            diffs = [measures[n][measure] - measures[start[m["modality"], m["architecture"], m["width"], m["seed"]]][measure]
-                     for n, m in meta.items() if m["modality"] == modality and m["objective"] == objective]
-            out[f"{modality}: {objective}"] = (len(diffs), float(np.mean(diffs)), *interval(diffs, n_resamples=n_resamples))
+            diffs = [
+                measures[n][measure] - measures[start[m["modality"], m["architecture"], m["width"], m["seed"]]][measure]
+                for n, m in meta.items()
+                if m["modality"] == modality and m["objective"] == objective
+            ]
+            out[f"{modality}: {objective}"] = (
+                len(diffs),
+                float(np.mean(diffs)),
+                *interval(diffs, n_resamples=n_resamples),
+            )
     return out
 
 
@@ -1213,9 +1400,12 @@ def format_table(columns: dict[str, dict[str, tuple]], title: str, digits: int =
     lines = [title, f"{'':<26}{'n':>3}  " + "".join(f"{c:^{width}}" for c in columns)]
     for label in rows:
         n = next(col[label][0] for col in columns.values() if label in col)
-        cells = [f"{col[label][1]:+.{digits}f} [{col[label][2]:+.{digits}f}, {col[label][3]:+.{digits}f}]"
-                 if label in col else "-"
-                 for col in columns.values()]
+        cells = [
+            f"{col[label][1]:+.{digits}f} [{col[label][2]:+.{digits}f}, {col[label][3]:+.{digits}f}]"
+            if label in col
+            else "-"
+            for col in columns.values()
+        ]
         lines.append(f"{label:<26}{n:>3}  " + "".join(f"{c:^{width}}" for c in cells))
     return "\n".join(lines)
 
@@ -1228,26 +1418,41 @@ def plot_replicas(family: Family, measures: dict[str, dict], k: int = K):
 
     from wmlib.prh.alignment import chance as alignment_chance
 
-    colours = {"untrained": "grey", **dict(zip(IMAGE_OBJECTIVES, ("tab:orange", "tab:red", "tab:purple"))),
-               "next-token": "tab:blue", "masked": "tab:green"}
+    colours = {
+        "untrained": "grey",
+        **dict(zip(IMAGE_OBJECTIVES, ("tab:orange", "tab:red", "tab:purple"))),
+        "next-token": "tab:blue",
+        "masked": "tab:green",
+    }
     text_colours = {**colours, "contrastive": "tab:cyan"}
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
     for row, modality in enumerate(("image", "text")):
         meta = [m for m in family.models if m["modality"] == modality]
         widths = sorted({m["width"] for m in meta})
-        kinds = sorted({(m["objective"], m["architecture"]) for m in meta},
-                       key=lambda o: (o[0] != "untrained", o))
+        kinds = sorted({(m["objective"], m["architecture"]) for m in meta}, key=lambda o: (o[0] != "untrained", o))
         for col, measure in enumerate(("cross-modal", "kernel of Z")):
             ax = axes[row, col]
             for j, (objective, architecture) in enumerate(kinds):
                 offset = (j - (len(kinds) - 1) / 2) * 0.04  # side by side at each width
-                values = [[measures[m["name"]][measure] for m in meta if m["objective"] == objective
-                           and m["architecture"] == architecture and m["width"] == w] for w in widths]
-                xs = [w * 2 ** offset for w in widths]
+                values = [
+                    [
+                        measures[m["name"]][measure]
+                        for m in meta
+                        if m["objective"] == objective and m["architecture"] == architecture and m["width"] == w
+                    ]
+                    for w in widths
+                ]
+                xs = [w * 2**offset for w in widths]
                 colour = (text_colours if modality == "text" else colours)[objective]
                 label = objective if objective != "untrained" or modality == "image" else f"untrained {architecture}"
-                ax.plot(xs, [np.mean(v) for v in values], color=colour, alpha=0.8,
-                        linestyle="--" if architecture == "gpt2" and objective == "untrained" else "-", label=label)
+                ax.plot(
+                    xs,
+                    [np.mean(v) for v in values],
+                    color=colour,
+                    alpha=0.8,
+                    linestyle="--" if architecture == "gpt2" and objective == "untrained" else "-",
+                    label=label,
+                )
                 for x, v in zip(xs, values):
                     ax.scatter([x] * len(v), v, s=14, color=colour, zorder=3)
             ax.axhline(alignment_chance("mutual_knn", len(family.z), k), color="black", linestyle=":", linewidth=1)
@@ -1264,16 +1469,22 @@ def plot_replicas(family: Family, measures: dict[str, dict], k: int = K):
 
 # --- command line --------------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m wmlib.prh.families",
-                                     description="Train the toy PRH family and save its features.")
+    parser = argparse.ArgumentParser(
+        prog="python -m wmlib.prh.families", description="Train the toy PRH family and save its features."
+    )
     parser.add_argument("what", choices=["features"])
     parser.add_argument("--out", type=Path, default=Path("data/features/prh-toy"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--steps", type=int, nargs="+", default=None,
-                        help="the snapshots to keep, for both modalities (default: 0 50 200 800); "
-                             "the last is the length of training")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        nargs="+",
+        default=None,
+        help="the snapshots to keep, for both modalities (default: 0 50 200 800); the last is the length of training",
+    )
     args = parser.parse_args(argv)
 
     from wmlib import env
@@ -1281,16 +1492,31 @@ def main(argv: list[str] | None = None) -> None:
     threads = env.set_threads(args.threads)
     start = time.perf_counter()
     image_steps = text_steps = tuple(sorted(args.steps)) if args.steps else None
-    family, seconds = build_family(image_steps=image_steps or IMAGE_STEPS, text_steps=text_steps or TEXT_STEPS,
-                                   seed=args.seed)
+    family, seconds = build_family(
+        image_steps=image_steps or IMAGE_STEPS, text_steps=text_steps or TEXT_STEPS, seed=args.seed
+    )
     seconds["total"] = round(time.perf_counter() - start, 1)
-    settings = {"seed": args.seed, "threads": threads, "image_px": IMAGE_PX, "render_px": RENDER_PX,
-                "image_widths": list(IMAGE_WIDTHS), "text_widths": list(TEXT_WIDTHS), "text_layers": TEXT_LAYERS,
-                "image_steps": list(image_steps or IMAGE_STEPS), "text_steps": list(text_steps or TEXT_STEPS), "feature_dim": FEATURE_DIM,
-                "k": K, "probe_fit": PROBE_FIT, "contrastive_temperature": CONTRASTIVE_TEMPERATURE}
+    settings = {
+        "seed": args.seed,
+        "threads": threads,
+        "image_px": IMAGE_PX,
+        "render_px": RENDER_PX,
+        "image_widths": list(IMAGE_WIDTHS),
+        "text_widths": list(TEXT_WIDTHS),
+        "text_layers": TEXT_LAYERS,
+        "image_steps": list(image_steps or IMAGE_STEPS),
+        "text_steps": list(text_steps or TEXT_STEPS),
+        "feature_dim": FEATURE_DIM,
+        "k": K,
+        "probe_fit": PROBE_FIT,
+        "contrastive_temperature": CONTRASTIVE_TEMPERATURE,
+    }
     manifest = save_family(family, args.out, settings, seconds)
-    print(json.dumps({"models": manifest["models"], "seconds": seconds,
-                      "bytes": manifest["files"]["features.npz"]["bytes"]}))
+    print(
+        json.dumps(
+            {"models": manifest["models"], "seconds": seconds, "bytes": manifest["files"]["features.npz"]["bytes"]}
+        )
+    )
 
 
 if __name__ == "__main__":

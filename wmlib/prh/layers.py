@@ -41,8 +41,8 @@ if TYPE_CHECKING:  # only for the type hints: importing these at run time would 
     import torch
     from PIL import Image
 
-WIT_REPO = "minhuh/prh"       # the paper's data, as its repository loads it
-WIT_REVISION = "wit_1024"     # the branch that holds the exact 1,024 pairs of the paper
+WIT_REPO = "minhuh/prh"  # the paper's data, as its repository loads it
+WIT_REVISION = "wit_1024"  # the branch that holds the exact 1,024 pairs of the paper
 WIT_SIZE = 1024
 
 
@@ -54,8 +54,10 @@ def _device_and_dtype(model: Any) -> tuple[torch.device, torch.dtype]:
 
 # --- vision -----------------------------------------------------------------------------------------
 
-def vision_layer_features(model: Any, processor: Any, images: Sequence[Image.Image | np.ndarray],
-                          batch_size: int = 32, progress: bool = True) -> torch.Tensor:
+
+def vision_layer_features(
+    model: Any, processor: Any, images: Sequence[Image.Image | np.ndarray], batch_size: int = 32, progress: bool = True
+) -> torch.Tensor:
     """The class token of every transformer block's output, for every image: shape (L, N, D).
 
     ``model``: a transformers vision transformer whose first token is the class token (``Dinov2Model``,
@@ -75,7 +77,7 @@ def vision_layer_features(model: Any, processor: Any, images: Sequence[Image.Ima
     per_batch = []
     with torch.inference_mode():
         for i in batches(len(images), batch_size, progress, "vision layers"):
-            pixels = processor(images=images[i:i + batch_size], return_tensors="pt")["pixel_values"]
+            pixels = processor(images=images[i : i + batch_size], return_tensors="pt")["pixel_values"]
             hidden = model(pixel_values=pixels.to(device, dtype), output_hidden_states=True).hidden_states
             per_batch.append(torch.stack([h[:, 0] for h in hidden[1:]]).float().cpu())  # (L, B, D)
     return torch.cat(per_batch, dim=1)
@@ -83,8 +85,10 @@ def vision_layer_features(model: Any, processor: Any, images: Sequence[Image.Ima
 
 # --- language ---------------------------------------------------------------------------------------
 
-def language_layer_features(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 4,
-                            progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+
+def language_layer_features(
+    model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 4, progress: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Every hidden state averaged over each text's tokens, and each text's bits per byte.
 
     Returns ``(features, bits_per_byte)``: ``features`` (L + 1, N, D), the token embeddings then the
@@ -122,18 +126,18 @@ def language_layer_features(model: Any, tokenizer: Any, texts: Sequence[str], ba
     features, bits_per_byte = [], []
     with torch.inference_mode():
         for i in batches(len(texts), batch_size, progress, "language layers"):
-            input_ids, mask = left_pad(ids[i:i + batch_size], pad_id)
+            input_ids, mask = left_pad(ids[i : i + batch_size], pad_id)
             input_ids, mask = input_ids.to(device), mask.to(device)
             extra = {"position_ids": (mask.cumsum(-1) - 1).clamp(min=0)} if takes_positions else {}
             out = model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True, **extra)
-            hidden = torch.stack(out.hidden_states).float()          # (L + 1, B, T, D)
+            hidden = torch.stack(out.hidden_states).float()  # (L + 1, B, T, D)
             weights = mask[None, :, :, None].float()
             features.append(((hidden * weights).sum(2) / weights.sum(2)).cpu())
             # Position t predicts token t + 1. With left padding, t is real only if t + 1 is, so the mask
             # of the predicting position keeps exactly the real targets (all tokens but the first).
             nats = F.cross_entropy(out.logits[:, :-1].float().transpose(1, 2), input_ids[:, 1:], reduction="none")
             bits = (nats * mask[:, :-1]).sum(1) * math.log2(math.e)
-            n_bytes = torch.tensor([len(t.encode("utf-8")) for t in texts[i:i + batch_size]], device=device)
+            n_bytes = torch.tensor([len(t.encode("utf-8")) for t in texts[i : i + batch_size]], device=device)
             bits_per_byte.append((bits / n_bytes).cpu())
     return torch.cat(features, dim=1), torch.cat(bits_per_byte)
 
@@ -146,8 +150,8 @@ def left_pad(ids: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, t
     input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(ids), width), dtype=torch.long)
     for row, x in enumerate(ids):
-        input_ids[row, width - len(x):] = torch.as_tensor(x, dtype=torch.long)
-        mask[row, width - len(x):] = 1
+        input_ids[row, width - len(x) :] = torch.as_tensor(x, dtype=torch.long)
+        mask[row, width - len(x) :] = 1
     return input_ids, mask
 
 
@@ -159,6 +163,7 @@ def language_score(bits_per_byte: torch.Tensor | np.ndarray | Sequence[float]) -
 
 
 # --- data -------------------------------------------------------------------------------------------
+
 
 class EncodedImages(Sequence):
     """Images kept as their encoded files (JPEG, PNG...) and decoded to RGB PIL images only when
@@ -222,19 +227,28 @@ def _download_wit() -> list[str]:
 
     hub = env.hub_status()  # within 2 s: an offline machine is told at once, not after retries
     try:
-        folder = snapshot_download(WIT_REPO, repo_type="dataset", revision=WIT_REVISION,
-                                   allow_patterns=["*.parquet"], local_files_only=not hub.reachable)
+        folder = snapshot_download(
+            WIT_REPO,
+            repo_type="dataset",
+            revision=WIT_REVISION,
+            allow_patterns=["*.parquet"],
+            local_files_only=not hub.reachable,
+        )
     except LocalEntryNotFoundError:
-        raise CannotLoad(f"the paper's WIT pairs ({WIT_REPO}, revision {WIT_REVISION}) come from the Hugging "
-                         f"Face hub, which is unreachable here ({hub.reason}), and they are not in the local "
-                         "cache. Run this once where the hub can be reached (e.g. Colab); later runs read the "
-                         "cache.") from None
+        raise CannotLoad(
+            f"the paper's WIT pairs ({WIT_REPO}, revision {WIT_REVISION}) come from the Hugging "
+            f"Face hub, which is unreachable here ({hub.reason}), and they are not in the local "
+            "cache. Run this once where the hub can be reached (e.g. Colab); later runs read the "
+            "cache."
+        ) from None
     files = sorted(Path(folder).rglob("*.parquet"))
     train = [f for f in files if "train" in f.name] or files
     if not train:
-        raise CannotLoad(f"{WIT_REPO}@{WIT_REVISION} has no parquet files (in {folder}); read it with the datasets "
-                         f"library instead: pip install datasets, then datasets.load_dataset({WIT_REPO!r}, "
-                         f"revision={WIT_REVISION!r}, split='train')")
+        raise CannotLoad(
+            f"{WIT_REPO}@{WIT_REVISION} has no parquet files (in {folder}); read it with the datasets "
+            f"library instead: pip install datasets, then datasets.load_dataset({WIT_REPO!r}, "
+            f"revision={WIT_REVISION!r}, split='train')"
+        )
     return [str(f) for f in train]
 
 
@@ -244,16 +258,23 @@ def _read_parquet(paths: list[str]):
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as err:
-        raise ImportError("reading the WIT pairs needs pyarrow, which is not installed. Install it with:\n"
-                          "    pip install pyarrow") from err
+        raise ImportError(
+            "reading the WIT pairs needs pyarrow, which is not installed. Install it with:\n    pip install pyarrow"
+        ) from err
     return pa.concat_tables([pq.read_table(p) for p in paths])
 
 
 # --- alignment --------------------------------------------------------------------------------------
 
-def family_alignment(vision_feats: dict[str, torch.Tensor], language_feats: dict[str, torch.Tensor],
-                     metric: str = "mutual_knn", k: int = 10, q: float = 0.95,
-                     progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+
+def family_alignment(
+    vision_feats: dict[str, torch.Tensor],
+    language_feats: dict[str, torch.Tensor],
+    metric: str = "mutual_knn",
+    k: int = 10,
+    q: float = 0.95,
+    progress: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """The alignment of every vision model with every language model, each at its best pair of layers.
 
     ``vision_feats`` and ``language_feats``: name -> (layers, N, D) features of the same N pairs, in the
@@ -273,8 +294,10 @@ def family_alignment(vision_feats: dict[str, torch.Tensor], language_feats: dict
 
     if not vision_feats or not language_feats:
         raise ValueError("family_alignment needs at least one vision model and one language model")
-    everything = {**{f"vision {n}": f for n, f in vision_feats.items()},
-                  **{f"language {n}": f for n, f in language_feats.items()}}
+    everything = {
+        **{f"vision {n}": f for n, f in vision_feats.items()},
+        **{f"language {n}": f for n, f in language_feats.items()},
+    }
     for name, feats in everything.items():
         if feats.ndim != 3:
             raise ValueError(f"{name}: features must be (layers, N, D), got shape {tuple(feats.shape)}")

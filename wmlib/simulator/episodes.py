@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wmlib.world.studio import CAMERA, FPS, SIZE, one_object_scenes, render_frames
 from wmlib.world import render as R
 from wmlib.world.actions import Actions, random_actions, rollout
 from wmlib.world.physics import Trajectory
 from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZE_RADIUS, SIZES, Scene
+from wmlib.world.studio import CAMERA, FPS, SIZE, one_object_scenes, render_frames
 
-SIDE_X = 1.25   # metres: the walls stand at the edges of the camera's view (it is 2.5 m wide)
-STEPS = 16      # actions per training episode (17 frames)
+SIDE_X = 1.25  # metres: the walls stand at the edges of the camera's view (it is 2.5 m wide)
+STEPS = 16  # actions per training episode (17 frames)
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 
 from wmlib.simulator.episodes import act, sample_episodes, sample_starts
-from wmlib.world.studio import gravity_px
 from wmlib.world.actions import Actions
 from wmlib.world.scene import RESTITUTION
+from wmlib.world.studio import gravity_px
 
 HORIZON = 16
 SEED = 1000  # held-out episodes: a seed the training command does not use (it draws its episodes with --seed, 0)
@@ -46,9 +46,11 @@ def dream(model, episodes, frames: np.ndarray) -> np.ndarray:
 def compounding_error(imagined: np.ndarray, frames: np.ndarray) -> dict[str, np.ndarray]:
     """Mean absolute pixel error at each step ahead (``HORIZON`` values), for the model and for holding
     the last real frame still."""
-    truth = frames[:, 2:2 + imagined.shape[1]]
-    return {"model": np.abs(imagined - truth).mean(axis=(0, 2, 3, 4)),
-            "last frame held": np.abs(frames[:, 1:2] - truth).mean(axis=(0, 2, 3, 4))}
+    truth = frames[:, 2 : 2 + imagined.shape[1]]
+    return {
+        "model": np.abs(imagined - truth).mean(axis=(0, 2, 3, 4)),
+        "last frame held": np.abs(frames[:, 1:2] - truth).mean(axis=(0, 2, 3, 4)),
+    }
 
 
 def position_error(imagined: np.ndarray, frames: np.ndarray) -> dict[str, np.ndarray]:
@@ -57,12 +59,14 @@ def position_error(imagined: np.ndarray, frames: np.ndarray) -> dict[str, np.nda
     and for holding the last real frame still)."""
     from wmlib.world.tracker import track
 
-    truth = frames[:, 2:2 + imagined.shape[1]]
+    truth = frames[:, 2 : 2 + imagined.shape[1]]
     centre = lambda videos: np.stack([track(v)[0] for v in videos])  # noqa: E731  (B, T, 2), NaN if lost
     real, dreamed = centre(truth), centre(imagined)
     held = np.repeat(centre(frames[:, 1:2]), truth.shape[1], axis=1)
-    return {"model": np.nanmean(np.linalg.norm(dreamed - real, axis=-1), axis=0),
-            "last frame held": np.nanmean(np.linalg.norm(held - real, axis=-1), axis=0)}
+    return {
+        "model": np.nanmean(np.linalg.norm(dreamed - real, axis=-1), axis=0),
+        "last frame held": np.nanmean(np.linalg.norm(held - real, axis=-1), axis=0),
+    }
 
 
 def throws(n: int = 200, seed: int = SEED + 1):
@@ -112,9 +116,12 @@ def permanence(videos: np.ndarray, colour: np.ndarray, judge=None) -> dict[str, 
         named = judge(x)["colour"].argmax(1).view(B, T).numpy()
     right = named == np.asarray(colour)[:, None]
     kept = right.all(1)
-    return {"present": float(found.mean()), "colour kept": float(kept.mean()),
-            "permanent": float((found & kept).mean()),
-            "colour right by step": [round(float(x), 3) for x in right.mean(0)]}
+    return {
+        "present": float(found.mean()),
+        "colour kept": float(kept.mean()),
+        "permanent": float((found & kept).mean()),
+        "colour right by step": [round(float(x), 3) for x in right.mean(0)],
+    }
 
 
 def autoencoder_error(model, frames: np.ndarray) -> float:
@@ -166,31 +173,43 @@ def manifest_scores(model, n: int = 200, physics: bool = True) -> dict:
     }
     if not physics:
         return prediction
-    per = per_throw(model, n)   # measured on the dreamed frames only, beside the same true frames
+    per = per_throw(model, n)  # measured on the dreamed frames only, beside the same true frames
     fall = summarise_throws(per)
     colour = episodes.scene.colour[:, 0]
     return {
         **prediction,
-        "gravity_within_20": {**{who: fall["fall gravity within 20%"][key]["share"] for who, key in
-                                 (("model", "dream"), ("true", "true"), ("round trip", "round trip"))},
-                              "throws with a fall of 5 frames": fall["with a fall of 5 frames"]},
+        "gravity_within_20": {
+            **{
+                who: fall["fall gravity within 20%"][key]["share"]
+                for who, key in (("model", "dream"), ("true", "true"), ("round trip", "round trip"))
+            },
+            "throws with a fall of 5 frames": fall["with a fall of 5 frames"],
+        },
         "landing_frame_model_minus_true": round(fall["landing frame, dream minus true"]["mean"], 4),
-        "restitution": {who: _restitution_summary(per[f"restitution {key}"]) for who, key in
-                        (("model", "dream"), ("true", "true"))},
-        "permanence": {"model": permanence(imagined, colour), "true": permanence(frames[:, 2:], colour),
-                       "round trip": permanence(round_trip(model, frames[:, 2:]), colour)},
+        "restitution": {
+            who: _restitution_summary(per[f"restitution {key}"]) for who, key in (("model", "dream"), ("true", "true"))
+        },
+        "permanence": {
+            "model": permanence(imagined, colour),
+            "true": permanence(frames[:, 2:], colour),
+            "round trip": permanence(round_trip(model, frames[:, 2:]), colour),
+        },
     }
 
 
 def _restitution_summary(e: np.ndarray, tolerance: float = 0.2) -> dict:
     ok = np.isfinite(e)
-    return {"measurable": float(ok.mean()),
-            "median": float(np.median(e[ok])) if ok.any() else float("nan"),
-            "within_20_of_measurable": float(np.mean(np.abs(e[ok] - RESTITUTION) <= tolerance * RESTITUTION))
-            if ok.any() else float("nan")}
+    return {
+        "measurable": float(ok.mean()),
+        "median": float(np.median(e[ok])) if ok.any() else float("nan"),
+        "within_20_of_measurable": float(np.mean(np.abs(e[ok] - RESTITUTION) <= tolerance * RESTITUTION))
+        if ok.any()
+        else float("nan"),
+    }
 
 
 # --- per-item measurements with their controls (the notebook and benchmarks/world_model.py) ------------
+
 
 def round_trip(model, frames: np.ndarray, batch_size: int = 2048) -> np.ndarray:
     """True frames (..., H, W, 3) sent through the model's autoencoder alone: what a perfect dynamics
@@ -199,7 +218,7 @@ def round_trip(model, frames: np.ndarray, batch_size: int = 2048) -> np.ndarray:
 
     flat = np.asarray(frames, np.float32).reshape(-1, *frames.shape[-3:])
     with torch.no_grad():
-        out = [model.decode(model.encode(flat[i:i + batch_size])).numpy() for i in range(0, len(flat), batch_size)]
+        out = [model.decode(model.encode(flat[i : i + batch_size])).numpy() for i in range(0, len(flat), batch_size)]
     return np.concatenate(out).reshape(frames.shape)
 
 
@@ -233,7 +252,11 @@ def per_throw(model, n: int = 500, seed: int = SEED + 1) -> dict[str, np.ndarray
     fitted gravity, restitution, landing frame and frames after it, and the mean |height error| (px)
     of the dream and of the round trip against the true frames."""
     thrown, frames = throws(n, seed)
-    videos = {"dream": dream(model, thrown, frames), "true": frames[:, 2:], "round trip": round_trip(model, frames[:, 2:])}
+    videos = {
+        "dream": dream(model, thrown, frames),
+        "true": frames[:, 2:],
+        "round trip": round_trip(model, frames[:, 2:]),
+    }
     out = {}
     for who, v in videos.items():
         out[f"gravity {who}"] = gravity(v)
@@ -339,9 +362,11 @@ def summarise_episodes(per: dict) -> dict:
         out["one-step minus model"] = {str(k): _mean(diff[:, k - 1]) for k in STEPS_SHOWN}
     for who in ("model", "true", "round trip"):
         found, right = per[f"found {who}"], per[f"colour right {who}"]
-        out["permanence"][who] = {"found in every frame": _share(found.all(1)),
-                                  "colour right in every frame": _share(right.all(1)),
-                                  "colour right by step": [round(float(x), 3) for x in right.mean(0)]}
+        out["permanence"][who] = {
+            "found in every frame": _share(found.all(1)),
+            "colour right in every frame": _share(right.all(1)),
+            "colour right by step": [round(float(x), 3) for x in right.mean(0)],
+        }
     return out
 
 
@@ -351,15 +376,21 @@ def summarise_throws(per: dict, tolerance: float = 0.2) -> dict:
     landing frame, paired; the height error; restitution where the dream and the truth both show one."""
     truth = gravity_px()
     fall = np.isfinite(per["fall gravity true"])
-    ok = {who: np.abs(np.nan_to_num(per[f"fall gravity {who}"][fall], nan=np.inf) - truth) <= tolerance * truth
-          for who in ("dream", "true", "round trip")}
-    out = {"throws": int(len(fall)), "with a fall of 5 frames": int(fall.sum()),
-           "fall gravity within 20%": {who: _share(v) for who, v in ok.items()},
-           "fall gravity within 20%, dream minus true": _mean(ok["dream"].astype(float) - ok["true"]),
-           "fall gravity median": {who: _median(per[f"fall gravity {who}"][fall]) for who in ok},
-           "first stretch gravity within 20%": {who: _share(np.abs(np.nan_to_num(per[f"gravity {who}"], nan=np.inf)
-                                                                    - truth) <= tolerance * truth)
-                                                for who in ("dream", "true", "round trip")}}
+    ok = {
+        who: np.abs(np.nan_to_num(per[f"fall gravity {who}"][fall], nan=np.inf) - truth) <= tolerance * truth
+        for who in ("dream", "true", "round trip")
+    }
+    out = {
+        "throws": int(len(fall)),
+        "with a fall of 5 frames": int(fall.sum()),
+        "fall gravity within 20%": {who: _share(v) for who, v in ok.items()},
+        "fall gravity within 20%, dream minus true": _mean(ok["dream"].astype(float) - ok["true"]),
+        "fall gravity median": {who: _median(per[f"fall gravity {who}"][fall]) for who in ok},
+        "first stretch gravity within 20%": {
+            who: _share(np.abs(np.nan_to_num(per[f"gravity {who}"], nan=np.inf) - truth) <= tolerance * truth)
+            for who in ("dream", "true", "round trip")
+        },
+    }
     both = np.isfinite(per["landing dream"]) & np.isfinite(per["landing true"])
     out["landing frame, dream minus true"] = _mean(per["landing dream"][both] - per["landing true"][both])
     out["landing frame equal"] = _share(per["landing dream"][both] == per["landing true"][both])
@@ -368,8 +399,9 @@ def summarise_throws(per: dict, tolerance: float = 0.2) -> dict:
     out["restitution measurable"] = {who: _share(v) for who, v in measurable.items()}
     out["true bounce seen as two kicks in a row"] = _share(per["after landing true"] == 1)
     pair = measurable["dream"] & measurable["true"]
-    out["restitution median, both measurable"] = {who: _median(per[f"restitution {who}"][pair])
-                                                  for who in ("dream", "true")}
+    out["restitution median, both measurable"] = {
+        who: _median(per[f"restitution {who}"][pair]) for who in ("dream", "true")
+    }
     return out
 
 

@@ -7,8 +7,11 @@ import numpy as np
 MODEL, TRUE, BASELINE = "#264653", "#2a9d8f", "#e76f51"
 CONTROL, ANALYTIC = "#e9c46a", "#8d99ae"
 COLOURS = {"model": MODEL, "one-step model": CONTROL, "last frame held": BASELINE, "round trip": TRUE}
-LABELS = {"model": "world model", "one-step model": "trained one step ahead only",
-          "round trip": "true frames, autoencoder round trip"}
+LABELS = {
+    "model": "world model",
+    "one-step model": "trained one step ahead only",
+    "round trip": "true frames, autoencoder round trip",
+}
 
 
 def plot_training(manifest: dict):
@@ -57,8 +60,13 @@ def plot_gravity(model_g: np.ndarray, true_g: np.ndarray, truth: float, toleranc
     ax.axvspan((1 - tolerance) * truth, (1 + tolerance) * truth, color="#dddddd", label="within 20%")
     for g, colour, name in ((true_g, TRUE, "true videos"), (model_g, MODEL, "dreamed videos")):
         ok = np.isfinite(g)
-        ax.hist(np.clip(g[ok], bins[0], bins[-1]), bins=bins, color=colour, alpha=0.6,
-                label=f"{name} ({ok.mean():.0%} measurable)")
+        ax.hist(
+            np.clip(g[ok], bins[0], bins[-1]),
+            bins=bins,
+            color=colour,
+            alpha=0.6,
+            label=f"{name} ({ok.mean():.0%} measurable)",
+        )
     ax.axvline(truth, color="black", lw=1)
     ax.set_xlabel("fitted gravity (pixels / frame²)"), ax.set_ylabel("throws")
     ax.legend(fontsize=7)
@@ -72,11 +80,23 @@ def plot_planning(summary: dict):
     import matplotlib.pyplot as plt
 
     names = list(summary)[::-1]
-    colours = [MODEL if "learned" in k else TRUE if "true" in k else ANALYTIC if "analytic" in k
-               else CONTROL if "free" in k else BASELINE for k in names]
+    colours = [
+        MODEL
+        if "learned" in k
+        else TRUE
+        if "true" in k
+        else ANALYTIC
+        if "analytic" in k
+        else CONTROL
+        if "free" in k
+        else BASELINE
+        for k in names
+    ]
     fig, axes = plt.subplots(1, 2, figsize=(9, 2.4), sharey=True)
-    for ax, key, label in ((axes[0], "success", "share of the tasks solved"),
-                           (axes[1], "median distance", "median final distance (m)")):
+    for ax, key, label in (
+        (axes[0], "success", "share of the tasks solved"),
+        (axes[1], "median distance", "median final distance (m)"),
+    ):
         values = np.array([summary[k][key] for k in names])
         low, high = np.array([summary[k][key + " ci"] for k in names]).T
         ax.barh(names, values, color=colours, xerr=[values - low, high - values], capsize=3)

@@ -21,8 +21,8 @@ import torch.nn as nn
 
 from wmlib.video.autoencoder import FrameAutoencoder
 
-HISTORY = 2      # codes the dynamics network sees
-ACTION_DIM = 2   # (horizontal push, upward push) in m/s
+HISTORY = 2  # codes the dynamics network sees
+ACTION_DIM = 2  # (horizontal push, upward push) in m/s
 
 
 class Block(nn.Module):
@@ -40,6 +40,7 @@ class Block(nn.Module):
         y = self.conv1(nn.functional.silu(h)) * (1 + scale) + shift
         return h + self.conv2(nn.functional.silu(y))
 
+
 class Dynamics(nn.Module):
     """(z_{t-1}, z_t, a_t) -> z_{t+1}; codes (B, C, 8, 8), actions (B, 2)."""
 
@@ -55,20 +56,25 @@ class Dynamics(nn.Module):
     def forward(self, z_prev, z, action):
         B, _, H, W = z.shape
         ys, xs = torch.meshgrid(torch.linspace(-1, 1, H), torch.linspace(-1, 1, W), indexing="ij")
-        planes = [z_prev, z, action[:, :, None, None].expand(B, ACTION_DIM, H, W),
-                  xs.expand(B, 1, H, W), ys.expand(B, 1, H, W)]
+        planes = [
+            z_prev,
+            z,
+            action[:, :, None, None].expand(B, ACTION_DIM, H, W),
+            xs.expand(B, 1, H, W),
+            ys.expand(B, 1, H, W),
+        ]
         h = self.stem(torch.cat(planes, 1))
         for block in self.body:
             h = block(h, action)
         return z + self.head(nn.functional.silu(h))
+
 
 class WorldModel(nn.Module):
     """A frame autoencoder and a latent dynamics network; frames are (B, H, W, 3) floats in [0, 1]."""
 
     def __init__(self, latent_channels: int = 4, ae_width: int = 64, width: int = 64, blocks: int = 3):
         super().__init__()
-        self.config = {"latent_channels": latent_channels, "ae_width": ae_width, "width": width,
-                       "blocks": blocks}
+        self.config = {"latent_channels": latent_channels, "ae_width": ae_width, "width": width, "blocks": blocks}
         self.autoencoder = FrameAutoencoder(latent_channels, ae_width, plate=True)
         self.dynamics = Dynamics(latent_channels, width, blocks)
 
@@ -117,8 +123,8 @@ class WorldModel(nn.Module):
         self.eval()
         out = []
         for i in range(0, len(context), batch_size):
-            z = self.encode(context[i:i + batch_size])
-            codes = self.rollout_codes(z[:, 0], z[:, 1], torch.as_tensor(actions[i:i + batch_size]))
+            z = self.encode(context[i : i + batch_size])
+            codes = self.rollout_codes(z[:, 0], z[:, 1], torch.as_tensor(actions[i : i + batch_size]))
             out.append(self.decode(codes).numpy())
         return np.concatenate(out)
 
@@ -126,11 +132,14 @@ class WorldModel(nn.Module):
 def check_inputs(context: np.ndarray, actions: np.ndarray) -> None:
     """Clear errors for a context or actions of the wrong shape."""
     if context.ndim != 5 or context.shape[1] != HISTORY or context.shape[-1] != 3:
-        raise ValueError(f"context must be (batch, {HISTORY}, H, W, 3): the last {HISTORY} frames seen; "
-                         f"got {context.shape}")
+        raise ValueError(
+            f"context must be (batch, {HISTORY}, H, W, 3): the last {HISTORY} frames seen; got {context.shape}"
+        )
     if actions.ndim != 3 or actions.shape[-1] != ACTION_DIM or len(actions) != len(context):
-        raise ValueError(f"actions must be (batch, steps, {ACTION_DIM}) (horizontal and upward push, m/s) with "
-                         f"the context's batch {len(context)}; got {actions.shape}")
+        raise ValueError(
+            f"actions must be (batch, steps, {ACTION_DIM}) (horizontal and upward push, m/s) with "
+            f"the context's batch {len(context)}; got {actions.shape}"
+        )
     if actions.shape[1] < 1:
         raise ValueError("need at least one action to imagine a frame")
 

@@ -27,17 +27,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from wmlib.simulator.episodes import SIDE_X, act, pixel_x, render_scene, sample_starts
-from wmlib.world.studio import FPS
 from wmlib.world.actions import Actions
 from wmlib.world.scene import FRICTION, GRAVITY, Scene
+from wmlib.world.studio import FPS
 
-STEPS = 8             # actions per episode (two thirds of a second at 12 frames per second)
-SEED = 2000           # the held-out tasks of the benchmark and the notebook
-TOLERANCE = 0.05      # metres either side of the target
-MAX_PUSH = 2.5        # m/s, the strongest push
-MIN_PUSH = 0.1        # m/s: a planned push weaker than this is no push
-POPULATION, ELITES, ITERATIONS = 32, 6, 2   # CEM: candidates, the best kept, rounds (PlaNet: 1000, 100, 10)
-REPLAN = 4            # pushes carried out before looking again (PlaNet: 1)
+STEPS = 8  # actions per episode (two thirds of a second at 12 frames per second)
+SEED = 2000  # the held-out tasks of the benchmark and the notebook
+TOLERANCE = 0.05  # metres either side of the target
+MAX_PUSH = 2.5  # m/s, the strongest push
+MIN_PUSH = 0.1  # m/s: a planned push weaker than this is no push
+POPULATION, ELITES, ITERATIONS = 32, 6, 2  # CEM: candidates, the best kept, rounds (PlaNet: 1000, 100, 10)
+REPLAN = 4  # pushes carried out before looking again (PlaNet: 1)
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,10 @@ def sample_tasks(n: int, seed: int = 0, min_distance: float = 0.5) -> Tasks:
     x0, r = scene.position[:, 0, 0], scene.radius[:, 0]
     reach = np.maximum(np.abs(SIDE_X - r - x0), np.abs(-(SIDE_X - r) - x0))  # the farthest target inside the walls
     if min_distance > reach.min():
-        raise ValueError(f"min_distance {min_distance} m cannot be reached: some starts allow at most "
-                         f"{reach.min():.2f} m inside the walls")
+        raise ValueError(
+            f"min_distance {min_distance} m cannot be reached: some starts allow at most "
+            f"{reach.min():.2f} m inside the walls"
+        )
     target = np.empty(n)
     for i in range(n):
         while True:  # rejection keeps the target reachable (inside the walls) and far enough
@@ -106,8 +108,11 @@ class LearnedWorld:
         n = len(u)
         with torch.no_grad():
             z = self.model.encode(frames[None])
-            codes = self.model.rollout_codes(z[:, 0].expand(n, -1, -1, -1), z[:, 1].expand(n, -1, -1, -1),
-                                             torch.as_tensor(pushes_to_actions(u).vectors()))
+            codes = self.model.rollout_codes(
+                z[:, 0].expand(n, -1, -1, -1),
+                z[:, 1].expand(n, -1, -1, -1),
+                torch.as_tensor(pushes_to_actions(u).vectors()),
+            )
             last = self.model.decode(codes[:, -1]).numpy()
         column = np.array([track(f[None])[0][0, 0] for f in last])
         return np.where(np.isnan(column), np.inf, column_to_x(column))
@@ -151,8 +156,17 @@ def refit(u: np.ndarray, cost: np.ndarray, elites: int) -> tuple[np.ndarray, np.
     return best.mean(axis=0), best.std(axis=0)
 
 
-def cem(world, scene: Scene, frames: np.ndarray, target: float, horizon: int, rng: np.random.Generator,
-        population: int = POPULATION, elites: int = ELITES, iterations: int = ITERATIONS) -> np.ndarray:
+def cem(
+    world,
+    scene: Scene,
+    frames: np.ndarray,
+    target: float,
+    horizon: int,
+    rng: np.random.Generator,
+    population: int = POPULATION,
+    elites: int = ELITES,
+    iterations: int = ITERATIONS,
+) -> np.ndarray:
     """The best sequence of ``horizon`` pushes found by the cross-entropy method."""
     mean, std = np.zeros(horizon), np.full(horizon, MAX_PUSH / 2)
     best_u, best_cost = None, np.inf
@@ -166,9 +180,12 @@ def cem(world, scene: Scene, frames: np.ndarray, target: float, horizon: int, rn
     return best_u
 
 
-def run_planner(world, tasks: Tasks, replan: int = REPLAN, seed: int = 0, progress: bool = False, **cem_options) -> dict:
+def run_planner(
+    world, tasks: Tasks, replan: int = REPLAN, seed: int = 0, progress: bool = False, **cem_options
+) -> dict:
     """Each task played in the true world by an agent planning with ``world``: it plans all the pushes
     left with CEM, carries out the first ``replan``, looks again and plans the rest (``outcome``)."""
+
     def plan(scene, frames, target, steps_left, rng):
         return cem(world, scene, frames, target, steps_left, rng, **cem_options)[:replan]
 
@@ -188,7 +205,7 @@ def run_agent(agent, tasks: Tasks, seed: int = 0, progress: bool = False, name: 
         frames = np.repeat(render_scene(scene), 2, axis=0)  # at rest, the frame before looked the same
         done = 0
         while done < STEPS:
-            u = np.atleast_1d(agent(scene, frames, float(tasks.target[i]), STEPS - done, rng))[:STEPS - done]
+            u = np.atleast_1d(agent(scene, frames, float(tasks.target[i]), STEPS - done, rng))[: STEPS - done]
             chunk = act(scene, pushes_to_actions(u[None]))
             seen = chunk.render()[0]
             frames = np.concatenate([frames, seen[1:]])[-2:]
@@ -214,6 +231,7 @@ def analytic_push(x: float, v: float, target: float, seconds_left: float = np.in
 def analytic_agent(tasks: Tasks, seed: int = 0) -> dict:
     """No model and no search: each step, read the object's place and speed off the last two frames and
     push by ``analytic_push`` for the time left (nothing if the push would be weaker than ``MIN_PUSH``)."""
+
     def agent(scene, frames, target, steps_left, rng):
         x, v = observe(frames)
         # the speed measured is the mean over the last frame; sliding, it is mu*g/(2 fps) less by now
@@ -226,6 +244,7 @@ def analytic_agent(tasks: Tasks, seed: int = 0) -> dict:
 def random_agent(tasks: Tasks, seed: int = 0, p_none: float = 0.5) -> dict:
     """Luck, with the useless actions taken out: each step, push toward the target as the last frame
     shows it, with a strength uniform in (``MIN_PUSH``, ``MAX_PUSH``), or (probability ``p_none``) wait."""
+
     def agent(scene, frames, target, steps_left, rng):
         x, _ = observe(frames)
         push = np.sign(target - x) * rng.uniform(MIN_PUSH, MAX_PUSH)
@@ -244,11 +263,13 @@ def outcome(final_x: np.ndarray, tasks: Tasks) -> dict:
 def agents(model) -> dict:
     """The agents compared, each a function of the tasks: CEM planning with the learned model, with the
     true simulator and with the physics-free model; the analytic controller; the random agent."""
-    return {"CEM, learned model": lambda tasks, **kw: run_planner(LearnedWorld(model), tasks, **kw),
-            "CEM, true simulator": lambda tasks, **kw: run_planner(TrueWorld(), tasks, **kw),
-            "CEM, physics-free model": lambda tasks, **kw: run_planner(PhysicsFreeWorld(), tasks, **kw),
-            "analytic s²/(2μg)": lambda tasks, **kw: analytic_agent(tasks),
-            "random pushes": lambda tasks, **kw: random_agent(tasks)}
+    return {
+        "CEM, learned model": lambda tasks, **kw: run_planner(LearnedWorld(model), tasks, **kw),
+        "CEM, true simulator": lambda tasks, **kw: run_planner(TrueWorld(), tasks, **kw),
+        "CEM, physics-free model": lambda tasks, **kw: run_planner(PhysicsFreeWorld(), tasks, **kw),
+        "analytic s²/(2μg)": lambda tasks, **kw: analytic_agent(tasks),
+        "random pushes": lambda tasks, **kw: random_agent(tasks),
+    }
 
 
 def summarise(results: dict) -> dict:
@@ -256,12 +277,17 @@ def summarise(results: dict) -> dict:
     95% bootstrap interval, and the distances themselves."""
     from wmlib.stats import median_interval, share_interval
 
-    return {name: {"tasks": int(len(r["success"])), "success": float(r["success"].mean()),
-                   "success ci": list(share_interval(r["success"])),
-                   "median distance": float(np.median(r["distance"])),
-                   "median distance ci": list(median_interval(r["distance"])),
-                   "distance": [round(float(d), 4) for d in r["distance"]]}
-            for name, r in results.items()}
+    return {
+        name: {
+            "tasks": int(len(r["success"])),
+            "success": float(r["success"].mean()),
+            "success ci": list(share_interval(r["success"])),
+            "median distance": float(np.median(r["distance"])),
+            "median distance ci": list(median_interval(r["distance"])),
+            "distance": [round(float(d), 4) for d in r["distance"]],
+        }
+        for name, r in results.items()
+    }
 
 
 def subset(tasks: Tasks, n: int) -> Tasks:

@@ -56,8 +56,9 @@ class Playground:
         return float(np.abs(self.true_frames[-1] - self.dream_frames[-1]).mean())
 
 
-def plot_side_by_side(true_frames: np.ndarray, dream_frames: np.ndarray, labels: list[str] | None = None,
-                      every: int = 1):
+def plot_side_by_side(
+    true_frames: np.ndarray, dream_frames: np.ndarray, labels: list[str] | None = None, every: int = 1
+):
     """Two rows of frames (T, H, W, 3): the true simulator on top, the model's dream below."""
     import matplotlib.pyplot as plt
 
@@ -83,8 +84,15 @@ def widget(model, scene: Scene):
 
     play = Playground(model, scene)
     buttons = [widgets.Button(description=a, layout=widgets.Layout(width="70px")) for a in ACTIONS]
-    strength = widgets.FloatSlider(value=1.5, min=0.5, max=2.5, step=0.25, description="strength (m/s)",
-                                   continuous_update=False, style={"description_width": "initial"})
+    strength = widgets.FloatSlider(
+        value=1.5,
+        min=0.5,
+        max=2.5,
+        step=0.25,
+        description="strength (m/s)",
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
     reset = widgets.Button(description="reset", button_style="warning", layout=widgets.Layout(width="70px"))
     out = widgets.Output()
 
@@ -92,8 +100,9 @@ def widget(model, scene: Scene):
         with out:
             out.clear_output(wait=True)
             fig, axes = plt.subplots(1, 2, figsize=(5.2, 2.8))
-            for ax, frame, title in zip(axes, (play.true_frames[-1], play.dream_frames[-1]),
-                                        ("true simulator", "world model (dreaming)")):
+            for ax, frame, title in zip(
+                axes, (play.true_frames[-1], play.dream_frames[-1]), ("true simulator", "world model (dreaming)")
+            ):
                 ax.imshow(np.clip(frame, 0, 1), interpolation="nearest")
                 ax.set_xticks([]), ax.set_yticks([])
                 ax.set_title(title, fontsize=9)

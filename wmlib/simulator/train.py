@@ -35,9 +35,19 @@ def unroll_at(step: int, steps: int, unroll: int, one_step: float = 0.5) -> int:
     return int(min(unroll, 1 + max(0.0, step - start) / max(ramp, 1) * (unroll - 1)))
 
 
-def train_dynamics(model, codes, actions, steps: int = 3000, batch_size: int = 32, lr: float = 1e-3,
-                   unroll: int = 8, one_step: float = 0.5, seed: int = 0, progress: bool = True,
-                   log_every: int = 100) -> list:
+def train_dynamics(
+    model,
+    codes,
+    actions,
+    steps: int = 3000,
+    batch_size: int = 32,
+    lr: float = 1e-3,
+    unroll: int = 8,
+    one_step: float = 0.5,
+    seed: int = 0,
+    progress: bool = True,
+    log_every: int = 100,
+) -> list:
     """Train ``model.dynamics`` on ``codes`` (N, T, C, 8, 8) and ``actions`` (N, T-1, 2); returns
     [(step, seconds, loss, unroll)] every ``log_every`` steps (the loss is the mean over the unrolled
     steps, so it rises when the unroll grows). The autoencoder is not touched."""
@@ -49,8 +59,10 @@ def train_dynamics(model, codes, actions, steps: int = 3000, batch_size: int = 3
     codes, actions = torch.as_tensor(codes), torch.as_tensor(actions)
     N, T = codes.shape[:2]
     if actions.shape[:2] != (N, T - 1):
-        raise ValueError(f"need one action between each two frames: codes {tuple(codes.shape[:2])}, "
-                         f"actions {tuple(actions.shape[:2])}")
+        raise ValueError(
+            f"need one action between each two frames: codes {tuple(codes.shape[:2])}, "
+            f"actions {tuple(actions.shape[:2])}"
+        )
     if not 1 <= unroll <= T - 2:
         raise ValueError(f"unroll must be in 1..{T - 2} for episodes of {T} frames, got {unroll}")
     g = torch.Generator().manual_seed(seed)
@@ -84,15 +96,20 @@ def encode_all(model, frames: np.ndarray, batch_size: int = 2048):
 
     flat = frames.reshape(-1, *frames.shape[2:])
     with torch.no_grad():
-        z = torch.cat([model.encode(flat[i:i + batch_size]) for i in range(0, len(flat), batch_size)])
+        z = torch.cat([model.encode(flat[i : i + batch_size]) for i in range(0, len(flat), batch_size)])
     return z.reshape(*frames.shape[:2], *z.shape[1:])
 
 
 def main(argv: list[str] | None = None) -> None:
     from wmlib import training
 
-    parser = training.parser("python -m wmlib.simulator.train", "Train the toy world model and ship it.",
-                             out=Path("data/models/toy-world-model"), steps=8000, lr=2e-3)
+    parser = training.parser(
+        "python -m wmlib.simulator.train",
+        "Train the toy world model and ship it.",
+        out=Path("data/models/toy-world-model"),
+        steps=8000,
+        lr=2e-3,
+    )
     parser.add_argument("--episodes", type=int, default=8000)
     parser.add_argument("--ae-episodes", type=int, default=1500)
     parser.add_argument("--ae-steps", type=int, default=1500)
@@ -100,8 +117,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--one-step", type=float, default=0.5, help="share of training one step ahead")
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--blocks", type=int, default=4)
-    parser.add_argument("--one-step-control", action="store_true",
-                        help="train the one-step-only control on the autoencoder of the model in --out")
+    parser.add_argument(
+        "--one-step-control",
+        action="store_true",
+        help="train the one-step-only control on the autoencoder of the model in --out",
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -129,32 +149,54 @@ def main(argv: list[str] | None = None) -> None:
     model.autoencoder.background.copy_(torch.as_tensor(background()).permute(2, 0, 1))
     data = sample_episodes(args.episodes, seed=args.seed)
     frames = data.render()
-    ae_frames = torch.as_tensor(frames[:args.ae_episodes].reshape(-1, *frames.shape[2:])).permute(0, 3, 1, 2)
+    ae_frames = torch.as_tensor(frames[: args.ae_episodes].reshape(-1, *frames.shape[2:])).permute(0, 3, 1, 2)
     ae_report = ae_mod.fit(model.autoencoder, ae_frames, model.autoencoder.background, args.ae_steps, args.seed)
     for p in model.autoencoder.parameters():
         p.requires_grad_(False)
     codes = encode_all(model, frames)
     del frames
-    history = train_dynamics(model, codes, data.actions.vectors(), steps=args.steps, batch_size=args.batch_size,
-                             lr=args.lr, unroll=args.unroll, one_step=args.one_step, seed=args.seed)
+    history = train_dynamics(
+        model,
+        codes,
+        data.actions.vectors(),
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        unroll=args.unroll,
+        one_step=args.one_step,
+        seed=args.seed,
+    )
     train_seconds = time.perf_counter() - start
     model.save_pretrained(args.out)
     scores = evaluate.manifest_scores(model)
     command = "python -m wmlib.simulator.train " + " ".join(
-        f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-        if k not in ("score_only", "threads", "one_step_control") and v is not None)
+        f"--{k.replace('_', '-')} {v}"
+        for k, v in vars(args).items()
+        if k not in ("score_only", "threads", "one_step_control") and v is not None
+    )
     manifest = {
         "name": "toy-world-model",
         "description": "an action-conditioned world model of the toy world, trained from scratch",
-        "command": command, "seed": args.seed,
-        "settings": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-                        if k not in ("score_only", "out", "one_step_control")}, "threads": threads, "history": 2,
-                     "episode_steps": int(data.actions.steps)},
+        "command": command,
+        "seed": args.seed,
+        "settings": {
+            **{
+                k: (str(v) if isinstance(v, Path) else v)
+                for k, v in vars(args).items()
+                if k not in ("score_only", "out", "one_step_control")
+            },
+            "threads": threads,
+            "history": 2,
+            "episode_steps": int(data.actions.steps),
+        },
         "scores": scores,
         "autoencoder": ae_report,
-        "loss_history": history, "train_seconds": round(train_seconds, 1),
-        "parameters": {"dynamics": sum(p.numel() for p in model.dynamics.parameters()),
-                       "autoencoder": sum(p.numel() for p in model.autoencoder.parameters())},
+        "loss_history": history,
+        "train_seconds": round(train_seconds, 1),
+        "parameters": {
+            "dynamics": sum(p.numel() for p in model.dynamics.parameters()),
+            "autoencoder": sum(p.numel() for p in model.autoencoder.parameters()),
+        },
         "versions": {"torch": torch.__version__},
         "files": file_records(args.out),
     }
@@ -178,20 +220,32 @@ def one_step_control(args, threads: int) -> None:
         p.requires_grad_(False)
     data = sample_episodes(args.episodes, seed=args.seed)
     codes = encode_all(model, data.render())
-    history = train_dynamics(model, codes, data.actions.vectors(), steps=args.steps, batch_size=args.batch_size,
-                             lr=args.lr, unroll=1, seed=args.seed)
+    history = train_dynamics(
+        model,
+        codes,
+        data.actions.vectors(),
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        unroll=1,
+        seed=args.seed,
+    )
     seconds = time.perf_counter() - start
     save_weights(args.out, model.dynamics.state_dict(), ONE_STEP_FILE)
     manifest = read_manifest(args.out)
     manifest["one_step"] = {
         "description": "the control: the same dynamics network trained on the same episodes for the same number "
-                       "of steps with the same frozen autoencoder, but only ever one step ahead",
-        "command": "python -m wmlib.simulator.train --one-step-control " + " ".join(
-            f"--{k} {getattr(args, k.replace('-', '_'))}" for k in
-            ("out", "episodes", "steps", "batch-size", "lr", "width", "blocks", "seed")),
-        "file": ONE_STEP_FILE, "threads": threads, "train_seconds": round(seconds, 1), "loss_history": history,
-        "scores": evaluate.manifest_scores(evaluate.with_dynamics(trained, args.out / ONE_STEP_FILE),
-                                           physics=False),
+        "of steps with the same frozen autoencoder, but only ever one step ahead",
+        "command": "python -m wmlib.simulator.train --one-step-control "
+        + " ".join(
+            f"--{k} {getattr(args, k.replace('-', '_'))}"
+            for k in ("out", "episodes", "steps", "batch-size", "lr", "width", "blocks", "seed")
+        ),
+        "file": ONE_STEP_FILE,
+        "threads": threads,
+        "train_seconds": round(seconds, 1),
+        "loss_history": history,
+        "scores": evaluate.manifest_scores(evaluate.with_dynamics(trained, args.out / ONE_STEP_FILE), physics=False),
     }
     # benchmark.json (benchmarks/world_model.py --write) is rewritten apart from the checkpoint
     manifest["files"] = {k: v for k, v in file_records(args.out).items() if k != "benchmark.json"}

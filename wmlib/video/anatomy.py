@@ -12,15 +12,22 @@ CogVideoX (Yang et al., ICLR 2025) is three models in a row:
 ``walkthrough`` sends one random clip through the tiny pipeline of ``wmlib.tiny.cogvideox`` stage by
 stage (the same classes and code paths as the real model, only narrower), and records each shape.
 ``expert_adaln`` opens the first block's expert adaptive LayerNorm, and ``rope_3d`` the 3D rotary position
-embedding of CogVideoX-5B. ``token_count`` and ``attention_cost`` do the same arithmetic for the real model: 49 frames at 480x720
-become 13 x 60 x 90 latents and 17,550 video tokens, and attention over all of them at once is what
-makes video generation expensive.
+embedding of CogVideoX-5B. ``token_count`` and ``attention_cost`` do the same arithmetic for the real model:
+49 frames at 480x720 become 13 x 60 x 90 latents and 17,550 video tokens, and attention over all of them at
+once is what makes video generation expensive.
 """
 
 from __future__ import annotations
 
-__all__ = ["attention_cost", "expert_adaln", "latent_frames", "rope_3d", "show_walkthrough", "token_count",
-           "walkthrough"]
+__all__ = [
+    "attention_cost",
+    "expert_adaln",
+    "latent_frames",
+    "rope_3d",
+    "show_walkthrough",
+    "token_count",
+    "walkthrough",
+]
 
 DEFAULT_PROMPT = "a small red ball is thrown to the right and bounces"
 
@@ -43,28 +50,45 @@ def latent_frames(num_frames: int, temporal: int = 4) -> int:
     frames, so (F - 1) / temporal + 1. ``num_frames - 1`` must be a multiple of ``temporal``."""
     num_frames, temporal = _whole(num_frames, "num_frames"), _whole(temporal, "temporal")
     if (num_frames - 1) % temporal:
-        raise ValueError(f"num_frames - 1 must be a multiple of the temporal compression {temporal} "
-                         f"(the VAE keeps the first frame alone); got {num_frames}")
+        raise ValueError(
+            f"num_frames - 1 must be a multiple of the temporal compression {temporal} "
+            f"(the VAE keeps the first frame alone); got {num_frames}"
+        )
     return (num_frames - 1) // temporal + 1
 
 
-def token_count(num_frames: int = 49, height: int = 480, width: int = 720, temporal: int = 4, spatial: int = 8,
-                patch: int = 2, text_tokens: int = 226, latent_channels: int = 16) -> dict:
+def token_count(
+    num_frames: int = 49,
+    height: int = 480,
+    width: int = 720,
+    temporal: int = 4,
+    spatial: int = 8,
+    patch: int = 2,
+    text_tokens: int = 226,
+    latent_channels: int = 16,
+) -> dict:
     """The sequence the transformer sees for a video of ``num_frames`` x ``height`` x ``width``.
 
     Defaults are CogVideoX-2B's (49 frames of 480x720, VAE 4x in time and 8x8 in space, 2x2 patches,
     226 T5 tokens): 13 latent frames of 60x90, cut into 30x45 patches each, is 17,550 video tokens, and
     17,776 in all with the text.
     """
-    for name, v in (("height", height), ("width", width), ("spatial", spatial), ("patch", patch),
-                    ("latent_channels", latent_channels)):
+    for name, v in (
+        ("height", height),
+        ("width", width),
+        ("spatial", spatial),
+        ("patch", patch),
+        ("latent_channels", latent_channels),
+    ):
         _whole(v, name)
     text_tokens = _whole(text_tokens, "text_tokens", low=0)
     frames = latent_frames(num_frames, temporal)
     for label, size in (("height", height), ("width", width)):
         if size % (spatial * patch):
-            raise ValueError(f"{label} must be a multiple of spatial x patch = {spatial * patch} (the VAE shrinks "
-                             f"by {spatial}, then patches of {patch}); got {size}")
+            raise ValueError(
+                f"{label} must be a multiple of spatial x patch = {spatial * patch} (the VAE shrinks "
+                f"by {spatial}, then patches of {patch}); got {size}"
+            )
     lat_h, lat_w = height // spatial, width // spatial
     video = frames * (lat_h // patch) * (lat_w // patch)
     return {
@@ -81,8 +105,9 @@ def token_count(num_frames: int = 49, height: int = 480, width: int = 720, tempo
     }
 
 
-def attention_cost(tokens: int, hidden: int = 1920, layers: int = 30, heads: int = 30,
-                   frames: int | None = None) -> dict:
+def attention_cost(
+    tokens: int, hidden: int = 1920, layers: int = 30, heads: int = 30, frames: int | None = None
+) -> dict:
     """What full self-attention over ``tokens`` costs in one forward pass of a ``layers``-deep transformer
     of width ``hidden`` with ``heads`` heads (defaults: CogVideoX-2B, 30 layers of 1920 = 30 heads x 64).
 
@@ -102,8 +127,9 @@ def attention_cost(tokens: int, hidden: int = 1920, layers: int = 30, heads: int
     temporal attention across frames at each position (n · frames² entries), one of each per layer.
     ``full_over_factorised`` is how many times more attention entries full 3D attention computes.
     """
-    tokens, hidden, layers, heads = (_whole(v, n) for v, n in
-                                     ((tokens, "tokens"), (hidden, "hidden"), (layers, "layers"), (heads, "heads")))
+    tokens, hidden, layers, heads = (
+        _whole(v, n) for v, n in ((tokens, "tokens"), (hidden, "hidden"), (layers, "layers"), (heads, "heads"))
+    )
     if hidden % heads:
         raise ValueError(f"hidden ({hidden}) must be a multiple of heads ({heads})")
     entries = tokens * tokens
@@ -118,18 +144,22 @@ def attention_cost(tokens: int, hidden: int = 1920, layers: int = 30, heads: int
     if frames is not None:
         frames = _whole(frames, "frames")
         if tokens % frames:
-            raise ValueError(f"tokens ({tokens}) must split evenly over {frames} frames to compare with "
-                             f"spatial + temporal attention; pass video tokens only (no text)")
+            raise ValueError(
+                f"tokens ({tokens}) must split evenly over {frames} frames to compare with "
+                f"spatial + temporal attention; pass video tokens only (no text)"
+            )
         per_frame = tokens // frames
-        spatial, temporal = frames * per_frame ** 2, per_frame * frames ** 2
-        out.update({
-            "tokens_per_frame": per_frame,
-            "spatial_entries_per_head": spatial,
-            "temporal_entries_per_head": temporal,
-            "factorised_entries_per_head": spatial + temporal,
-            "factorised_flops": 4 * (spatial + temporal) * hidden * layers,
-            "full_over_factorised": entries / (spatial + temporal),
-        })
+        spatial, temporal = frames * per_frame**2, per_frame * frames**2
+        out.update(
+            {
+                "tokens_per_frame": per_frame,
+                "spatial_entries_per_head": spatial,
+                "temporal_entries_per_head": temporal,
+                "factorised_entries_per_head": spatial + temporal,
+                "factorised_flops": 4 * (spatial + temporal) * hidden * layers,
+                "full_over_factorised": entries / (spatial + temporal),
+            }
+        )
     return out
 
 
@@ -147,8 +177,16 @@ def _recorder(keep_tensors: bool):
     return rows, record
 
 
-def walkthrough(pipe=None, num_frames: int = 9, height: int = 32, width: int = 32, prompt: str = DEFAULT_PROMPT,
-                seed: int = 0, timestep: int = 500, keep_tensors: bool = False) -> list[dict]:
+def walkthrough(
+    pipe=None,
+    num_frames: int = 9,
+    height: int = 32,
+    width: int = 32,
+    prompt: str = DEFAULT_PROMPT,
+    seed: int = 0,
+    timestep: int = 500,
+    keep_tensors: bool = False,
+) -> list[dict]:
     """One random clip through a CogVideoX text-to-video pipeline, one row per stage.
 
     Each row has ``stage``, ``shape`` (a tuple), ``module`` (the code that produced it) and ``what`` (one
@@ -168,9 +206,11 @@ def walkthrough(pipe=None, num_frames: int = 9, height: int = 32, width: int = 3
         pipe = cogvideox(seed=seed)
     vae, transformer, tcfg = pipe.vae, pipe.transformer, pipe.transformer.config
     if tcfg.in_channels != vae.config.latent_channels:
-        raise ValueError(f"walkthrough follows the text-to-video path: the transformer takes "
-                         f"{tcfg.in_channels} channels but the VAE makes {vae.config.latent_channels} "
-                         f"(an image-to-video pipeline adds the image latents); use a text-to-video pipeline")
+        raise ValueError(
+            f"walkthrough follows the text-to-video path: the transformer takes "
+            f"{tcfg.in_channels} channels but the VAE makes {vae.config.latent_channels} "
+            f"(an image-to-video pipeline adds the image latents); use a text-to-video pipeline"
+        )
     max_text = tcfg.max_text_seq_length
     check_video_request(height, width, num_frames, prompt, pipe.tokenizer, max_text)
     steps = pipe.scheduler.config.num_train_timesteps
@@ -191,63 +231,100 @@ def walkthrough(pipe=None, num_frames: int = 9, height: int = 32, width: int = 3
 
         latent = vae.encode(pixels).latent_dist.sample(generator=g)
         q, s = vae.config.temporal_compression_ratio, height // latent.shape[3]
-        record("VAE latent", latent, "vae.encode(...).latent_dist",
-               f"3D causal VAE: first frame alone then {q}x in time, {s}x{s} in space: F' = (F-1)/{q}+1 = "
-               f"{latent.shape[2]}, {height}/{s} x {width}/{s} = {latent.shape[3]} x {latent.shape[4]}")
+        record(
+            "VAE latent",
+            latent,
+            "vae.encode(...).latent_dist",
+            f"3D causal VAE: first frame alone then {q}x in time, {s}x{s} in space: F' = (F-1)/{q}+1 = "
+            f"{latent.shape[2]}, {height}/{s} x {width}/{s} = {latent.shape[3]} x {latent.shape[4]}",
+        )
 
         scale = vae.config.scaling_factor
         scaled = latent * scale
-        record("scaled latent", scaled, "* vae.config.scaling_factor",
-               f"times {scale:g}, to bring the latents near unit variance, the scale the noise schedule assumes")
+        record(
+            "scaled latent",
+            scaled,
+            "* vae.config.scaling_factor",
+            f"times {scale:g}, to bring the latents near unit variance, the scale the noise schedule assumes",
+        )
 
         noise = torch.randn(scaled.shape, generator=g).to(device, scaled.dtype)
         t = torch.tensor([timestep], device=device)
         noisy = pipe.scheduler.add_noise(scaled, noise, t)
-        record("noised latent", noisy, "scheduler.add_noise",
-               f"training: the latent mixed with Gaussian noise at timestep {timestep}; "
-               f"sampling starts from pure noise instead")
+        record(
+            "noised latent",
+            noisy,
+            "scheduler.add_noise",
+            f"training: the latent mixed with Gaussian noise at timestep {timestep}; "
+            f"sampling starts from pure noise instead",
+        )
 
         frames_first = noisy.permute(0, 2, 1, 3, 4).to(dtype)
-        record("transformer layout", frames_first, ".permute(0, 2, 1, 3, 4)",
-               "the transformer wants frames before channels: (B, F', C, h, w)")
+        record(
+            "transformer layout",
+            frames_first,
+            ".permute(0, 2, 1, 3, 4)",
+            "the transformer wants frames before channels: (B, F', C, h, w)",
+        )
 
-        ids = pipe.tokenizer(prompt, padding="max_length", max_length=max_text, truncation=True,
-                             add_special_tokens=True, return_tensors="pt").input_ids.to(device)
+        ids = pipe.tokenizer(
+            prompt,
+            padding="max_length",
+            max_length=max_text,
+            truncation=True,
+            add_special_tokens=True,
+            return_tensors="pt",
+        ).input_ids.to(device)
         record("text token ids", ids, "tokenizer", f"the prompt padded to {max_text} tokens (226 in the real model)")
 
         text = pipe.text_encoder(ids)[0].to(dtype)
-        record("text states", text, "text_encoder (T5)",
-               f"one {text.shape[-1]}-d vector per token (4096-d from T5-XXL in the real model)")
+        record(
+            "text states",
+            text,
+            "text_encoder (T5)",
+            f"one {text.shape[-1]}-d vector per token (4096-d from T5-XXL in the real model)",
+        )
 
         # The patch tokens are caught on their way through the transformer, not computed by calling
         # patch_embed alone: with model CPU offload only a call of the whole transformer brings it to the GPU.
         caught: list = []
         hook = transformer.patch_embed.register_forward_hook(lambda module, args, output: caught.append(output))
         try:
-            out = transformer(hidden_states=frames_first, encoder_hidden_states=text, timestep=t,
-                              return_dict=False)[0]
+            out = transformer(hidden_states=frames_first, encoder_hidden_states=text, timestep=t, return_dict=False)[0]
         finally:
             hook.remove()
         tokens = caught[0]
         n_text = text.shape[1]
         n_video = tokens.shape[1] - n_text
         p = tcfg.patch_size
-        record("patch tokens", tokens, "transformer.patch_embed",
-               f"{n_text} text + {n_video} video tokens in one sequence; video = F' x h/{p} x w/{p} = "
-               f"{frames_first.shape[1]} x {frames_first.shape[3] // p} x {frames_first.shape[4] // p}")
+        record(
+            "patch tokens",
+            tokens,
+            "transformer.patch_embed",
+            f"{n_text} text + {n_video} video tokens in one sequence; video = F' x h/{p} x w/{p} = "
+            f"{frames_first.shape[1]} x {frames_first.shape[3] // p} x {frames_first.shape[4] // p}",
+        )
         rows[-1].update(text_tokens=n_text, video_tokens=n_video)
 
-        record("transformer output", out, "transformer(...)",
-               "full 3D attention over all tokens, then the video tokens unpatchified: one prediction per "
-               "latent value, the shape of its input")
+        record(
+            "transformer output",
+            out,
+            "transformer(...)",
+            "full 3D attention over all tokens, then the video tokens unpatchified: one prediction per "
+            "latent value, the shape of its input",
+        )
 
         # The clean latent stands in for the denoised one sampling would end with. As the pipeline's
         # decode_latents does: back to (B, C, F', h, w), undo the scaling, decode.
         final = scaled.permute(0, 2, 1, 3, 4)
         video = vae.decode((final.permute(0, 2, 1, 3, 4) / scale).to(vae.dtype)).sample
-        record("decoded pixels", video, "vae.decode",
-               f"the (clean) latent decoded as the pipeline does at the end of sampling: "
-               f"{video.shape[2]} = (F'-1) x {q} + 1 frames of {video.shape[3]} x {video.shape[4]}")
+        record(
+            "decoded pixels",
+            video,
+            "vae.decode",
+            f"the (clean) latent decoded as the pipeline does at the end of sampling: "
+            f"{video.shape[2]} = (F'-1) x {q} + 1 frames of {video.shape[3]} x {video.shape[4]}",
+        )
     return rows
 
 
@@ -291,19 +368,34 @@ def expert_adaln(pipe=None, seed: int = 0, timestep: int = 500, keep_tensors: bo
     with torch.no_grad():
         t = torch.tensor([timestep], device=transformer.device)
         features = transformer.time_proj(t).to(transformer.dtype)
-        record("timestep features", features, "transformer.time_proj",
-               f"sinusoidal features of t = {timestep}, one per channel of the model's width ({inner})")
+        record(
+            "timestep features",
+            features,
+            "transformer.time_proj",
+            f"sinusoidal features of t = {timestep}, one per channel of the model's width ({inner})",
+        )
         emb = transformer.time_embedding(features)
-        record("timestep embedding", emb, "transformer.time_embedding",
-               f"an MLP down to time_embed_dim = {emb.shape[-1]} (512 in CogVideoX-2B)")
+        record(
+            "timestep embedding",
+            emb,
+            "transformer.time_embedding",
+            f"an MLP down to time_embed_dim = {emb.shape[-1]} (512 in CogVideoX-2B)",
+        )
         six = norm.linear(norm.silu(emb))
-        record("modulation", six, "transformer_blocks[0].norm1.linear",
-               f"one linear layer: 6 x {inner} numbers from the timestep embedding")
+        record(
+            "modulation",
+            six,
+            "transformer_blocks[0].norm1.linear",
+            f"one linear layer: 6 x {inner} numbers from the timestep embedding",
+        )
         names = ("video shift", "video scale", "video gate", "text shift", "text scale", "text gate")
         for name, part in zip(names, six.chunk(6, dim=1)):
             who = "the video tokens" if name.startswith("video") else "the text tokens"
-            use = {"shift": "added after the LayerNorm both share", "scale": "the normalised tokens are multiplied by (1 + scale)",
-                   "gate": "scales the attention output before the residual add"}[name.split()[1]]
+            use = {
+                "shift": "added after the LayerNorm both share",
+                "scale": "the normalised tokens are multiplied by (1 + scale)",
+                "gate": "scales the attention output before the residual add",
+            }[name.split()[1]]
             record(name, part, "chunk(6)", f"for {who}: {use}")
     return rows
 
@@ -322,10 +414,15 @@ def rope_3d(head_dim: int = 64, frames: int = 13, height: int = 30, width: int =
 
     head_dim = _whole(head_dim, "head_dim")
     if head_dim % 16:
-        raise ValueError(f"head_dim must be a multiple of 16 (split 2:3:3 into eighths, each rotated in pairs); "
-                         f"got {head_dim}")
+        raise ValueError(
+            f"head_dim must be a multiple of 16 (split 2:3:3 into eighths, each rotated in pairs); got {head_dim}"
+        )
     frames, height, width = (_whole(v, n) for v, n in ((frames, "frames"), (height, "height"), (width, "width")))
     cos, sin = get_3d_rotary_pos_embed(head_dim, ((0, 0), (height, width)), (height, width), frames)
-    return {"channels": {"t": head_dim // 4, "h": head_dim // 8 * 3, "w": head_dim // 8 * 3},
-            "grid": (frames, height, width), "tokens": frames * height * width,
-            "cos_shape": tuple(cos.shape), "sin_shape": tuple(sin.shape)}
+    return {
+        "channels": {"t": head_dim // 4, "h": head_dim // 8 * 3, "w": head_dim // 8 * 3},
+        "grid": (frames, height, width),
+        "tokens": frames * height * width,
+        "cos_shape": tuple(cos.shape),
+        "sin_shape": tuple(sin.shape),
+    }

@@ -30,17 +30,27 @@ class FrameAutoencoder(nn.Module):
         if plate:  # the empty background, set before training and saved with the weights
             self.register_buffer("background", torch.zeros(3, 32, 32))
         self.encoder = nn.Sequential(
-            nn.Conv2d(3, width // 2, 3, padding=1), nn.SiLU(),
-            nn.Conv2d(width // 2, 3 * width // 4, 4, 2, 1), nn.SiLU(),  # 16x16
-            nn.Conv2d(3 * width // 4, width, 4, 2, 1), nn.SiLU(),        # 8x8
-            nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
-            nn.Conv2d(width, latent_channels, 1))
+            nn.Conv2d(3, width // 2, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(width // 2, 3 * width // 4, 4, 2, 1),
+            nn.SiLU(),  # 16x16
+            nn.Conv2d(3 * width // 4, width, 4, 2, 1),
+            nn.SiLU(),  # 8x8
+            nn.Conv2d(width, width, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(width, latent_channels, 1),
+        )
         self.decoder = nn.Sequential(
-            nn.Conv2d(latent_channels, width, 3, padding=1), nn.SiLU(),
-            nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
-            nn.ConvTranspose2d(width, 3 * width // 4, 4, 2, 1), nn.SiLU(),  # 16x16
-            nn.ConvTranspose2d(3 * width // 4, width // 2, 4, 2, 1), nn.SiLU(),  # 32x32
-            nn.Conv2d(width // 2, 3, 3, padding=1))
+            nn.Conv2d(latent_channels, width, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(width, width, 3, padding=1),
+            nn.SiLU(),
+            nn.ConvTranspose2d(width, 3 * width // 4, 4, 2, 1),
+            nn.SiLU(),  # 16x16
+            nn.ConvTranspose2d(3 * width // 4, width // 2, 4, 2, 1),
+            nn.SiLU(),  # 32x32
+            nn.Conv2d(width // 2, 3, 3, padding=1),
+        )
 
     def encode(self, x):
         return self.encoder(x - self.background if self.plate else x)
@@ -60,15 +70,24 @@ def build(latent_channels: int = 4, width: int = 64, seed: int = 0, plate: bool 
     return FrameAutoencoder(latent_channels, width, plate)
 
 
-def object_weight(frames: torch.Tensor, background: torch.Tensor, weight: float = 10.0,
-                  threshold: float = 0.1) -> torch.Tensor:
+def object_weight(
+    frames: torch.Tensor, background: torch.Tensor, weight: float = 10.0, threshold: float = 0.1
+) -> torch.Tensor:
     """Per-pixel loss weights (N, 1, H, W): ``1 + weight`` where a frame differs from the empty
     background by more than ``threshold`` (summed over RGB), 1 elsewhere."""
     return 1 + weight * ((frames - background).abs().sum(1, keepdim=True) > threshold).float()
 
 
-def train(model, frames: torch.Tensor, background: torch.Tensor, steps: int = 3000, batch_size: int = 64,
-          lr: float = 2e-3, seed: int = 0, progress: bool = True) -> list[float]:
+def train(
+    model,
+    frames: torch.Tensor,
+    background: torch.Tensor,
+    steps: int = 3000,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[float]:
     """Train ``model`` to reconstruct ``frames`` (N, 3, 32, 32); returns the loss every 100 steps.
 
     AdamW with 100 warm-up steps and cosine decay; the loss is the object-weighted squared error plus a
@@ -107,5 +126,8 @@ def fit(model, frames: torch.Tensor, background: torch.Tensor, steps: int, seed:
     with torch.no_grad():
         test = frames[::97][:2000]
         mse = float(torch.nn.functional.mse_loss(model(test).clamp(0, 1), test))
-    return {"mse": round(mse, 5), "loss_every_100_steps": [round(v, 5) for v in history],
-            "seconds": round(time.time() - start, 1)}
+    return {
+        "mse": round(mse, 5),
+        "loss_every_100_steps": [round(v, 5) for v in history],
+        "seconds": round(time.time() - start, 1),
+    }

@@ -14,8 +14,14 @@ import math
 import numpy as np
 
 # The shares of ``physics.evaluate`` that every group reports, with the name of each one's interval.
-SHARES = {"gravity_ok": "gravity_ci", "prompt_ok": "prompt_ci", "colour_ok": "colour_ci", "shape_ok": "shape_ci",
-          "size_ok": "size_ci", "found_all": "found_all_ci"}
+SHARES = {
+    "gravity_ok": "gravity_ci",
+    "prompt_ok": "prompt_ci",
+    "colour_ok": "colour_ci",
+    "shape_ok": "shape_ci",
+    "size_ok": "size_ci",
+    "found_all": "found_all_ci",
+}
 
 
 def _number(x: float, digits: int = 4) -> float | None:
@@ -38,8 +44,9 @@ def figures(result: dict, confidence: float = 0.95, seed: int = 0) -> dict:
             out[ci] = [_number(x) for x in share_interval(result[share], confidence, seed=seed)]
     out["median_gravity"] = _number(result["median_gravity"])
     measured = np.isfinite(result["gravity"]).sum()
-    out["median_gravity_ci"] = ([_number(x) for x in median_interval(result["gravity"], confidence, seed=seed)]
-                                if measured >= 2 else None)
+    out["median_gravity_ci"] = (
+        [_number(x) for x in median_interval(result["gravity"], confidence, seed=seed)] if measured >= 2 else None
+    )
     out["restitution_measured"] = _number(result["share_restitution_measured"])
     out["restitution_ok"] = _number(result["share_restitution_ok"])
     return out
@@ -54,8 +61,13 @@ def controls(truth: np.ndarray, autoencoder, seed: int = 0) -> dict[str, np.ndar
     return {"truth": truth, "autoencoder": round_trip(autoencoder, truth), "shuffled": shuffle_frames(truth, seed)}
 
 
-def measure(groups: dict[str, np.ndarray], attributes: dict[str, np.ndarray], judge=None, confidence: float = 0.95,
-            seed: int = 0) -> dict[str, dict]:
+def measure(
+    groups: dict[str, np.ndarray],
+    attributes: dict[str, np.ndarray],
+    judge=None,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, dict]:
     """``figures`` of every group of videos (each (B, T, H, W, 3), one video per prompt, in the order of
     ``attributes``), in the order given."""
     from wmlib.video.physics import evaluate
@@ -67,18 +79,23 @@ def table(by_group: dict[str, dict]) -> str:
     """The figures of each group as a text table, one row a group (percentages; '-' where there is none):
     gravity within 20% and its interval, the median fitted g, colour and shape as prompted, each factor,
     the object found in every frame, and restitution within 20% where it is measurable (``e ±20%``)."""
+
     def pct(x):
         return "     -" if x is None else f"{x:6.1%}"
 
-    head = (f"{'videos':14s} {'g ±20%':>6s}  {'its 95% interval':>16s}  {'median g':>8s}  {'prompt':>6s}  "
-            f"{'colour':>6s}  {'shape':>6s}  {'size':>6s}  {'found':>6s}  {'e ±20%':>6s}")
+    head = (
+        f"{'videos':14s} {'g ±20%':>6s}  {'its 95% interval':>16s}  {'median g':>8s}  {'prompt':>6s}  "
+        f"{'colour':>6s}  {'shape':>6s}  {'size':>6s}  {'found':>6s}  {'e ±20%':>6s}"
+    )
     rows = [head]
     for name, f in by_group.items():
         low, high = f["gravity_ci"]
         g = "       -" if f["median_gravity"] is None else f"{f['median_gravity']:8.3f}"
-        rows.append(f"{name:14s} {pct(f['gravity_ok'])}  {f'[{low:.1%}, {high:.1%}]':>16s}  {g}  "
-                    f"{pct(f.get('prompt_ok'))}  {pct(f.get('colour_ok'))}  {pct(f.get('shape_ok'))}  "
-                    f"{pct(f.get('size_ok'))}  {pct(f['found_all'])}  {pct(f['restitution_ok'])}")
+        rows.append(
+            f"{name:14s} {pct(f['gravity_ok'])}  {f'[{low:.1%}, {high:.1%}]':>16s}  {g}  "
+            f"{pct(f.get('prompt_ok'))}  {pct(f.get('colour_ok'))}  {pct(f.get('shape_ok'))}  "
+            f"{pct(f.get('size_ok'))}  {pct(f['found_all'])}  {pct(f['restitution_ok'])}"
+        )
     return "\n".join(rows)
 
 
@@ -93,8 +110,10 @@ def continuation(videos: np.ndarray, clips, c: int, judge=None, confidence: floa
 
     out = figures(evaluate(videos[:, c:] if c else videos, clips.attributes(), judge), confidence, seed)
     xy, found = tracks(videos)
-    for name, errors in (("track_error_px", track_error(xy, found, clips)),
-                         ("velocity_error", velocity_error(xy, found, clips, c))):
+    for name, errors in (
+        ("track_error_px", track_error(xy, found, clips)),
+        ("velocity_error", velocity_error(xy, found, clips, c)),
+    ):
         out[name] = _number(np.median(errors))
         out[name.removesuffix("_px") + "_ci"] = [_number(x) for x in median_interval(errors, confidence, seed=seed)]
     return out
@@ -125,9 +144,15 @@ def conditioned(pipe, clips: dict, truth: dict, judge=None, conditionings=(0, 1,
         videos = made[3] if k == "id" else continue_clips(pipe, clips[k], 3, truth[k], seed=seed)
         f = out["c3"] if k == "id" else continuation(videos, clips[k], 3)
         floor = continuation(round_trip(pipe.autoencoder, truth[k]), clips[k], 3)
-        out[k] = {"velocity_error": f["velocity_error"], "velocity_error_ci": f["velocity_error_ci"],
-                  "gravity_ok": f["gravity_ok"], "gravity_ci": f["gravity_ci"], "track_error_px": f["track_error_px"],
-                  "floor_velocity_error": floor["velocity_error"], "floor_velocity_error_ci": floor["velocity_error_ci"]}
+        out[k] = {
+            "velocity_error": f["velocity_error"],
+            "velocity_error_ci": f["velocity_error_ci"],
+            "gravity_ok": f["gravity_ok"],
+            "gravity_ci": f["gravity_ci"],
+            "track_error_px": f["track_error_px"],
+            "floor_velocity_error": floor["velocity_error"],
+            "floor_velocity_error_ci": floor["velocity_error_ci"],
+        }
         if k == "id":
             out["c3"]["track_error_floor_px"] = floor["track_error_px"]
     return out, made

@@ -16,9 +16,8 @@ import numpy as np
 
 from wmlib.world.captions import words as caption_words
 from wmlib.world.physics import Trajectory, simulate
-from wmlib.world.scene import (COLOUR_NAMES, SHAPES, SIZE_RADIUS,
-                               SIZES, Scene)
-from wmlib.world.studio import FRAMES, FPS, SIZE, CAMERA, VIEW_X, VIEW_TOP, one_object_scenes, render_frames
+from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZE_RADIUS, SIZES, Scene
+from wmlib.world.studio import CAMERA, FPS, FRAMES, SIZE, VIEW_TOP, VIEW_X, one_object_scenes, render_frames
 
 
 @dataclass(frozen=True)
@@ -34,15 +33,17 @@ class Clips:
 
     def attributes(self) -> dict[str, np.ndarray]:
         """The object's ``colour``, ``shape`` and ``size`` indices, one per clip."""
-        return {"colour": self.scene.colour[:, 0].astype(np.int64), "shape": self.scene.shape[:, 0].astype(np.int64),
-                "size": self.scene.size[:, 0].astype(np.int64)}
+        return {
+            "colour": self.scene.colour[:, 0].astype(np.int64),
+            "shape": self.scene.shape[:, 0].astype(np.int64),
+            "size": self.scene.size[:, 0].astype(np.int64),
+        }
 
 
 # Where throws start and how fast they go up (metres, m/s). "train" is every clip the models learn from;
 # "fast" throws go up faster than any of them, from lower down so that they stay in view: the held-out
 # speeds of Kang et al. (2024), who test video models outside their training range this way.
-THROWS = {"train": {"height": (0.8, 1.7), "up": (0.0, 2.5)},
-          "fast": {"height": (0.3, 0.6), "up": (3.0, 3.6)}}
+THROWS = {"train": {"height": (0.8, 1.7), "up": (0.0, 2.5)}, "fast": {"height": (0.3, 0.6), "up": (3.0, 3.6)}}
 
 
 def sample_clips(n: int, seed: int = 0, caption_seed: int | None = None, throws: str = "train") -> Clips:
@@ -76,8 +77,12 @@ def sample_clips(n: int, seed: int = 0, caption_seed: int | None = None, throws:
     return Clips(scene, traj, motion_captions(scene, traj, seed if caption_seed is None else caption_seed))
 
 
-def _throws(rng: np.random.Generator, m: int, height: tuple[float, float] = THROWS["train"]["height"],
-            up: tuple[float, float] = THROWS["train"]["up"]) -> Scene:
+def _throws(
+    rng: np.random.Generator,
+    m: int,
+    height: tuple[float, float] = THROWS["train"]["height"],
+    up: tuple[float, float] = THROWS["train"]["up"],
+) -> Scene:
     """``m`` one-object scenes with a throw: left, right (toward the middle when near a side) or straight up;
     the object's lowest point starts ``height`` metres up and it goes up at a speed in ``up`` (m/s)."""
     shape = rng.integers(0, len(SHAPES), m)
@@ -146,12 +151,13 @@ def tokenize(texts: list[str], vocabulary: list[str], length: int, strict: bool 
         if strict and unknown:
             known = known_words(vocabulary)
             marks = " ".join(w for w in known if not w.isalpha())
-            raise ValueError(f"the model never read the word{'s' if len(unknown) > 1 else ''} "
-                             f"{', '.join(map(repr, unknown))} in {text!r}; the words it knows are: "
-                             f"{' '.join(w for w in known if w.isalpha())}"
-                             + (f" (and the marks {marks})" if marks else ""))
+            raise ValueError(
+                f"the model never read the word{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(map(repr, unknown))} in {text!r}; the words it knows are: "
+                f"{' '.join(w for w in known if w.isalpha())}" + (f" (and the marks {marks})" if marks else "")
+            )
         ids = [index.get(w, 1) for w in tokens]
         if len(ids) > length:
             raise ValueError(f"the prompt has {len(ids)} words but the model reads at most {length}: {text!r}")
-        out[b, :len(ids)] = ids
+        out[b, : len(ids)] = ids
     return out

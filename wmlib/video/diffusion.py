@@ -35,9 +35,24 @@ from wmlib.plots import as_frames
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["DDIMTrace", "GuidanceSweep", "alpha_bar", "compare_shares", "ddim_alphas", "ddim_step", "ddim_trace", "encode",
-           "forward_noise", "guidance_sweep", "plot_guidance", "plot_noising", "plot_trace", "recover",
-           "v_target", "x0_error_gain"]
+__all__ = [
+    "DDIMTrace",
+    "GuidanceSweep",
+    "alpha_bar",
+    "compare_shares",
+    "ddim_alphas",
+    "ddim_step",
+    "ddim_trace",
+    "encode",
+    "forward_noise",
+    "guidance_sweep",
+    "plot_guidance",
+    "plot_noising",
+    "plot_trace",
+    "recover",
+    "v_target",
+    "x0_error_gain",
+]
 
 
 def _timestep(scheduler, t) -> int:
@@ -60,6 +75,7 @@ def alpha_bar(scheduler, t: int) -> float:
 
 
 # --- forward noising ---------------------------------------------------------------------------------
+
 
 def encode(pipe, videos: np.ndarray) -> "torch.Tensor":
     """Frames (B, T, H, W, 3) in [0, 1] to latents (B, T, C, h, w) in the denoiser's scale: the
@@ -109,20 +125,27 @@ def _frame_grid(rows: list[list], row_labels: list[str], col_titles: list[str], 
             ax.set_yticks([])
             if r == 0 or (c < len(col_titles) and rows[r - 1][c] is None):
                 ax.set_title(col_titles[c] if c < len(col_titles) else "", fontsize=8.5)
-        fig.text((label_w - 0.1) / width, (bottom + cell / 2) / height, row_labels[r], ha="right", va="center",
-                 fontsize=8.5)
+        fig.text(
+            (label_w - 0.1) / width, (bottom + cell / 2) / height, row_labels[r], ha="right", va="center", fontsize=8.5
+        )
     fig.text(0.5, 1 - 0.2 / height, title, ha="center", va="top", fontsize=10)
     return fig
 
 
-def plot_noising(frames: np.ndarray, timesteps: Sequence[int], alpha_bars: Sequence[float],
-                 frame_indices: Sequence[int] = (0, 5, 10, 15)):
+def plot_noising(
+    frames: np.ndarray,
+    timesteps: Sequence[int],
+    alpha_bars: Sequence[float],
+    frame_indices: Sequence[int] = (0, 5, 10, 15),
+):
     """A grid of decoded frames: one row per timestep (labelled with ab_t and the signal-to-noise ratio
     ab_t / (1 - ab_t)), one column per frame of ``frame_indices``. ``frames``: (len(timesteps), T, H, W, 3)."""
     frames = np.asarray(frames)
     if frames.ndim != 5 or len(frames) != len(timesteps) or len(alpha_bars) != len(timesteps):
-        raise ValueError(f"frames must be (len(timesteps), T, H, W, 3) with one ab_t per timestep; got "
-                         f"{frames.shape}, {len(timesteps)} timesteps and {len(alpha_bars)} values of ab_t")
+        raise ValueError(
+            f"frames must be (len(timesteps), T, H, W, 3) with one ab_t per timestep; got "
+            f"{frames.shape}, {len(timesteps)} timesteps and {len(alpha_bars)} values of ab_t"
+        )
     if not all(0 <= f < frames.shape[1] for f in frame_indices):
         raise ValueError(f"frame_indices must lie in 0..{frames.shape[1] - 1}; got {tuple(frame_indices)}")
     labels = []
@@ -130,17 +153,22 @@ def plot_noising(frames: np.ndarray, timesteps: Sequence[int], alpha_bars: Seque
         snr = ab / (1 - ab) if ab < 1 else float("inf")
         labels.append(f"t = {t}\nᾱ = {ab:.3g}\nSNR = {snr:.2g}")
     rows = [[frames[r, f] for f in frame_indices] for r in range(len(timesteps))]
-    return _frame_grid(rows, labels, [f"frame {f}" for f in frame_indices],
-                       "forward noising, decoded: x_t = √ᾱ·x0 + √(1−ᾱ)·ε\n(the same ε in every row)")
+    return _frame_grid(
+        rows,
+        labels,
+        [f"frame {f}" for f in frame_indices],
+        "forward noising, decoded: x_t = √ᾱ·x0 + √(1−ᾱ)·ε\n(the same ε in every row)",
+    )
 
 
 # --- the v target --------------------------------------------------------------------------------------
+
 
 def v_target(x0: "torch.Tensor", noise: "torch.Tensor", alpha_bar_t: float) -> "torch.Tensor":
     """The v-prediction target (Salimans and Ho 2022): v = sqrt(ab_t) eps - sqrt(1 - ab_t) x0.
 
     It equals ``scheduler.get_velocity(x0, noise, t)`` with ``alpha_bar_t = scheduler.alphas_cumprod[t]``."""
-    a, s = alpha_bar_t ** 0.5, (1 - alpha_bar_t) ** 0.5
+    a, s = alpha_bar_t**0.5, (1 - alpha_bar_t) ** 0.5
     return a * noise - s * x0
 
 
@@ -148,7 +176,7 @@ def recover(x_t: "torch.Tensor", v: "torch.Tensor", alpha_bar_t: float) -> tuple
     """(x0, eps) back from the noisy sample and v: x0 = sqrt(ab) x_t - sqrt(1 - ab) v and
     eps = sqrt(1 - ab) x_t + sqrt(ab) v. (x_t and v are a rotation of (x0, eps) by the same angle, so
     the way back is the rotation the other way: no division anywhere.)"""
-    a, s = alpha_bar_t ** 0.5, (1 - alpha_bar_t) ** 0.5
+    a, s = alpha_bar_t**0.5, (1 - alpha_bar_t) ** 0.5
     return a * x_t - s * v, s * x_t + a * v
 
 
@@ -167,6 +195,7 @@ def x0_error_gain(scheduler) -> dict[str, np.ndarray]:
 
 # --- DDIM ------------------------------------------------------------------------------------------------
 
+
 def ddim_alphas(scheduler, t: int) -> tuple[float, float]:
     """(ab_t, ab_prev) for a DDIM step from timestep ``t``, as ``DDIMScheduler.step`` picks them after
     ``set_timesteps``: the previous timestep is t - num_train_timesteps // num_inference_steps, and past
@@ -184,7 +213,7 @@ def ddim_step(x_t: "torch.Tensor", v: "torch.Tensor", alpha_bar_t: float, alpha_
     (x_t, v), then put them back together at the lower noise level:
     x_prev = sqrt(ab_prev) x̂0 + sqrt(1 - ab_prev) ε̂. Equals ``DDIMScheduler.step(v, t, x_t).prev_sample``."""
     x0, eps = recover(x_t, v, alpha_bar_t)
-    return alpha_bar_prev ** 0.5 * x0 + (1 - alpha_bar_prev) ** 0.5 * eps
+    return alpha_bar_prev**0.5 * x0 + (1 - alpha_bar_prev) ** 0.5 * eps
 
 
 @dataclass
@@ -201,8 +230,14 @@ class DDIMTrace:
     prompts: list[str] = field(default_factory=list)
 
 
-def ddim_trace(pipe, prompt: str | list[str], keep: Sequence[int], num_inference_steps: int = 25,
-               guidance_scale: float = 4.0, seed: int = 0) -> DDIMTrace:
+def ddim_trace(
+    pipe,
+    prompt: str | list[str],
+    keep: Sequence[int],
+    num_inference_steps: int = 25,
+    guidance_scale: float = 4.0,
+    seed: int = 0,
+) -> DDIMTrace:
     """Sample from ``pipe`` exactly as ``pipe(prompt, num_inference_steps, guidance_scale, seed)`` does (its
     own loop, ``pipe.sample``), and keep, at the steps ``keep`` (indices 0..num_inference_steps-1; negative
     ones count from the end), the noisy sample x_t and the scheduler step's ``pred_original_sample``: the
@@ -212,10 +247,12 @@ def ddim_trace(pipe, prompt: str | list[str], keep: Sequence[int], num_inference
     prompts = [prompt] if isinstance(prompt, str) else list(prompt)
     pipe.check_settings(prompts, num_inference_steps, guidance_scale)
     keep = list(keep)
-    if not keep or not all(isinstance(k, (int, np.integer)) and -num_inference_steps <= k < num_inference_steps
-                           for k in keep):
-        raise ValueError(f"keep must hold step indices in -{num_inference_steps}..{num_inference_steps - 1}; "
-                         f"got {tuple(keep)}")
+    if not keep or not all(
+        isinstance(k, (int, np.integer)) and -num_inference_steps <= k < num_inference_steps for k in keep
+    ):
+        raise ValueError(
+            f"keep must hold step indices in -{num_inference_steps}..{num_inference_steps - 1}; got {tuple(keep)}"
+        )
     kept = sorted({int(k) % num_inference_steps for k in keep})
     timesteps, xs, x0s = [], [], []
 
@@ -225,17 +262,23 @@ def ddim_trace(pipe, prompt: str | list[str], keep: Sequence[int], num_inference
             xs.append(x.cpu().clone())
             x0s.append(step.pred_original_sample.cpu().clone())
 
-    final = pipe.sample(pipe.tokens(prompts), pipe.condition(None, len(prompts)), num_inference_steps,
-                        guidance_scale, seed, callback=record).cpu()
+    final = pipe.sample(
+        pipe.tokens(prompts),
+        pipe.condition(None, len(prompts)),
+        num_inference_steps,
+        guidance_scale,
+        seed,
+        callback=record,
+    ).cpu()
     return DDIMTrace(timesteps, kept, torch.stack(xs), torch.stack(x0s), final, prompts)
 
 
 def plot_trace(trace: DDIMTrace, pipe, video: int = 0, frame_indices: Sequence[int] = (0, 7, 15)):
     """For each kept step (a row): the noisy sample x_t the step starts from and the clean video x̂0 it
     predicts, both decoded by ``pipe``, at ``frame_indices``; the last row is the final video."""
-    x_t = pipe.decode(trace.x_t[:, video])    # (K, T, H, W, 3): each kept step's sample, decoded
+    x_t = pipe.decode(trace.x_t[:, video])  # (K, T, H, W, 3): each kept step's sample, decoded
     x0 = pipe.decode(trace.x0_hat[:, video])
-    final = pipe.decode(trace.final[video:video + 1])[0]
+    final = pipe.decode(trace.final[video : video + 1])[0]
     rows, labels = [], []
     for r, step in enumerate(trace.steps):
         rows.append([x_t[r, f] for f in frame_indices] + [x0[r, f] for f in frame_indices])
@@ -243,14 +286,16 @@ def plot_trace(trace: DDIMTrace, pipe, video: int = 0, frame_indices: Sequence[i
     rows.append([None] * len(frame_indices) + [final[f] for f in frame_indices])
     labels.append("the final video")
     titles = [f"x_t, frame {f}" for f in frame_indices] + [f"x̂0, frame {f}" for f in frame_indices]
-    title = (f"DDIM, {len(trace.timesteps)} steps: the sample x_t each step starts from, "
-             f"and the clean video x̂0 it predicts")
+    title = (
+        f"DDIM, {len(trace.timesteps)} steps: the sample x_t each step starts from, and the clean video x̂0 it predicts"
+    )
     if trace.prompts:
         title += f"\n“{trace.prompts[video]}”"
     return _frame_grid(rows, labels, titles, title, cell=1.35)
 
 
 # --- classifier-free guidance ---------------------------------------------------------------------------
+
 
 @dataclass
 class GuidanceSweep:
@@ -268,9 +313,16 @@ class GuidanceSweep:
         return [float(self.results[s][f"share_{key}"]) for s in self.scales]
 
 
-def guidance_sweep(pipe, prompts: list[str], attributes: dict[str, np.ndarray], judge,
-                   scales: Sequence[float] = (1.0, 4.0, 8.0), num_inference_steps: int = 25, seed: int = 0,
-                   batch: int = 64) -> GuidanceSweep:
+def guidance_sweep(
+    pipe,
+    prompts: list[str],
+    attributes: dict[str, np.ndarray],
+    judge,
+    scales: Sequence[float] = (1.0, 4.0, 8.0),
+    num_inference_steps: int = 25,
+    seed: int = 0,
+    batch: int = 64,
+) -> GuidanceSweep:
     """Generate one video per prompt at each guidance scale and measure them with
     ``wmlib.video.physics.evaluate`` against the ``attributes`` the prompts ask for (colour, shape, size
     indices, one per prompt) with ``judge``. The same seed at every scale: each prompt starts from the
@@ -289,8 +341,9 @@ def guidance_sweep(pipe, prompts: list[str], attributes: dict[str, np.ndarray], 
         raise ValueError(f"guidance scales must be >= 1 (1 means no guidance); got {scales}")
     results, videos = {}, {}
     for s in scales:
-        videos[s] = generate(pipe, prompts, batch=batch, seed=seed, guidance_scale=s,
-                             num_inference_steps=num_inference_steps)
+        videos[s] = generate(
+            pipe, prompts, batch=batch, seed=seed, guidance_scale=s, num_inference_steps=num_inference_steps
+        )
         results[s] = evaluate(videos[s], attributes, judge)
     return GuidanceSweep(scales, results, videos, prompts)
 
@@ -302,8 +355,10 @@ def compare_shares(before: np.ndarray, after: np.ndarray) -> tuple[float, float,
     "lower", "about the same" or "higher": a change counts only when it exceeds twice its standard error."""
     before, after = np.asarray(before, bool), np.asarray(after, bool)
     if before.shape != after.shape or before.ndim != 1 or len(before) < 2:
-        raise ValueError(f"give two equally long 1-D sets of per-prompt flags (at least 2); got shapes "
-                         f"{before.shape} and {after.shape}")
+        raise ValueError(
+            f"give two equally long 1-D sets of per-prompt flags (at least 2); got shapes "
+            f"{before.shape} and {after.shape}"
+        )
     d = after.astype(float) - before.astype(float)
     diff, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
     if abs(diff) <= 2 * se or diff == 0:
@@ -312,8 +367,12 @@ def compare_shares(before: np.ndarray, after: np.ndarray) -> tuple[float, float,
 
 
 # (key in physics.evaluate, label, colour, panel): what plot_guidance draws
-_ADHERENCE = (("prompt_ok", "prompt followed (colour and shape)", "black"), ("colour_ok", "colour", "tab:red"),
-              ("shape_ok", "shape", "tab:blue"), ("size_ok", "size", "tab:purple"))
+_ADHERENCE = (
+    ("prompt_ok", "prompt followed (colour and shape)", "black"),
+    ("colour_ok", "colour", "tab:red"),
+    ("shape_ok", "shape", "tab:blue"),
+    ("size_ok", "size", "tab:purple"),
+)
 _PHYSICS = (("gravity_ok", "gravity within 20%", "tab:green"), ("found_all", "object in every frame", "tab:olive"))
 
 
@@ -339,8 +398,16 @@ def plot_guidance(sweep: GuidanceSweep):
         ci = np.array([_interval(sweep.results[s][key]) for s in sweep.scales])
         offset = (k - 2.5) * 0.04  # spread the error bars so they do not hide each other
         style = "--" if (key, label, colour) in _PHYSICS else "-"
-        left.errorbar(x + offset, shares, yerr=[np.subtract(shares, ci[:, 0]), ci[:, 1] - shares], fmt="o" + style,
-                      color=colour, label=label, capsize=3, lw=2 if key in ("prompt_ok", "gravity_ok") else 1.2)
+        left.errorbar(
+            x + offset,
+            shares,
+            yerr=[np.subtract(shares, ci[:, 0]), ci[:, 1] - shares],
+            fmt="o" + style,
+            color=colour,
+            label=label,
+            capsize=3,
+            lw=2 if key in ("prompt_ok", "gravity_ok") else 1.2,
+        )
     left.set_xticks(x, [f"{s:g}" for s in sweep.scales])
     left.set_xlabel("guidance scale w (1 = no guidance)")
     left.set_ylabel(f"share of {n} videos")
@@ -353,9 +420,18 @@ def plot_guidance(sweep: GuidanceSweep):
     g_ci = np.array([_interval(sweep.results[s]["gravity_ok"]) for s in sweep.scales])
     right.plot(adherence, gravity, "-", color="0.6", zorder=1)
     for i, s in enumerate(sweep.scales):
-        right.errorbar(adherence[i], gravity[i], xerr=[[adherence[i] - ax_ci[i, 0]], [ax_ci[i, 1] - adherence[i]]],
-                       yerr=[[gravity[i] - g_ci[i, 0]], [g_ci[i, 1] - gravity[i]]], fmt="o", ms=8, capsize=3,
-                       color=plt.get_cmap("viridis")(i / max(1, len(sweep.scales) - 1)), label=f"w = {s:g}", zorder=2)
+        right.errorbar(
+            adherence[i],
+            gravity[i],
+            xerr=[[adherence[i] - ax_ci[i, 0]], [ax_ci[i, 1] - adherence[i]]],
+            yerr=[[gravity[i] - g_ci[i, 0]], [g_ci[i, 1] - gravity[i]]],
+            fmt="o",
+            ms=8,
+            capsize=3,
+            color=plt.get_cmap("viridis")(i / max(1, len(sweep.scales) - 1)),
+            label=f"w = {s:g}",
+            zorder=2,
+        )
     right.set_xlabel("prompt followed (colour and shape)")
     right.set_ylabel("gravity within 20%")
     right.set_xlim(-0.03, 1.03)

@@ -21,8 +21,9 @@ from wmlib.video.clips import Clips, render_clips, true_track
 from wmlib.world.studio import SIZE, background
 
 
-def continue_clips(pipe, clips: Clips, c: int, truth: np.ndarray | None = None, seed: int = 0, batch: int = 64,
-                   **kwargs) -> np.ndarray:
+def continue_clips(
+    pipe, clips: Clips, c: int, truth: np.ndarray | None = None, seed: int = 0, batch: int = 64, **kwargs
+) -> np.ndarray:
     """Videos (B, T, H, W, 3) that ``pipe`` makes for ``clips``: from each caption and the clip's first
     ``c`` true frames (``truth``: the rendered clips, rendered here if not given). Each batch of
     ``batch`` clips has its own seed."""
@@ -30,8 +31,8 @@ def continue_clips(pipe, clips: Clips, c: int, truth: np.ndarray | None = None, 
         truth = render_clips(clips)
     out = []
     for i in range(0, len(clips), batch):
-        given = truth[i:i + batch, :c] if c else None
-        out.append(pipe(clips.captions[i:i + batch], seed=seed + i, first_frames=given, **kwargs))
+        given = truth[i : i + batch, :c] if c else None
+        out.append(pipe(clips.captions[i : i + batch], seed=seed + i, first_frames=given, **kwargs))
     return np.concatenate(out)
 
 
@@ -60,7 +61,7 @@ def velocity_error(xy: np.ndarray, found: np.ndarray, clips: Clips, c: int) -> n
     step from one frame to the next; ``LOST`` where the object was lost in any frame. The first step
     counted is the one into frame max(c, 1): from the last given frame to the first made one."""
     first = max(c, 1)
-    v = np.diff(xy, axis=1)[:, first - 1:]
-    v_true = np.diff(true_track(clips), axis=1)[:, first - 1:]
+    v = np.diff(xy, axis=1)[:, first - 1 :]
+    v_true = np.diff(true_track(clips), axis=1)[:, first - 1 :]
     error = np.linalg.norm(v - v_true, axis=-1).mean(1)
     return np.where(found.all(1), error, LOST)

@@ -28,8 +28,17 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-__all__ = ["COLUMNS", "FUNCTIONAL_TYPES", "TRACKS", "better", "default_clip", "default_path", "load_landscape",
-           "plot_landscape", "toy_projections"]
+__all__ = [
+    "COLUMNS",
+    "FUNCTIONAL_TYPES",
+    "TRACKS",
+    "better",
+    "default_clip",
+    "default_path",
+    "load_landscape",
+    "plot_landscape",
+    "toy_projections",
+]
 
 COLUMNS = ("model", "track", "subcategory", "year", "conditioning", "datasets", "metric", "value", "source")
 
@@ -126,8 +135,10 @@ def load_landscape(path: str | Path | None = None) -> list[dict]:
                 raise ValueError(f"{where}: year must be a whole number; got {raw['year']!r}")
             row["year"] = None if year is None else int(year)
             if (row["value"] is None) != (not row["metric"]):
-                raise ValueError(f"{where}: metric and value come together (both set or both empty); "
-                                 f"got metric {row['metric']!r} and value {raw['value']!r}")
+                raise ValueError(
+                    f"{where}: metric and value come together (both set or both empty); "
+                    f"got metric {row['metric']!r} and value {raw['value']!r}"
+                )
             rows.append(row)
     return rows
 
@@ -176,11 +187,16 @@ def plot_landscape(rows: list[dict]):
     for track, info in TRACKS.items():
         mine = [r for r in rows if r["track"] == track]
         extra = [s for s in dict.fromkeys(r["subcategory"] for r in mine) if s not in info["subcategories"]]
-        groups[track] = {s: _order([r for r in mine if r["subcategory"] == s])
-                         for s in (*info["subcategories"], *extra)}
+        groups[track] = {
+            s: _order([r for r in mine if r["subcategory"] == s]) for s in (*info["subcategories"], *extra)
+        }
     depth = {t: max([len(m) for m in g.values()] + [1]) for t, g in groups.items()}
-    fig, axes = plt.subplots(len(TRACKS), 1, figsize=(12, 1.2 + 1.0 * sum(depth.values())),
-                             gridspec_kw={"height_ratios": [d + 0.6 for d in depth.values()]})
+    fig, axes = plt.subplots(
+        len(TRACKS),
+        1,
+        figsize=(12, 1.2 + 1.0 * sum(depth.values())),
+        gridspec_kw={"height_ratios": [d + 0.6 for d in depth.values()]},
+    )
     colours = plt.get_cmap("Pastel1").colors
     for ax, (track, columns) in zip(axes, groups.items()):
         n = len(columns)
@@ -189,19 +205,30 @@ def plot_landscape(rows: list[dict]):
             face = colours[x % len(colours)] if sub in TRACKS[track]["subcategories"] else "0.9"
             ax.text(x, 0.0, "\n".join(_wrap(sub, 22)), ha="center", va="bottom", fontsize=10, weight="bold")
             for k, m in enumerate(models):
-                ax.text(x, -0.5 - k, _label(m), ha="center", va="center", fontsize=8.5, linespacing=1.15,
-                        bbox=dict(boxstyle="round,pad=0.35", fc=face, ec="0.4",
-                                  ls="-" if m["value"] is not None else "--"))
+                ax.text(
+                    x,
+                    -0.5 - k,
+                    _label(m),
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    linespacing=1.15,
+                    bbox=dict(boxstyle="round,pad=0.35", fc=face, ec="0.4", ls="-" if m["value"] is not None else "--"),
+                )
             if not models:
                 ax.text(x, -0.5, "(none in the table)", ha="center", va="center", fontsize=7.5, color="0.5")
         ax.set_xlim(-0.5, n - 0.5)
         ax.set_ylim(-depth[track] - 0.05, 0.5)
         ax.axis("off")
         info = TRACKS[track]
-        ax.set_title(f"{track} ({info['section']}): {info['definition']}\ngenerates {info['generates']}",
-                     fontsize=10.5, loc="left")
-    fig.suptitle("3D/4D world models by track and sub-category (Kong et al. 2025); dashed: no headline number",
-                 fontsize=11)
+        ax.set_title(
+            f"{track} ({info['section']}): {info['definition']}\ngenerates {info['generates']}",
+            fontsize=10.5,
+            loc="left",
+        )
+    fig.suptitle(
+        "3D/4D world models by track and sub-category (Kong et al. 2025); dashed: no headline number", fontsize=11
+    )
     fig.tight_layout()
     return fig
 
@@ -216,9 +243,13 @@ def _one_clip(scene, trajectory, i: int):
     """Clip ``i`` of a batch as a one-scene batch and its one-clip trajectory."""
     from wmlib.world.physics import Trajectory
 
-    one = scene[i:i + 1]
-    traj = Trajectory(times=trajectory.times, position=trajectory.position[i:i + 1],
-                      velocity=trajectory.velocity[i:i + 1], bounces=trajectory.bounces[i:i + 1])
+    one = scene[i : i + 1]
+    traj = Trajectory(
+        times=trajectory.times,
+        position=trajectory.position[i : i + 1],
+        velocity=trajectory.velocity[i : i + 1],
+        bounces=trajectory.bounces[i : i + 1],
+    )
     return one, traj
 
 
@@ -226,8 +257,9 @@ def default_clip(n_frames: int = 12, fps: float = 12.0):
     """(scene, trajectory): a small red ball thrown to the right, which bounces once within a second."""
     from wmlib.world import make_scene, simulate
 
-    scene = make_scene([dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0, 1.5),
-                             velocity=(1.5, 1.5, 0.0))])
+    scene = make_scene(
+        [dict(shape="sphere", colour="red", size="small", position=(-1.0, 1.0, 1.5), velocity=(1.5, 1.5, 0.0))]
+    )
     return scene, simulate(scene, n_frames=n_frames, fps=fps)
 
 
@@ -256,8 +288,8 @@ def toy_projections(scene=None, trajectory=None, frames=(0, 4, 7, 11), i: int = 
     if not isinstance(i, (int, np.integer)) or not 0 <= i < len(scene):
         raise ValueError(f"i must index a clip of the batch (0 to {len(scene) - 1}); got {i!r}")
     if trajectory is None:
-        trajectory = simulate(scene[i:i + 1], n_frames=max(frames) + 1)
-        scene, i = scene[i:i + 1], 0
+        trajectory = simulate(scene[i : i + 1], n_frames=max(frames) + 1)
+        scene, i = scene[i : i + 1], 0
     if len(trajectory.position) != len(scene):
         raise ValueError(f"the trajectory has {len(trajectory.position)} clips but the scene batch has {len(scene)}")
     n = len(trajectory)
@@ -280,8 +312,7 @@ def toy_projections(scene=None, trajectory=None, frames=(0, 4, 7, 11), i: int = 
         # Height of the highest filled voxel of each column: seen from above, height is the colour.
         top = filled.shape[1] - 1 - np.argmax(filled[:, ::-1, :], axis=1)
         height = np.where(filled.any(axis=1), ylo + (top + 0.5) * (yhi - ylo) / filled.shape[1], np.nan)
-        axes[1, col].imshow(height.T, origin="lower", cmap="viridis", vmin=0, vmax=yhi,
-                            extent=(xlo, xhi, zlo, zhi))
+        axes[1, col].imshow(height.T, origin="lower", cmap="viridis", vmin=0, vmax=yhi, extent=(xlo, xhi, zlo, zhi))
         axes[1, col].set_facecolor("0.93")
 
         _, points = R.lidar(state)
@@ -289,23 +320,20 @@ def toy_projections(scene=None, trajectory=None, frames=(0, 4, 7, 11), i: int = 
         # Most returns are the ground; drawn faint, they leave the objects' returns visible.
         ground = pts[:, 1] < 0.02
         axes[2, col].scatter(pts[ground, 0], pts[ground, 2], s=1, c="0.75")
-        axes[2, col].scatter(pts[~ground, 0], pts[~ground, 2], s=7, c=pts[~ground, 1], cmap="viridis",
-                             vmin=0, vmax=yhi)
+        axes[2, col].scatter(pts[~ground, 0], pts[~ground, 2], s=7, c=pts[~ground, 1], cmap="viridis", vmin=0, vmax=yhi)
         # The occupancy grid's box, so the two bird's-eye views can be compared.
         axes[2, col].add_patch(plt.Rectangle((xlo, zlo), xhi - xlo, zhi - zlo, fill=False, ls="--", ec="0.5"))
         axes[2, col].set_xlim(-4, 4)
         axes[2, col].set_ylim(-3, 5)
         axes[2, col].set_aspect("equal")
         if col == 0:
-            axes[2, 0].set_ylabel(f"LiDARGen\n{len(pts)} points, {int(ground.sum())} ground\nz (m)",
-                                     fontsize=9)
+            axes[2, 0].set_ylabel(f"LiDARGen\n{len(pts)} points, {int(ground.sum())} ground\nz (m)", fontsize=9)
         for ax in axes[1:, col]:
             ax.set_xlabel("x (m)", fontsize=8)
             ax.tick_params(labelsize=7)
     axes[0, 0].set_ylabel("VideoGen\ncamera frames", fontsize=9)
     axes[1, 0].set_ylabel(f"OccGen\noccupancy {'×'.join(map(str, grid.shape))}\nz (m)", fontsize=9)
-    fig.suptitle("One toy clip, three representations (occupancy and LiDAR from above, colour = height)",
-                 fontsize=10.5)
+    fig.suptitle("One toy clip, three representations (occupancy and LiDAR from above, colour = height)", fontsize=10.5)
     # One colour bar for both bird's-eye rows: they share the colour map and its range. It is the
     # figure's last axes, after the grid of panels.
     fig.tight_layout(rect=(0, 0, 0.92, 1))

@@ -28,8 +28,8 @@ from wmlib.world.studio import SIZE, background, gravity_px
 from wmlib.world.tracker import THRESHOLD, track
 
 BOUNCE_KICK = 1.0  # px/frame²: a jump of the height's second difference above this is a bounce
-MIN_SEGMENT = 5    # frames: the shortest bounce-free stretch to fit a parabola on
-TOLERANCE = 0.2    # "gravity right" means within 20% of the truth
+MIN_SEGMENT = 5  # frames: the shortest bounce-free stretch to fit a parabola on
+TOLERANCE = 0.2  # "gravity right" means within 20% of the truth
 
 
 def bounce_frames(height: np.ndarray, kick: float = BOUNCE_KICK) -> np.ndarray:
@@ -103,9 +103,19 @@ class Judge(nn.Module):
         super().__init__()
         self.register_buffer("background", torch.zeros(3, SIZE, SIZE))
         self.net = nn.Sequential(
-            nn.Conv2d(6, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-            nn.Linear(64 * (CROP // 4) ** 2, 128), nn.ReLU(), nn.Linear(128, sum(FACTORS.values())))
+            nn.Conv2d(6, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(64 * (CROP // 4) ** 2, 128),
+            nn.ReLU(),
+            nn.Linear(128, sum(FACTORS.values())),
+        )
 
     def crop(self, x):
         """(N, 6, CROP, CROP): the frame and its difference from the background around the object: the
@@ -118,8 +128,9 @@ class Judge(nn.Module):
         n, height, width = w.shape
         peak = F.avg_pool2d(w[:, None], 5, 1, 2)[:, 0].flatten(1).argmax(1)
         rows, cols = torch.arange(height), torch.arange(width)
-        near = ((rows[None, :, None] - (peak // width)[:, None, None]).abs() <= 5) & \
-               ((cols[None, None, :] - (peak % width)[:, None, None]).abs() <= 5)
+        near = ((rows[None, :, None] - (peak // width)[:, None, None]).abs() <= 5) & (
+            (cols[None, None, :] - (peak % width)[:, None, None]).abs() <= 5
+        )
         w = w * near
         total = w.sum((1, 2)).clamp_min(1e-6)
         r = ((w.sum(2) * rows).sum(1) / total).round().long()
@@ -127,15 +138,16 @@ class Judge(nn.Module):
         half = CROP // 2
         padded = F.pad(torch.cat([x, diff], 1), (half, half, half, half)).permute(0, 2, 3, 1)
         window = torch.arange(CROP)
-        out = padded[torch.arange(n)[:, None, None], (r[:, None] + window)[:, :, None],
-                     (c[:, None] + window)[:, None, :]]
+        out = padded[
+            torch.arange(n)[:, None, None], (r[:, None] + window)[:, :, None], (c[:, None] + window)[:, None, :]
+        ]
         return out.permute(0, 3, 1, 2)
 
     def forward(self, x):
         out, start = {}, 0
         logits = self.net(self.crop(x))
         for name, k in FACTORS.items():
-            out[name] = logits[:, start:start + k]
+            out[name] = logits[:, start : start + k]
             start += k
         return out
 
@@ -159,7 +171,7 @@ def round_trip(autoencoder, videos: np.ndarray, chunk: int = 1024) -> np.ndarray
     out = []
     with torch.no_grad():
         for i in range(0, len(frames), chunk):
-            out.append(autoencoder.decode(autoencoder.encode(frames[i:i + chunk])).clamp(0, 1))
+            out.append(autoencoder.decode(autoencoder.encode(frames[i : i + chunk])).clamp(0, 1))
     return torch.cat(out).permute(0, 2, 3, 1).reshape(videos.shape).numpy()
 
 
@@ -173,8 +185,9 @@ def shuffle_frames(videos: np.ndarray, seed: int = 0) -> np.ndarray:
     return np.take_along_axis(videos, order[:, :, None, None, None], axis=1)
 
 
-def train_judge(n_clips: int = 3000, steps: int = 6000, seed: int = 0, autoencoder=None, lr: float = 2e-3,
-                progress: bool = True):
+def train_judge(
+    n_clips: int = 3000, steps: int = 6000, seed: int = 0, autoencoder=None, lr: float = 2e-3, progress: bool = True
+):
     """Train the judge on true frames of ``n_clips`` fresh clips (every other frame); returns it.
 
     With an ``autoencoder``, it also trains on those frames' round trips through it (``round_trip``),
@@ -234,10 +247,17 @@ def save_judge(judge, folder: Path, command: str, seed: int, scores: dict, secon
 
     folder = Path(folder)
     save_weights(folder, judge.state_dict())
-    manifest = {"name": folder.name, "description": "the judge: a CNN trained on true frames of the toy videos and "
-                "their round trips through the toy-t2v frame autoencoder, to name the object's colour, shape and size",
-                "command": command, "seed": seed, "scores": scores, "train_seconds": round(seconds, 1), **extra,
-                "files": file_records(folder)}
+    manifest = {
+        "name": folder.name,
+        "description": "the judge: a CNN trained on true frames of the toy videos and "
+        "their round trips through the toy-t2v frame autoencoder, to name the object's colour, shape and size",
+        "command": command,
+        "seed": seed,
+        "scores": scores,
+        "train_seconds": round(seconds, 1),
+        **extra,
+        "files": file_records(folder),
+    }
     write_manifest(folder, manifest)
     return manifest
 
@@ -290,6 +310,7 @@ def plot_tracks(videos: np.ndarray, titles: list[str] | None = None, ncols: int 
 
 # --- all of it ---------------------------------------------------------------------------------
 
+
 def evaluate(videos: np.ndarray, attributes: dict[str, np.ndarray], judge=None) -> dict:
     """Measure a batch of videos (B, T, H, W, 3) against the colour, shape and size their prompts asked for.
 
@@ -306,10 +327,15 @@ def evaluate(videos: np.ndarray, attributes: dict[str, np.ndarray], judge=None) 
         restitution.append(fit_restitution(xy, found))
         found_all.append(found.all())
     gravity, restitution = np.array(gravity), np.array(restitution)
-    out = {"true_gravity": g_true, "gravity": gravity, "found_all": np.array(found_all),
-           "gravity_ok": np.abs(gravity - g_true) <= TOLERANCE * g_true,
-           "restitution": restitution, "true_restitution": RESTITUTION,
-           "restitution_ok": np.abs(restitution - RESTITUTION) <= TOLERANCE * RESTITUTION}
+    out = {
+        "true_gravity": g_true,
+        "gravity": gravity,
+        "found_all": np.array(found_all),
+        "gravity_ok": np.abs(gravity - g_true) <= TOLERANCE * g_true,
+        "restitution": restitution,
+        "true_restitution": RESTITUTION,
+        "restitution_ok": np.abs(restitution - RESTITUTION) <= TOLERANCE * RESTITUTION,
+    }
     if judge is not None:
         votes = judge_videos(judge, videos)
         for k in FACTORS:

@@ -18,8 +18,9 @@ from wmlib.video import transformer as tr_mod
 from wmlib.video.clips import known_words, tokenize
 from wmlib.world.studio import FRAMES, SIZE
 
-SCHEDULER = dict(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
-                 clip_sample=False)
+SCHEDULER = dict(
+    num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction", clip_sample=False
+)
 
 
 def scheduler(kind: str = "ddim"):
@@ -43,8 +44,16 @@ class ToyTextToVideoPipeline:
     """Generate toy-world videos from captions. Load the shipped one with ``wmlib.load("toy-t2v")`` or
     ``ToyTextToVideoPipeline.from_pretrained("data/models/toy-t2v")``."""
 
-    def __init__(self, transformer, autoencoder, vocabulary: list[str], latent_scale: float,
-                 text_length: int, frames: int = FRAMES, first_frames: tuple[int, ...] = ()):
+    def __init__(
+        self,
+        transformer,
+        autoencoder,
+        vocabulary: list[str],
+        latent_scale: float,
+        text_length: int,
+        frames: int = FRAMES,
+        first_frames: tuple[int, ...] = (),
+    ):
         self.transformer = transformer.eval()
         self.autoencoder = autoencoder.eval()
         self.vocabulary = list(vocabulary)
@@ -63,15 +72,22 @@ class ToyTextToVideoPipeline:
         autoencoder = {"latent_channels": self.autoencoder.latent_channels, "width": self.autoencoder.width}
         if getattr(self.autoencoder, "plate", False):
             autoencoder["plate"] = True
-        config = {"transformer": self.transformer.config, "autoencoder": autoencoder,
-                  "vocabulary": self.vocabulary, "latent_scale": self.latent_scale, "text_length": self.text_length,
-                  "frames": self.frames, "scheduler": SCHEDULER}
+        config = {
+            "transformer": self.transformer.config,
+            "autoencoder": autoencoder,
+            "vocabulary": self.vocabulary,
+            "latent_scale": self.latent_scale,
+            "text_length": self.text_length,
+            "frames": self.frames,
+            "scheduler": SCHEDULER,
+        }
         if self.first_frames:  # only written when used, so caption-only configs stay as they were
             config["first_frames"] = list(self.first_frames)
         return config
 
-    def save_pretrained(self, folder: str | Path, weights: str = "model.safetensors", half: bool = False,
-                        autoencoder: bool = True) -> None:
+    def save_pretrained(
+        self, folder: str | Path, weights: str = "model.safetensors", half: bool = False, autoencoder: bool = True
+    ) -> None:
         """Write ``config.json`` and the weights (transformer and autoencoder in one safetensors file;
         ``half``: in float16, half the size; ``autoencoder=False``: the transformer alone, for a snapshot
         that shares the autoencoder of ``model.safetensors`` beside it)."""
@@ -99,8 +115,15 @@ class ToyTextToVideoPipeline:
         transformer.load_state_dict(_part(state, "transformer."))
         autoencoder.load_state_dict(_part(state, "autoencoder."))
         extra = {"first_frames": config["first_frames"]} if "first_frames" in config else {}
-        return cls(transformer, autoencoder, config["vocabulary"], config["latent_scale"], config["text_length"],
-                   config["frames"], **extra)
+        return cls(
+            transformer,
+            autoencoder,
+            config["vocabulary"],
+            config["latent_scale"],
+            config["text_length"],
+            config["frames"],
+            **extra,
+        )
 
     @property
     def device(self):
@@ -142,8 +165,18 @@ class ToyTextToVideoPipeline:
         if not guidance_scale >= 1:
             raise ValueError(f"guidance_scale must be >= 1 (1 means no guidance), got {guidance_scale!r}")
 
-    def sample(self, tokens, condition=None, num_inference_steps: int = 25, guidance_scale: float = 4.0,
-               seed: int = 0, progress: bool = False, callback=None, start=None, strength: float = 1.0):
+    def sample(
+        self,
+        tokens,
+        condition=None,
+        num_inference_steps: int = 25,
+        guidance_scale: float = 4.0,
+        seed: int = 0,
+        progress: bool = False,
+        callback=None,
+        start=None,
+        strength: float = 1.0,
+    ):
         """The denoising loop every toy pipeline shares: latents (B, T, C, h, w) from noise, given token ids
         (B, L) and, for a model that takes one, a ``condition`` joined to the latents channel-wise.
 
@@ -173,7 +206,7 @@ class ToyTextToVideoPipeline:
         else:
             if not 0 < strength <= 1:
                 raise ValueError(f"strength must be in (0, 1], got {strength!r}")
-            timesteps = timesteps[num_inference_steps - max(1, round(num_inference_steps * strength)):]
+            timesteps = timesteps[num_inference_steps - max(1, round(num_inference_steps * strength)) :]
             x = sched.add_noise(start.cpu(), noise, timesteps[:1]).to(device)
         guided = guidance_scale != 1
         both = torch.cat([tokens, torch.zeros_like(tokens)]) if guided else tokens
@@ -209,8 +242,9 @@ class ToyTextToVideoPipeline:
             return condition
         frames = np.asarray(first_frames, np.float32)
         if len(frames) != batch or frames.shape[2:] != (SIZE, SIZE, 3):
-            raise ValueError(f"first_frames must be shaped ({batch}, c, {SIZE}, {SIZE}, 3), one clip per prompt; "
-                             f"got {frames.shape}")
+            raise ValueError(
+                f"first_frames must be shaped ({batch}, c, {SIZE}, {SIZE}, 3), one clip per prompt; got {frames.shape}"
+            )
         if not np.isfinite(frames).all() or frames.min() < 0 or frames.max() > 1:
             raise ValueError("first_frames must be float values in [0, 1]")
         with torch.no_grad():
@@ -228,8 +262,16 @@ class ToyTextToVideoPipeline:
             raise ValueError("this model makes videos from a caption alone; it takes no first_frames")
         return None
 
-    def __call__(self, prompt: str | list[str], num_inference_steps: int = 25, guidance_scale: float = 4.0,
-                 seed: int = 0, return_latents: bool = False, progress: bool = False, first_frames=None):
+    def __call__(
+        self,
+        prompt: str | list[str],
+        num_inference_steps: int = 25,
+        guidance_scale: float = 4.0,
+        seed: int = 0,
+        return_latents: bool = False,
+        progress: bool = False,
+        first_frames=None,
+    ):
         """Frames (B, T, H, W, 3) float32 in [0, 1], one video per prompt (the same for the same seed).
 
         ``guidance_scale`` 1 turns classifier-free guidance off; ``num_inference_steps`` DDIM steps.

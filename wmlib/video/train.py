@@ -28,12 +28,12 @@ from wmlib.checkpoints import write_manifest
 from wmlib.video import autoencoder as ae_mod
 from wmlib.video import transformer as tr_mod
 from wmlib.video.clips import build_vocabulary, render_clips, sample_clips, tokenize, words
-from wmlib.world.studio import FRAMES
 from wmlib.video.pipeline import ToyTextToVideoPipeline, scheduler
+from wmlib.world.studio import FRAMES
 
 TEXT_LENGTH = 32
 CAPTION_VARIANTS = 3  # wordings per clip, drawn with different caption seeds
-EVAL_SEED = 777       # held-out clips whose captions are the evaluation prompts
+EVAL_SEED = 777  # held-out clips whose captions are the evaluation prompts
 
 
 def encode_clips(autoencoder, clips, chunk: int = 256, progress: bool = True):
@@ -45,7 +45,9 @@ def encode_clips(autoencoder, clips, chunk: int = 256, progress: bool = True):
 
     out = []
     for i in bar(range(0, len(clips), chunk), desc="encoding clips", show=progress):
-        part = Clips(clips.scene[i:i + chunk], clips.trajectory.clips(slice(i, i + chunk)), clips.captions[i:i + chunk])
+        part = Clips(
+            clips.scene[i : i + chunk], clips.trajectory.clips(slice(i, i + chunk)), clips.captions[i : i + chunk]
+        )
         frames = torch.from_numpy(render_clips(part)).flatten(0, 1).permute(0, 3, 1, 2)
         with torch.no_grad():
             z = autoencoder.encode(frames)
@@ -79,10 +81,24 @@ def loss_weights(ddpm, t, weighting: str):
     return snr.clamp(max=5.0) / (snr + 1)
 
 
-def train_denoiser(model, latents, tokens, steps: int, batch_size: int = 64, lr: float = 1e-3,
-                   drop_caption: float = 0.1, ema_decay: float = 0.999, seed: int = 0, snapshot_at: int | None = None,
-                   progress: bool = True, log_every: int = 100, drop_image: float = 0.1,
-                   first_frames: tuple[int, ...] = (), weighting: str = "none", device: str = "cpu"):
+def train_denoiser(
+    model,
+    latents,
+    tokens,
+    steps: int,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    drop_caption: float = 0.1,
+    ema_decay: float = 0.999,
+    seed: int = 0,
+    snapshot_at: int | None = None,
+    progress: bool = True,
+    log_every: int = 100,
+    drop_image: float = 0.1,
+    first_frames: tuple[int, ...] = (),
+    weighting: str = "none",
+    device: str = "cpu",
+):
     """Train ``model`` to predict v on noisy ``latents`` (N, T, C, h, w) given ``tokens`` (N, V, L): V
     wordings of each clip. Returns (EMA model, snapshot of the EMA at ``snapshot_at`` or None, loss
     history as (step, seconds, loss)).
@@ -154,8 +170,17 @@ def train_denoiser(model, latents, tokens, steps: int, batch_size: int = 64, lr:
     return ema.cpu(), snapshot, history
 
 
-def train_small(autoencoder, vocabulary: list[str], n_clips: int = 1000, steps: int = 600, width: int = 64,
-                depth: int = 2, batch_size: int = 32, seed: int = 0, progress: bool = True):
+def train_small(
+    autoencoder,
+    vocabulary: list[str],
+    n_clips: int = 1000,
+    steps: int = 600,
+    width: int = 64,
+    depth: int = 2,
+    batch_size: int = 32,
+    seed: int = 0,
+    progress: bool = True,
+):
     """A small denoiser trained from scratch on ``n_clips`` fresh clips, encoded with a trained
     ``autoencoder``: the shipped recipe at a size that trains in about a minute on a CPU.
     Returns the pipeline and the loss history (step, seconds, loss)."""
@@ -165,10 +190,28 @@ def train_small(autoencoder, vocabulary: list[str], n_clips: int = 1000, steps: 
     import torch
 
     tokens = torch.from_numpy(tokenize(clips.captions, vocabulary, TEXT_LENGTH))[:, None]
-    model = tr_mod.build(len(vocabulary), seed=seed, latent_shape=tuple(latents.shape[2:]), text_length=TEXT_LENGTH,
-                         width=width, depth=depth, heads=max(1, width // 32), patch=4 if width >= 64 else 2)
-    ema, _, history = train_denoiser(model, latents * scale, tokens, steps, batch_size, lr=2e-3, ema_decay=0.99,
-                                     seed=seed, progress=progress, log_every=max(1, steps // 30))
+    model = tr_mod.build(
+        len(vocabulary),
+        seed=seed,
+        latent_shape=tuple(latents.shape[2:]),
+        text_length=TEXT_LENGTH,
+        width=width,
+        depth=depth,
+        heads=max(1, width // 32),
+        patch=4 if width >= 64 else 2,
+    )
+    ema, _, history = train_denoiser(
+        model,
+        latents * scale,
+        tokens,
+        steps,
+        batch_size,
+        lr=2e-3,
+        ema_decay=0.99,
+        seed=seed,
+        progress=progress,
+        log_every=max(1, steps // 30),
+    )
     return ToyTextToVideoPipeline(ema, autoencoder, vocabulary, scale, TEXT_LENGTH), history
 
 
@@ -180,7 +223,9 @@ def evaluation_prompts(n: int = 128) -> tuple[list[str], dict[str, np.ndarray]]:
 
 def generate(pipe, prompts: list[str], batch: int = 64, seed: int = 0, **kwargs) -> np.ndarray:
     """Videos for many prompts, ``batch`` at a time, each batch with its own seed."""
-    return np.concatenate([pipe(prompts[i:i + batch], seed=seed + i, **kwargs) for i in range(0, len(prompts), batch)])
+    return np.concatenate(
+        [pipe(prompts[i : i + batch], seed=seed + i, **kwargs) for i in range(0, len(prompts), batch)]
+    )
 
 
 def score(pipe, judge, n: int = 128, seed: int = 0, **kwargs) -> dict[str, float]:
@@ -190,7 +235,9 @@ def score(pipe, judge, n: int = 128, seed: int = 0, **kwargs) -> dict[str, float
     prompts, attributes = evaluation_prompts(n)
     result = evaluate(generate(pipe, prompts, seed=seed, **kwargs), attributes, judge)
     return {k: round(v, 4) for k, v in result.items() if k.startswith("share_")} | {
-        "median_gravity": round(result["median_gravity"], 4), "true_gravity": round(result["true_gravity"], 4)}
+        "median_gravity": round(result["median_gravity"], 4),
+        "true_gravity": round(result["true_gravity"], 4),
+    }
 
 
 def train_and_ship_judge(out: Path, seed: int, threads: int, start: float) -> dict:
@@ -210,17 +257,30 @@ def train_and_ship_judge(out: Path, seed: int, threads: int, start: float) -> di
     seconds = time.time() - start
     clips = sample_clips(300, seed=EVAL_SEED + 1)
     truth = render_clips(clips)
-    scores = {"accuracy_true_videos": physics.judge_accuracy(judge, truth, clips.attributes()),
-              "accuracy_autoencoder_round_trips": physics.judge_accuracy(
-                  judge, physics.round_trip(autoencoder, truth), clips.attributes()),
-              "held_out": f"300 true videos of clip seed {EVAL_SEED + 1}, and their round trips"}
+    scores = {
+        "accuracy_true_videos": physics.judge_accuracy(judge, truth, clips.attributes()),
+        "accuracy_autoencoder_round_trips": physics.judge_accuracy(
+            judge, physics.round_trip(autoencoder, truth), clips.attributes()
+        ),
+        "held_out": f"300 true videos of clip seed {EVAL_SEED + 1}, and their round trips",
+    }
     command = f"python -m wmlib.video.train judge --out {out} --seed {seed} --threads {threads}"
     manifest = physics.save_judge(
-        judge, out, command, seed, scores, seconds,
-        settings=settings | {"batch_size": 64, "frames": "every other frame of each clip, as rendered and as the "
-                             "autoencoder gives it back", "threads": threads},
+        judge,
+        out,
+        command,
+        seed,
+        scores,
+        seconds,
+        settings=settings
+        | {
+            "batch_size": 64,
+            "frames": "every other frame of each clip, as rendered and as the autoencoder gives it back",
+            "threads": threads,
+        },
         autoencoder={"from": "toy-t2v", "sha256": file_records(t2v)["model.safetensors"]["sha256"]},
-        versions={"torch": torch.__version__})
+        versions={"torch": torch.__version__},
+    )
     print(json.dumps({k: manifest[k] for k in ("scores", "train_seconds")}))
     return manifest
 
@@ -234,8 +294,14 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m wmlib.video.train``."""
     from wmlib import training
 
-    parser = training.parser("python -m wmlib.video.train", "Train the toy text-to-video model (or its judge) and ship it.",
-                             out=None, steps=9000, lr=1e-3, score_only=False)
+    parser = training.parser(
+        "python -m wmlib.video.train",
+        "Train the toy text-to-video model (or its judge) and ship it.",
+        out=None,
+        steps=9000,
+        lr=1e-3,
+        score_only=False,
+    )
     parser.add_argument("what", nargs="?", choices=["model", "judge"], default="model")
     parser.add_argument("--clips", type=int, default=12000)
     parser.add_argument("--ae-clips", type=int, default=4000)
@@ -244,14 +310,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--depth", type=int, default=6)
     parser.add_argument("--patch", type=int, default=4)
-    parser.add_argument("--autoencoder", type=Path, default=None,
-                        help="take the frame autoencoder of this saved pipeline instead of training one")
-    parser.add_argument("--first-frames", default="",
-                        help="numbers of given frames to learn to continue from, e.g. 0,1,3 (empty: captions only)")
+    parser.add_argument(
+        "--autoencoder",
+        type=Path,
+        default=None,
+        help="take the frame autoencoder of this saved pipeline instead of training one",
+    )
+    parser.add_argument(
+        "--first-frames",
+        default="",
+        help="numbers of given frames to learn to continue from, e.g. 0,1,3 (empty: captions only)",
+    )
     parser.add_argument("--weighting", choices=["none", "min-snr"], default="none")
     parser.add_argument("--device", default="cpu", help="where to train: cpu or cuda")
-    parser.add_argument("--workers", type=int, default=0,
-                        help="render the training clips in this many processes, in chunks of 1000 (0: one batch)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="render the training clips in this many processes, in chunks of 1000 (0: one batch)",
+    )
     parser.add_argument("--half", action="store_true", help="save the model's weights in float16")
     parser.add_argument("--eval-n", type=int, default=128, help="held-out clips the manifest's scores use")
     return parser
@@ -283,8 +360,16 @@ def main(argv: list[str] | None = None) -> None:
     ship(args, autoencoder, ae_report, latents, wordings, threads, start, data_seconds=time.time() - t0)
 
 
-def ship(args: argparse.Namespace, autoencoder, ae_report: dict, latents, wordings: list[list[str]], threads: int,
-         start: float, data_seconds: float) -> dict:
+def ship(
+    args: argparse.Namespace,
+    autoencoder,
+    ae_report: dict,
+    latents,
+    wordings: list[list[str]],
+    threads: int,
+    start: float,
+    data_seconds: float,
+) -> dict:
     """Stages 3 and 4 of ``main``: train the denoiser on ``latents`` and their caption ``wordings``, save
     the pipeline and its control to ``args.out``, score both and write the manifest; returns it."""
     import torch
@@ -298,8 +383,13 @@ def ship(args: argparse.Namespace, autoencoder, ae_report: dict, latents, wordin
     latent_scale = float(1 / latents.std())
     latents = latents * latent_scale
     # The words of the held-out prompts too (words only: a caption-only model would refuse an unknown one).
-    held_out = evaluation_prompts()[0] if not first_frames else [
-        c for n, t in ((1024, "train"), (256, "fast")) for c in sample_clips(n, seed=EVAL_SEED, throws=t).captions]
+    held_out = (
+        evaluation_prompts()[0]
+        if not first_frames
+        else [
+            c for n, t in ((1024, "train"), (256, "fast")) for c in sample_clips(n, seed=EVAL_SEED, throws=t).captions
+        ]
+    )
     vocabulary = build_vocabulary([c for w in wordings for c in w] + held_out)
     longest = max(len(words(c)) for w in wordings for c in w)
     if longest > TEXT_LENGTH:
@@ -309,19 +399,38 @@ def ship(args: argparse.Namespace, autoencoder, ae_report: dict, latents, wordin
 
     # Stage 3: the denoiser.
     channels = latents.shape[2]
-    model = tr_mod.build(len(vocabulary), seed=args.seed, latent_shape=tuple(latents.shape[2:]),
-                         text_length=TEXT_LENGTH, width=args.width, depth=args.depth, heads=args.width // 32,
-                         patch=args.patch, condition_channels=channels + 1 if first_frames else 0)
+    model = tr_mod.build(
+        len(vocabulary),
+        seed=args.seed,
+        latent_shape=tuple(latents.shape[2:]),
+        text_length=TEXT_LENGTH,
+        width=args.width,
+        depth=args.depth,
+        heads=args.width // 32,
+        patch=args.patch,
+        condition_channels=channels + 1 if first_frames else 0,
+    )
     t0 = time.time()
-    ema, snapshot, history = train_denoiser(model, latents, tokens, args.steps, args.batch_size, args.lr,
-                                            seed=args.seed, snapshot_at=args.control_step, first_frames=first_frames,
-                                            weighting=args.weighting, device=args.device)
+    ema, snapshot, history = train_denoiser(
+        model,
+        latents,
+        tokens,
+        args.steps,
+        args.batch_size,
+        args.lr,
+        seed=args.seed,
+        snapshot_at=args.control_step,
+        first_frames=first_frames,
+        weighting=args.weighting,
+        device=args.device,
+    )
     denoiser_seconds = time.time() - t0
     del latents
     autoencoder.cpu()
     pipe = ToyTextToVideoPipeline(ema, autoencoder, vocabulary, latent_scale, TEXT_LENGTH, first_frames=first_frames)
-    control = ToyTextToVideoPipeline(snapshot, copy.deepcopy(autoencoder), vocabulary, latent_scale, TEXT_LENGTH,
-                                     first_frames=first_frames)
+    control = ToyTextToVideoPipeline(
+        snapshot, copy.deepcopy(autoencoder), vocabulary, latent_scale, TEXT_LENGTH, first_frames=first_frames
+    )
     # Round the weights to what ships, so that the manifest scores the weights a learner loads.
     with torch.no_grad():
         for half, module in ((args.half, ema), (True, snapshot)):
@@ -338,15 +447,20 @@ def ship(args: argparse.Namespace, autoencoder, ae_report: dict, latents, wordin
         from wmlib.video.benchmark import conditioned, held_out
 
         clips, truth = held_out(args.eval_n, EVAL_SEED)
-        scores = {name: conditioned(p.to(args.device), clips, truth, judge, first_frames)[0]
-                  for name, p in (("model", pipe), ("control", control))}
+        scores = {
+            name: conditioned(p.to(args.device), clips, truth, judge, first_frames)[0]
+            for name, p in (("model", pipe), ("control", control))
+        }
     else:
         scores = {"model": score(pipe, judge, args.eval_n), "control": score(control, judge, args.eval_n)}
     files = file_records(out)
-    command = (f"python -m wmlib.video.train --out {out} --clips {args.clips} --ae-clips {args.ae_clips} "
-               f"--ae-steps {args.ae_steps} --steps {args.steps} --control-step {args.control_step} "
-               f"--batch-size {args.batch_size} --lr {args.lr:g} --width {args.width} --depth {args.depth} --patch {args.patch} "
-               f"--seed {args.seed}")
+    command = (
+        f"python -m wmlib.video.train --out {out} --clips {args.clips} --ae-clips {args.ae_clips} "
+        f"--ae-steps {args.ae_steps} --steps {args.steps} --control-step {args.control_step} "
+        f"--batch-size {args.batch_size} --lr {args.lr:g} --width {args.width} --depth {args.depth} "
+        f"--patch {args.patch} "
+        f"--seed {args.seed}"
+    )
     if args.autoencoder is not None:
         command += f" --autoencoder {args.autoencoder}"
     if first_frames:
@@ -359,26 +473,57 @@ def ship(args: argparse.Namespace, autoencoder, ae_report: dict, latents, wordin
         command += f" --device {args.device}"
     where = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"CPU, {threads} threads"
     manifest = {
-        "name": out.name, "description": ("a video diffusion model of the toy world that continues a caption and "
-                                          f"the first c = {', '.join(map(str, first_frames))} frames, trained from scratch"
-                                          if first_frames else
-                                          "a text-to-video diffusion model of the toy world, trained from scratch"),
-        "command": command, "seed": args.seed, "trained_on": where,
-        "settings": {k: getattr(args, k) for k in ("clips", "ae_clips", "ae_steps", "steps", "control_step",
-                                                   "batch_size", "lr", "width", "depth", "patch", "weighting",
-                                                   "workers")} | {
-            "first_frames": list(first_frames), "threads": threads, "caption_variants": CAPTION_VARIANTS,
-            "text_length": TEXT_LENGTH, "caption_dropout": 0.1, "ema_decay": 0.999,
+        "name": out.name,
+        "description": (
+            "a video diffusion model of the toy world that continues a caption and "
+            f"the first c = {', '.join(map(str, first_frames))} frames, trained from scratch"
+            if first_frames
+            else "a text-to-video diffusion model of the toy world, trained from scratch"
+        ),
+        "command": command,
+        "seed": args.seed,
+        "trained_on": where,
+        "settings": {
+            k: getattr(args, k)
+            for k in (
+                "clips",
+                "ae_clips",
+                "ae_steps",
+                "steps",
+                "control_step",
+                "batch_size",
+                "lr",
+                "width",
+                "depth",
+                "patch",
+                "weighting",
+                "workers",
+            )
+        }
+        | {
+            "first_frames": list(first_frames),
+            "threads": threads,
+            "caption_variants": CAPTION_VARIANTS,
+            "text_length": TEXT_LENGTH,
+            "caption_dropout": 0.1,
+            "ema_decay": 0.999,
             "schedule": "cosine, 1000 steps, v-prediction",
-            "evaluation": f"{args.eval_n} held-out prompts (clip seed {EVAL_SEED}), 25 DDIM steps, guidance 4"},
+            "evaluation": f"{args.eval_n} held-out prompts (clip seed {EVAL_SEED}), 25 DDIM steps, guidance 4",
+        },
         "scores": scores,
         "autoencoder": ae_report,
-        "loss_history": history, "data_seconds": round(data_seconds, 1), "denoiser_seconds": round(denoiser_seconds, 1),
-        "score_seconds": round(time.time() - t0, 1), "train_seconds": round(time.time() - start, 1),
-        "parameters": {"transformer": sum(p.numel() for p in ema.parameters()),
-                       "autoencoder": sum(p.numel() for p in autoencoder.parameters())},
+        "loss_history": history,
+        "data_seconds": round(data_seconds, 1),
+        "denoiser_seconds": round(denoiser_seconds, 1),
+        "score_seconds": round(time.time() - t0, 1),
+        "train_seconds": round(time.time() - start, 1),
+        "parameters": {
+            "transformer": sum(p.numel() for p in ema.parameters()),
+            "autoencoder": sum(p.numel() for p in autoencoder.parameters()),
+        },
         "versions": {"torch": torch.__version__, "diffusers": __import__("diffusers").__version__},
-        "files": files}
+        "files": files,
+    }
     write_manifest(out, manifest)
     print(json.dumps({k: manifest[k] for k in ("scores", "train_seconds", "parameters")}))
     return manifest
@@ -408,8 +553,9 @@ def _render_chunk(job: tuple[int, int, int]):
 
     k, n, seed = job
     clips = sample_clips(n, seed=POOL_SEED + 1000 * seed + k)
-    wordings = [clips.captions] + [motion_captions(clips.scene, clips.trajectory, seed + 100 + v)
-                                   for v in range(1, CAPTION_VARIANTS)]
+    wordings = [clips.captions] + [
+        motion_captions(clips.scene, clips.trajectory, seed + 100 + v) for v in range(1, CAPTION_VARIANTS)
+    ]
     return render_clips(clips).astype(np.float16), wordings
 
 
@@ -429,8 +575,9 @@ def training_latents(autoencoder, n_clips: int, seed: int, workers: int = 0, dev
         clips = sample_clips(n_clips, seed=seed)
         latents = encode_clips(autoencoder.cpu(), clips).to(device)
         autoencoder.to(device)
-        return latents, [clips.captions] + [motion_captions(clips.scene, clips.trajectory, seed + 100 + v)
-                                            for v in range(1, CAPTION_VARIANTS)]
+        return latents, [clips.captions] + [
+            motion_captions(clips.scene, clips.trajectory, seed + 100 + v) for v in range(1, CAPTION_VARIANTS)
+        ]
     import multiprocessing as mp
 
     from wmlib.progress import progress as bar

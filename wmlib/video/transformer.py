@@ -35,6 +35,7 @@ def timestep_embedding(t, dim: int):
 def modulate(x, shift, scale):
     return x * (1 + scale[:, None]) + shift[:, None]
 
+
 class ExpertBlock(nn.Module):
     """Joint attention over [text; video] and an MLP, each wrapped in adaLN-Zero with one modulation
     per modality (the 'experts')."""
@@ -68,17 +69,36 @@ class ExpertBlock(nn.Module):
         video = video + mv[5][:, None] * self.mlp(modulate(self.norm2(video), mv[3], mv[4]))
         return text, video
 
+
 class ToyVideoTransformer(nn.Module):
     """Predicts v for noisy frame latents (B, T, C, h, w), given token ids (B, L) and timesteps (B,).
 
     With ``condition_channels`` it also takes ``condition`` (B, T, condition_channels, h, w), joined to
     the latents channel-wise: for image-to-video, the start frame's latent (all zeros: no image)."""
 
-    def __init__(self, vocab_size: int, frames: int = 16, latent_shape=(4, 8, 8), text_length: int = 32,
-                 width: int = 128, depth: int = 6, heads: int = 4, patch: int = 4, condition_channels: int = 0):
+    def __init__(
+        self,
+        vocab_size: int,
+        frames: int = 16,
+        latent_shape=(4, 8, 8),
+        text_length: int = 32,
+        width: int = 128,
+        depth: int = 6,
+        heads: int = 4,
+        patch: int = 4,
+        condition_channels: int = 0,
+    ):
         super().__init__()
-        self.config = dict(vocab_size=vocab_size, frames=frames, latent_shape=list(latent_shape),
-                           text_length=text_length, width=width, depth=depth, heads=heads, patch=patch)
+        self.config = dict(
+            vocab_size=vocab_size,
+            frames=frames,
+            latent_shape=list(latent_shape),
+            text_length=text_length,
+            width=width,
+            depth=depth,
+            heads=heads,
+            patch=patch,
+        )
         if condition_channels:  # only written when used, so text-to-video configs stay as they were
             self.config["condition_channels"] = condition_channels
         self.condition_channels = condition_channels
@@ -133,7 +153,7 @@ class ToyVideoTransformer(nn.Module):
             raise ValueError("this transformer was built without condition_channels; it takes no condition")
         video = self.patch_in(self.patchify(latents)) + self.frame_pos[:, :T] + self.patch_pos
         video = video.flatten(1, 2)  # one sequence: frame after frame, patch after patch
-        text = self.word(tokens) + self.word_pos[:, :tokens.shape[1]]
+        text = self.word(tokens) + self.word_pos[:, : tokens.shape[1]]
         c = self.time(timestep_embedding(t, video.shape[-1]))
         for block in self.blocks:
             text, video = block(text, video, c)

@@ -37,10 +37,10 @@ class Actions:
     def __post_init__(self):
         kind, strength = np.asarray(self.kind), np.asarray(self.strength)
         if kind.ndim != 2 or kind.shape != strength.shape:
-            raise ValueError(f"kind and strength must both have shape (batch, steps); got {kind.shape} and "
-                             f"{strength.shape}")
-        if not np.issubdtype(kind.dtype, np.integer) or kind.min(initial=0) < 0 \
-                or kind.max(initial=0) >= len(ACTIONS):
+            raise ValueError(
+                f"kind and strength must both have shape (batch, steps); got {kind.shape} and {strength.shape}"
+            )
+        if not np.issubdtype(kind.dtype, np.integer) or kind.min(initial=0) < 0 or kind.max(initial=0) >= len(ACTIONS):
             raise ValueError(f"kind must hold integers in 0..{len(ACTIONS) - 1} ({', '.join(ACTIONS)})")
         if not np.all(np.isfinite(strength)) or strength.min(initial=0) < 0:
             raise ValueError("strength must be finite and >= 0 (metres per second)")
@@ -75,8 +75,9 @@ def push(scene: Scene, kind: np.ndarray, strength: np.ndarray, slot: int = 0) ->
     """The scene with one action applied to object ``slot`` of every scene: ``kind`` (B,), ``strength`` (B,)."""
     kind, strength = np.asarray(kind), np.asarray(strength, np.float32)
     if kind.shape != (len(scene),) or strength.shape != (len(scene),):
-        raise ValueError(f"need one action per scene: {len(scene)} scenes, got kind {kind.shape} and strength "
-                         f"{strength.shape}")
+        raise ValueError(
+            f"need one action per scene: {len(scene)} scenes, got kind {kind.shape} and strength {strength.shape}"
+        )
     if not scene.present[:, slot].all():
         raise ValueError(f"slot {slot} is empty in some scenes: there is nothing to push")
     velocity = scene.velocity.copy()
@@ -87,8 +88,9 @@ def push(scene: Scene, kind: np.ndarray, strength: np.ndarray, slot: int = 0) ->
     return scene.with_(velocity=velocity)
 
 
-def step(scene: Scene, kind: np.ndarray, strength: np.ndarray, fps: float = 12.0, side_x: float = SIDE_X,
-         slot: int = 0) -> Scene:
+def step(
+    scene: Scene, kind: np.ndarray, strength: np.ndarray, fps: float = 12.0, side_x: float = SIDE_X, slot: int = 0
+) -> Scene:
     """One frame later: push, then let the world run for ``1/fps`` seconds."""
     return _step(scene, kind, strength, fps, side_x, slot)[0]
 
@@ -100,8 +102,7 @@ def _step(scene, kind, strength, fps, side_x, slot) -> tuple[Scene, np.ndarray]:
     return one.frame(pushed, 1), one.bounces
 
 
-def rollout(scene: Scene, actions: Actions, fps: float = 12.0, side_x: float = SIDE_X,
-            slot: int = 0) -> Trajectory:
+def rollout(scene: Scene, actions: Actions, fps: float = 12.0, side_x: float = SIDE_X, slot: int = 0) -> Trajectory:
     """The trajectory of ``actions.steps + 1`` frames: frame 0 is ``scene``, frame t+1 follows action t."""
     if len(actions) != len(scene):
         raise ValueError(f"{len(actions)} action sequences for {len(scene)} scenes")
@@ -111,12 +112,14 @@ def rollout(scene: Scene, actions: Actions, fps: float = 12.0, side_x: float = S
         frames.append(after)
         bounces += bounced
     times = (np.arange(len(frames)) / float(fps)).astype(np.float32)
-    return Trajectory(times, np.stack([f.position for f in frames], 1), np.stack([f.velocity for f in frames], 1),
-                      bounces)
+    return Trajectory(
+        times, np.stack([f.position for f in frames], 1), np.stack([f.velocity for f in frames], 1), bounces
+    )
 
 
-def random_actions(n: int, steps: int, seed: int = 0, p_none: float = 0.4,
-                   strength: tuple[float, float] = (0.5, 2.5)) -> Actions:
+def random_actions(
+    n: int, steps: int, seed: int = 0, p_none: float = 0.4, strength: tuple[float, float] = (0.5, 2.5)
+) -> Actions:
     """``n`` sequences of ``steps`` random actions: ``none`` with probability ``p_none``, otherwise left,
     right or up alike, with a strength uniform in ``strength`` m/s."""
     if not 0 <= p_none <= 1:

@@ -25,47 +25,60 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
 from wmlib.world.scene import COLOUR_NAMES, SHAPES, SIZES, Scene
 
-__all__ = ["SHAPE_WORDS", "Claims", "region", "caption", "captions", "captions_with_claims", "motion_caption",
-           "motion_captions", "truth_matrix"]
+__all__ = [
+    "SHAPE_WORDS",
+    "Claims",
+    "region",
+    "caption",
+    "captions",
+    "captions_with_claims",
+    "motion_caption",
+    "motion_captions",
+    "truth_matrix",
+]
 
 SHAPE_WORDS = {"sphere": ("sphere", "ball"), "cube": ("cube", "box", "block"), "cylinder": ("cylinder", "tube")}
 
 # --- the thresholds that turn numbers into words ----------------------------------------------------
 # Words are coarse on purpose: a fact is only stated when it is clearly true, so a caption never
 # depends on a centimetre.
-SIDE_EDGE = 0.4          # x < -0.4 is "left", x > 0.4 is "right", between is "middle"
-DEPTH_SPLIT = 1.6        # z < 1.6 is "front" (nearer the viewer), else "back" (nearer the wall)
+SIDE_EDGE = 0.4  # x < -0.4 is "left", x > 0.4 is "right", between is "middle"
+DEPTH_SPLIT = 1.6  # z < 1.6 is "front" (nearer the viewer), else "back" (nearer the wall)
 GROUND_TOLERANCE = 0.01  # an object whose centre is within 1 cm of its radius rests on the ground
-RELATION_MARGIN = 0.3    # "left of", "in front of", "above" need a 30 cm difference
-ABOVE_REACH = 0.8        # "above" also needs the two to be within 80 cm of each other horizontally
-THROW_SPEED = 0.3        # m/s: slower than this is not "thrown" in that direction
-STOP_SPEED = 0.05        # m/s: slower than this at the end has "come to rest"
-STILL = 1e-3             # an object that moves less than 1 mm (and 1 mm/s) "stays still"
+RELATION_MARGIN = 0.3  # "left of", "in front of", "above" need a 30 cm difference
+ABOVE_REACH = 0.8  # "above" also needs the two to be within 80 cm of each other horizontally
+THROW_SPEED = 0.3  # m/s: slower than this is not "thrown" in that direction
+STOP_SPEED = 0.05  # m/s: slower than this at the end has "come to rest"
+STILL = 1e-3  # an object that moves less than 1 mm (and 1 mm/s) "stays still"
 
 
 class _Trajectory(Protocol):
     """What motion captions need from ``wmlib.world.physics.Trajectory`` (duck-typed)."""
 
-    times: np.ndarray     # (T,) seconds
+    times: np.ndarray  # (T,) seconds
     position: np.ndarray  # (B, T, K, 3)
     velocity: np.ndarray  # (B, T, K, 3)
-    bounces: np.ndarray   # (B, K) ground bounces during the clip
+    bounces: np.ndarray  # (B, K) ground bounces during the clip
 
 
 # --- facts --------------------------------------------------------------------------------------------
 
+
 def _check_index(scene: Scene, i) -> None:
     n = len(scene)
     if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < n:
-        raise ValueError(f"scene index i={i!r} is out of range: allowed 0 to {n - 1} "
-                         f"(the batch holds {n} scene{'s' if n != 1 else ''})")
+        raise ValueError(
+            f"scene index i={i!r} is out of range: allowed 0 to {n - 1} "
+            f"(the batch holds {n} scene{'s' if n != 1 else ''})"
+        )
 
 
 def region(scene: Scene, i: int, k: int) -> dict:
@@ -139,12 +152,22 @@ _RELATION = {
     "above": ("above", "over"),
     "below": ("below", "beneath", "under"),
 }
-_OPENERS = ("we see", "there is", "the scene shows", "you can see", "this scene has", "in this scene we see",
-            "the picture shows")
+_OPENERS = (
+    "we see",
+    "there is",
+    "the scene shows",
+    "you can see",
+    "this scene has",
+    "in this scene we see",
+    "the picture shows",
+)
 _COUNT = {1: ("one", "a single", "just one", "only one"), 2: ("two",), 3: ("three",)}
 _NOUNS = ("object", "thing", "shape")
 _ORDERS = {  # axis, sign of the order, the words
-    "left to right": (0, +1), "right to left": (0, -1), "front to back": (2, +1), "back to front": (2, -1),
+    "left to right": (0, +1),
+    "right to left": (0, -1),
+    "front to back": (2, +1),
+    "back to front": (2, -1),
 }
 
 
@@ -156,10 +179,10 @@ class _Thing:
     size: str
     colour: str
     shape: str
-    word: str            # the shape word this caption uses for it ("ball" or "sphere")
+    word: str  # the shape word this caption uses for it ("ball" or "sphere")
     position: np.ndarray
-    where: dict          # region()
-    unique: bool         # no other object has the same size, colour and shape
+    where: dict  # region()
+    unique: bool  # no other object has the same size, colour and shape
 
     @property
     def name(self) -> str:
@@ -173,8 +196,7 @@ class _Thing:
 def _things(scene: Scene, i: int, rng: np.random.Generator) -> list[_Thing]:
     """The objects of scene ``i`` in a random order (the order they are mentioned in)."""
     slots = [int(k) for k in np.flatnonzero(scene.present[i])]
-    keys = {k: (SIZES[scene.size[i, k]], COLOUR_NAMES[scene.colour[i, k]], SHAPES[scene.shape[i, k]])
-            for k in slots}
+    keys = {k: (SIZES[scene.size[i, k]], COLOUR_NAMES[scene.colour[i, k]], SHAPES[scene.shape[i, k]]) for k in slots}
     # One shape word per kind of object, so twins are named alike ("a ball ... another ball").
     words = {}
     for k in slots:
@@ -182,12 +204,21 @@ def _things(scene: Scene, i: int, rng: np.random.Generator) -> list[_Thing]:
             options = SHAPE_WORDS[keys[k][2]]
             words[keys[k]] = options[int(rng.integers(len(options)))]
     order = rng.permutation(slots)
-    return [_Thing(int(k), *keys[k], words[keys[k]], scene.position[i, k].astype(np.float64),
-                   region(scene, i, k), list(keys.values()).count(keys[k]) == 1) for k in order]
+    return [
+        _Thing(
+            int(k),
+            *keys[k],
+            words[keys[k]],
+            scene.position[i, k].astype(np.float64),
+            region(scene, i, k),
+            list(keys.values()).count(keys[k]) == 1,
+        )
+        for k in order
+    ]
 
 
 def _and(items: Sequence[str]) -> str:
-    """"a", "a and b", "a, b and c"."""
+    """ "a", "a and b", "a, b and c"."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
@@ -308,8 +339,10 @@ def _t_inline(w: _Writer, things: list[_Thing], relations: list[_Relation]) -> s
     the small green cylinder is on the left. there is also a ....'"""
     a, rel, b = relations[int(w.rng.integers(len(relations)))]
     subject = f"{w.intro(a)} {w.where(a, verb=True)}," if w.chance(0.6) else f"{w.intro(a)} is"
-    out = [f"{subject} {w.relation(a, rel, b)} {w.intro(b)}.",
-           f"{w.the(b)} {w.where(b, verb=True)}."]  # b is unique, so "the" names it
+    out = [
+        f"{subject} {w.relation(a, rel, b)} {w.intro(b)}.",
+        f"{w.the(b)} {w.where(b, verb=True)}.",
+    ]  # b is unique, so "the" names it
     for t in things:
         if t is not a and t is not b:
             out.append(f"there is also {w.intro(t)} {w.where(t, verb=False)}.")
@@ -346,8 +379,13 @@ def _compose(scene: Scene, i: int, rng: np.random.Generator | None) -> tuple[str
     if not things:
         return "the scene is empty.", Claims((), (), (), 0, (), None)
     # Relations only between objects that have a name of their own: "the small red ball" must say which.
-    relations = [(a, rel, b) for a in things for b in things
-                 if a is not b and a.unique and b.unique for rel in _relations_between(a.position, b.position)]
+    relations = [
+        (a, rel, b)
+        for a in things
+        for b in things
+        if a is not b and a.unique and b.unique
+        for rel in _relations_between(a.position, b.position)
+    ]
     templates = [_t_list, _t_count, _t_sentences]
     if len(things) > 1 and _orders(things):
         templates.append(_t_ordered)
@@ -421,9 +459,14 @@ class _Record:
         slots = sorted(self.keys)
         at = {k: j for j, k in enumerate(slots)}  # renumber the mentioned objects 0, 1, 2
         order = None if self.order is None else (*self.order[:2], tuple(at[k] for k in self.order[2]))
-        return Claims(tuple(self.keys[k] for k in slots), tuple((at[k], f, v) for k, f, v in self.facts),
-                      tuple((at[a], r, at[b]) for a, r, b in self.relations), self.count,
-                      tuple(sorted(at[k] for k in self.unique)), order)
+        return Claims(
+            tuple(self.keys[k] for k in slots),
+            tuple((at[k], f, v) for k, f, v in self.facts),
+            tuple((at[a], r, at[b]) for a, r, b in self.relations),
+            self.count,
+            tuple(sorted(at[k] for k in self.unique)),
+            order,
+        )
 
 
 @dataclass(frozen=True)
@@ -458,8 +501,9 @@ class Claims:
                 continue
             if any(region(scene, i, match[j])[fact] != value for j, fact, value in self.facts):
                 continue
-            if any(rel not in _relations_between(position[match[a]], position[match[b]])
-                   for a, rel, b in self.relations):
+            if any(
+                rel not in _relations_between(position[match[a]], position[match[b]]) for a, rel, b in self.relations
+            ):
                 continue
             if self.order is not None:
                 axis, sign, things = self.order
@@ -472,8 +516,13 @@ class Claims:
 
 def truth_matrix(claims: Sequence[Claims], scene: Scene) -> np.ndarray:
     """(len(claims), len(scene)) bool: whether caption ``c`` is true of scene ``i``."""
-    kinds = [sorted((SIZES[scene.size[i, k]], COLOUR_NAMES[scene.colour[i, k]], SHAPES[scene.shape[i, k]])
-                    for k in np.flatnonzero(scene.present[i])) for i in range(len(scene))]
+    kinds = [
+        sorted(
+            (SIZES[scene.size[i, k]], COLOUR_NAMES[scene.colour[i, k]], SHAPES[scene.shape[i, k]])
+            for k in np.flatnonzero(scene.present[i])
+        )
+        for i in range(len(scene))
+    ]
     out = np.zeros((len(claims), len(scene)), bool)
     for c, claim in enumerate(claims):
         things = sorted(claim.things)
@@ -501,8 +550,12 @@ _END = {
     "rest": ("comes to rest", "stops", "comes to a stop"),
     "air": ("is still in the air at the end", "is still in the air when the clip ends"),
 }
-_BOUNCES = {0: ("does not bounce", "never bounces"), 1: ("bounces once",), 2: ("bounces twice",),
-            3: ("bounces three times",)}
+_BOUNCES = {
+    0: ("does not bounce", "never bounces"),
+    1: ("bounces once",),
+    2: ("bounces twice",),
+    3: ("bounces three times",),
+}
 
 
 def _check_trajectory(scene: Scene, trajectory: _Trajectory) -> None:
@@ -510,10 +563,17 @@ def _check_trajectory(scene: Scene, trajectory: _Trajectory) -> None:
     position = np.asarray(trajectory.position)
     velocity = np.asarray(trajectory.velocity)
     bounces = np.asarray(trajectory.bounces)
-    if position.ndim != 4 or position.shape[0] != b or position.shape[2] != k or position.shape[3] != 3 \
-            or position.shape[1] < 1:
-        raise ValueError(f"trajectory.position must have shape (B, T, K, 3) = ({b}, T, {k}, 3) to match "
-                         f"the scene, got {position.shape}")
+    if (
+        position.ndim != 4
+        or position.shape[0] != b
+        or position.shape[2] != k
+        or position.shape[3] != 3
+        or position.shape[1] < 1
+    ):
+        raise ValueError(
+            f"trajectory.position must have shape (B, T, K, 3) = ({b}, T, {k}, 3) to match "
+            f"the scene, got {position.shape}"
+        )
     if velocity.shape != position.shape:
         raise ValueError(f"trajectory.velocity must have the shape of position {position.shape}, got {velocity.shape}")
     if bounces.shape != (b, k):
@@ -564,8 +624,7 @@ def _bounce_words(n: int, w: _Writer) -> str:
     return w.pick(_BOUNCES[n]) if n in _BOUNCES else f"bounces {n} times"
 
 
-def motion_caption(scene: Scene, trajectory: _Trajectory, i: int = 0,
-                   rng: np.random.Generator | None = None) -> str:
+def motion_caption(scene: Scene, trajectory: _Trajectory, i: int = 0, rng: np.random.Generator | None = None) -> str:
     """A true caption of the clip ``trajectory`` of scene ``i``: how each object starts, how often it
     bounces and how it ends ("the small red ball is thrown to the right and bounces twice, then rolls.")."""
     _check_index(scene, i)

@@ -51,7 +51,9 @@ def z_kernel(a: Scene, b: Scene | None = None, sigma: float = 0.5, chunk: int = 
     diag_b = diag_a if b is a else _set_similarity(b, b, sigma, pairwise=False)
     out = np.empty((len(a), len(b)), np.float32)
     for i in range(0, len(a), chunk):  # bounded memory: (chunk, len(b), K, K) at a time
-        out[i:i + chunk] = _set_similarity(a[i:i + chunk], b, sigma) / np.sqrt(np.outer(diag_a[i:i + chunk], diag_b))
+        out[i : i + chunk] = _set_similarity(a[i : i + chunk], b, sigma) / np.sqrt(
+            np.outer(diag_a[i : i + chunk], diag_b)
+        )
     return out
 
 
@@ -61,7 +63,7 @@ def _set_similarity(x: Scene, y: Scene, sigma: float, pairwise: bool = True) -> 
     if pairwise:  # axes: scene of x, scene of y, object of x, object of y
         ex = lambda arr: arr[:, None, :, None]  # noqa: E731
         ey = lambda arr: arr[None, :, None, :]  # noqa: E731
-    else:         # axes: scene, object, object
+    else:  # axes: scene, object, object
         ex = lambda arr: arr[:, :, None]  # noqa: E731
         ey = lambda arr: arr[:, None, :]  # noqa: E731
     k = sum((ex(getattr(x, f)) == ey(getattr(y, f))).astype(np.float32) for f in ("shape", "colour", "size"))
@@ -99,9 +101,17 @@ class ImageCaptionDataset:
     Everything is rendered when the dataset is built, ``chunk`` scenes at a time.
     """
 
-    def __init__(self, n: int, seed: int = 0, projection: str = "camera", size=64,
-                 n_objects: int | tuple[int, int] = (1, MAX_OBJECTS), chunk: int = 1024,
-                 progress: bool = False, **camera):
+    def __init__(
+        self,
+        n: int,
+        seed: int = 0,
+        projection: str = "camera",
+        size=64,
+        n_objects: int | tuple[int, int] = (1, MAX_OBJECTS),
+        chunk: int = 1024,
+        progress: bool = False,
+        **camera,
+    ):
         from wmlib.world.captions import captions
         from wmlib.world.video import project
 
@@ -114,8 +124,9 @@ class ImageCaptionDataset:
             from wmlib.progress import progress as bar
 
             starts = bar(starts, desc=f"rendering {n} {projection} images", unit="chunk")
-        self.images = np.concatenate([_store(project(self.scene[i:i + chunk], projection, size, **camera), projection)
-                                      for i in starts])
+        self.images = np.concatenate(
+            [_store(project(self.scene[i : i + chunk], projection, size, **camera), projection) for i in starts]
+        )
 
     def __len__(self) -> int:
         return len(self.scene)
@@ -132,9 +143,19 @@ class VideoCaptionDataset:
     ("the small red ball is thrown to the right and bounces twice"); ``z`` holds the factors of the
     first frame. A map-style torch dataset, the same for the same seed."""
 
-    def __init__(self, n: int, seed: int = 0, n_frames: int = 16, fps: float = 12.0, projection: str = "camera",
-                 size=32, n_objects: int | tuple[int, int] = 1, chunk: int = 256, progress: bool = False,
-                 **camera):
+    def __init__(
+        self,
+        n: int,
+        seed: int = 0,
+        n_frames: int = 16,
+        fps: float = 12.0,
+        projection: str = "camera",
+        size=32,
+        n_objects: int | tuple[int, int] = 1,
+        chunk: int = 256,
+        progress: bool = False,
+        **camera,
+    ):
         from wmlib.world.captions import motion_captions
         from wmlib.world.physics import simulate
         from wmlib.world.video import render_video
@@ -149,9 +170,21 @@ class VideoCaptionDataset:
             from wmlib.progress import progress as bar
 
             starts = bar(starts, desc=f"rendering {n} videos", unit="chunk")
-        self.videos = np.concatenate([
-            _store(render_video(self.scene[i:i + chunk], self.trajectory.clips(slice(i, i + chunk)), projection, size, **camera),
-                   projection) for i in starts])
+        self.videos = np.concatenate(
+            [
+                _store(
+                    render_video(
+                        self.scene[i : i + chunk],
+                        self.trajectory.clips(slice(i, i + chunk)),
+                        projection,
+                        size,
+                        **camera,
+                    ),
+                    projection,
+                )
+                for i in starts
+            ]
+        )
 
     def __len__(self) -> int:
         return len(self.scene)

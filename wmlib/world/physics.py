@@ -50,8 +50,8 @@ __all__ = ["MAX_DT", "Trajectory", "simulate"]
 
 MAX_DT = 0.01  # seconds; larger sub-steps let fast objects tunnel through the ground
 
-SIDE_X = 1.6        # invisible side walls at x = ±1.6 m keep objects in front of the camera
-_REST_SPEED = 0.2   # m/s: a rebound slower than this (a ~2 mm hop) ends the bouncing
+SIDE_X = 1.6  # invisible side walls at x = ±1.6 m keep objects in front of the camera
+_REST_SPEED = 0.2  # m/s: a rebound slower than this (a ~2 mm hop) ends the bouncing
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,10 @@ class Trajectory:
     Arrays are indexed [scene, frame, slot, xyz]; empty slots hold zeros throughout.
     """
 
-    times: np.ndarray     # (T,) float32 seconds, times[0] == 0
+    times: np.ndarray  # (T,) float32 seconds, times[0] == 0
     position: np.ndarray  # (B, T, K, 3) float32: object centres, metres
     velocity: np.ndarray  # (B, T, K, 3) float32: metres per second
-    bounces: np.ndarray   # (B, K) int: ground bounces during the clip (after frame 0)
+    bounces: np.ndarray  # (B, K) int: ground bounces during the clip (after frame 0)
 
     def frame(self, scene: Scene, t: int) -> Scene:
         """The scene at frame ``t`` (negative counts from the end): ``scene`` with the positions
@@ -75,8 +75,10 @@ class Trajectory:
         if not -n <= t < n:
             raise IndexError(f"frame {t} is out of range: the clip has {n} frames (0 to {n - 1})")
         if scene.position.shape != self.position[:, 0].shape:
-            raise ValueError(f"scene has shape {scene.position.shape[:2]} (scenes, slots) but the trajectory "
-                             f"was simulated for {self.position.shape[0]} scenes of {self.position.shape[2]} slots")
+            raise ValueError(
+                f"scene has shape {scene.position.shape[:2]} (scenes, slots) but the trajectory "
+                f"was simulated for {self.position.shape[0]} scenes of {self.position.shape[2]} slots"
+            )
         return scene.with_(position=self.position[:, t].copy(), velocity=self.velocity[:, t].copy())
 
     def __len__(self) -> int:
@@ -90,25 +92,32 @@ class Trajectory:
     @staticmethod
     def concat(trajectories: "list[Trajectory]") -> "Trajectory":
         """The clips of several trajectories of the same frames, one after the other."""
-        return Trajectory(trajectories[0].times, np.concatenate([t.position for t in trajectories]),
-                          np.concatenate([t.velocity for t in trajectories]),
-                          np.concatenate([t.bounces for t in trajectories]))
+        return Trajectory(
+            trajectories[0].times,
+            np.concatenate([t.position for t in trajectories]),
+            np.concatenate([t.velocity for t in trajectories]),
+            np.concatenate([t.bounces for t in trajectories]),
+        )
 
 
 def _check(n_frames: int, fps: float, dt: float) -> None:
     if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
         raise ValueError(f"n_frames must be an int >= 1, got {n_frames!r}")
-    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) \
-            or not (math.isfinite(fps) and fps > 0):
+    if (
+        isinstance(fps, bool)
+        or not isinstance(fps, (int, float, np.integer, np.floating))
+        or not (math.isfinite(fps) and fps > 0)
+    ):
         raise ValueError(f"fps must be a finite number > 0 (frames per second), got {fps!r}")
-    if isinstance(dt, bool) or not isinstance(dt, (int, float, np.integer, np.floating)) \
-            or not 0 < dt <= MAX_DT:
-        raise ValueError(f"dt must be in (0, {MAX_DT}] s: larger steps let fast objects pass through the ground; "
-                         f"got {dt!r}")
+    if isinstance(dt, bool) or not isinstance(dt, (int, float, np.integer, np.floating)) or not 0 < dt <= MAX_DT:
+        raise ValueError(
+            f"dt must be in (0, {MAX_DT}] s: larger steps let fast objects pass through the ground; got {dt!r}"
+        )
 
 
-def simulate(scene: Scene, n_frames: int = 16, fps: float = 12.0, dt: float = 1 / 600,
-             side_x: float = SIDE_X) -> Trajectory:
+def simulate(
+    scene: Scene, n_frames: int = 16, fps: float = 12.0, dt: float = 1 / 600, side_x: float = SIDE_X
+) -> Trajectory:
     """Simulate every scene of the batch for ``n_frames`` frames, ``1/fps`` seconds apart.
 
     Frame 0 is the scene as given. Between frames the world is stepped in equal sub-steps of at
@@ -121,8 +130,11 @@ def simulate(scene: Scene, n_frames: int = 16, fps: float = 12.0, dt: float = 1 
     (8, 16, 3, 3)
     """
     _check(n_frames, fps, dt)
-    if isinstance(side_x, bool) or not (isinstance(side_x, (int, float, np.integer, np.floating))
-                                        and math.isfinite(side_x) and side_x > float(SIZE_RADIUS.max())):
+    if isinstance(side_x, bool) or not (
+        isinstance(side_x, (int, float, np.integer, np.floating))
+        and math.isfinite(side_x)
+        and side_x > float(SIZE_RADIUS.max())
+    ):
         raise ValueError(f"side_x must be a number of metres larger than the largest radius, got {side_x!r}")
     if not isinstance(scene, Scene):
         raise TypeError(f"scene must be a wmlib.world.scene.Scene, got {type(scene).__name__}")
@@ -236,7 +248,9 @@ def simulate(scene: Scene, n_frames: int = 16, fps: float = 12.0, dt: float = 1 
     count = np.zeros((B, K), np.int64)
     count[present] = bounces
     times = (np.arange(n_frames, dtype=np.float64) * frame_dt).astype(np.float32)
-    return Trajectory(times=times,
-                      position=np.ascontiguousarray(position.transpose(0, 2, 1, 3)),
-                      velocity=np.ascontiguousarray(velocity.transpose(0, 2, 1, 3)),
-                      bounces=count)
+    return Trajectory(
+        times=times,
+        position=np.ascontiguousarray(position.transpose(0, 2, 1, 3)),
+        velocity=np.ascontiguousarray(velocity.transpose(0, 2, 1, 3)),
+        bounces=count,
+    )

@@ -22,7 +22,7 @@ _SPHERE, _CUBE, _CYLINDER = (SHAPES.index(s) for s in ("sphere", "cube", "cylind
 
 @dataclass
 class Hit:
-    t: np.ndarray   # (B, P) distance along the (unit) ray; inf where nothing was hit
+    t: np.ndarray  # (B, P) distance along the (unit) ray; inf where nothing was hit
     id: np.ndarray  # (B, P) int8: object slot, GROUND, WALL or NOTHING
     nx: np.ndarray  # (B, P) surface normal at the hit
     ny: np.ndarray
@@ -124,8 +124,12 @@ def cast_objects(o, d, scene: Scene, t_max=np.inf) -> Hit:
             if sub.size == 0:
                 continue
             row = rows[sub]
-            tk, *nk = intersect([_take(v, sub, col) for v in o_k], [_take(v, sub, col) for v in d_k],
-                                [ci[sub, 0] for ci in c], r[sub, 0])
+            tk, *nk = intersect(
+                [_take(v, sub, col) for v in o_k],
+                [_take(v, sub, col) for v in d_k],
+                [ci[sub, 0] for ci in c],
+                r[sub, 0],
+            )
             bound = t[row, col] if limit is None else np.minimum(t[row, col], limit[row, col])
             closer = tk < np.minimum(bound, t_max) if limit is None else tk < bound
             row, col = row[closer], col[closer]
@@ -152,7 +156,9 @@ def cast_background(o, d) -> Hit:
     t = np.minimum(t_ground, t_wall).astype(np.float32)
     ids = np.where(np.isinf(t), NOTHING, np.where(ground, GROUND, WALL)).astype(np.int8)
     zero = np.zeros(shape, np.float32)
-    return Hit(t, ids, zero, np.where(ground, 1.0, 0.0).astype(np.float32), np.where(ground, 0.0, -1.0).astype(np.float32))
+    return Hit(
+        t, ids, zero, np.where(ground, 1.0, 0.0).astype(np.float32), np.where(ground, 0.0, -1.0).astype(np.float32)
+    )
 
 
 def cast(o, d, scene: Scene) -> Hit:
@@ -162,8 +168,13 @@ def cast(o, d, scene: Scene) -> Hit:
     B, P = obj.t.shape
     first_obj = obj.t < bg.t
     pick = lambda a, b: np.where(first_obj, a, np.broadcast_to(b, (B, P)))  # noqa: E731
-    return Hit(pick(obj.t, bg.t), pick(obj.id, bg.id).astype(np.int8),
-               pick(obj.nx, bg.nx), pick(obj.ny, bg.ny), pick(obj.nz, bg.nz))
+    return Hit(
+        pick(obj.t, bg.t),
+        pick(obj.id, bg.id).astype(np.int8),
+        pick(obj.nx, bg.nx),
+        pick(obj.ny, bg.ny),
+        pick(obj.nz, bg.nz),
+    )
 
 
 def occluded(px, py, pz, light: np.ndarray, scene: Scene) -> np.ndarray:

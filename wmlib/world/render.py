@@ -16,7 +16,7 @@ from wmlib.world.scene import COLOUR_RGB, MAX_OBJECTS, WALL_Z, Scene
 
 FIRE_RGB = np.array([1.0, 0.82, 0.58], np.float32)
 GROUND_RGB = np.array([0.62, 0.52, 0.40], np.float32)  # sand
-WALL_RGB = np.array([0.55, 0.50, 0.46], np.float32)    # rock
+WALL_RGB = np.array([0.55, 0.50, 0.46], np.float32)  # rock
 AMBIENT = 0.45
 WALL_WINDOW = (-3.5, 3.5, 0.0, 7.0)  # x0, x1, y0, y1 of the wall the prisoners see (square)
 
@@ -113,7 +113,7 @@ def render(scene: Scene, size=64, camera: Camera = VIEW, shadows: bool = True):
     ``wmlib.world.raycast.GROUND`` / ``WALL`` / ``NOTHING``).
     """
     h, w = check_size(size)
-    parts = [_render_chunk(scene[i:i + _CHUNK], (h, w), camera, shadows) for i in range(0, len(scene), _CHUNK)]
+    parts = [_render_chunk(scene[i : i + _CHUNK], (h, w), camera, shadows) for i in range(0, len(scene), _CHUNK)]
     return tuple(np.concatenate(p) for p in zip(*parts))
 
 
@@ -208,11 +208,11 @@ def occupancy(scene: Scene, resolution=(32, 18, 32), bounds=OCCUPANCY_BOUNDS) ->
             c = [scene.position[rows, k, a][:, None] for a in range(3)]
             r = radius[rows, k][:, None]
             dx, dy, dz = np.abs(gx - c[0]), np.abs(gy - c[1]), np.abs(gz - c[2])
-            if shape == 0:    # sphere
+            if shape == 0:  # sphere
                 inside = dx * dx + dy * dy + dz * dz <= r * r
             elif shape == 1:  # cube
                 inside = (dx <= r) & (dy <= r) & (dz <= r)
-            else:             # cylinder, upright
+            else:  # cylinder, upright
                 inside = (dx * dx + dz * dz <= r * r) & (dy <= r)
             block = grid[rows]
             block[inside] = k + 1

@@ -10,8 +10,8 @@ so the objects' shadows rise onto the wall, as in Plato's cave.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -34,10 +34,10 @@ COLOUR_NAMES = tuple(COLOURS)
 COLOUR_RGB = np.array(list(COLOURS.values()), dtype=np.float32)
 CLASSES = {"colour": len(COLOUR_NAMES), "shape": len(SHAPES), "size": len(SIZES)}  # the values each category takes
 
-WALL_Z = 4.0          # the cave wall
+WALL_Z = 4.0  # the cave wall
 X_RANGE = (-1.2, 1.2)  # where objects are placed
 Z_RANGE = (0.6, 2.6)
-MAX_HEIGHT = 1.8       # highest centre of an object in the air
+MAX_HEIGHT = 1.8  # highest centre of an object in the air
 LIGHT_RANGE = {"x": (-0.8, 0.8), "y": (0.1, 0.4), "z": (-1.8, -1.2)}  # the fire, on the ground
 
 GRAVITY = 9.81
@@ -49,15 +49,15 @@ FRICTION = 0.4
 class Scene:
     """A batch of scenes (Z). Arrays are indexed [scene] or [scene, slot] (or [scene, slot, xyz])."""
 
-    shape: np.ndarray     # (B, K) int8: index into SHAPES, -1 for an empty slot
-    colour: np.ndarray    # (B, K) int8: index into COLOUR_NAMES
-    size: np.ndarray      # (B, K) int8: index into SIZES
+    shape: np.ndarray  # (B, K) int8: index into SHAPES, -1 for an empty slot
+    colour: np.ndarray  # (B, K) int8: index into COLOUR_NAMES
+    size: np.ndarray  # (B, K) int8: index into SIZES
     position: np.ndarray  # (B, K, 3) float32: centre, metres
     velocity: np.ndarray  # (B, K, 3) float32: metres per second
-    light: np.ndarray     # (B, 3) float32: the fire
-    gravity: np.ndarray      # (B,) float32: m/s^2, pulling toward -y
+    light: np.ndarray  # (B, 3) float32: the fire
+    gravity: np.ndarray  # (B,) float32: m/s^2, pulling toward -y
     restitution: np.ndarray  # (B,) float32: fraction of vertical speed kept in a bounce
-    friction: np.ndarray     # (B,) float32: sliding friction coefficient on the ground
+    friction: np.ndarray  # (B,) float32: sliding friction coefficient on the ground
 
     def __len__(self) -> int:
         return self.shape.shape[0]
@@ -95,12 +95,15 @@ class Scene:
         out = []
         for k in np.flatnonzero(self.present[i]):
             x, y, z = self.position[i, k]
-            out.append(f"{SIZES[self.size[i, k]]} {COLOUR_NAMES[self.colour[i, k]]} {SHAPES[self.shape[i, k]]}"
-                       f" at ({x:.2f}, {y:.2f}, {z:.2f})")
+            out.append(
+                f"{SIZES[self.size[i, k]]} {COLOUR_NAMES[self.colour[i, k]]} {SHAPES[self.shape[i, k]]}"
+                f" at ({x:.2f}, {y:.2f}, {z:.2f})"
+            )
         return out
 
 
 # --- building scenes by hand -----------------------------------------------------------------
+
 
 def _index(value, names: Sequence[str], what: str) -> int:
     if isinstance(value, (int, np.integer)) and 0 <= value < len(names):
@@ -110,9 +113,13 @@ def _index(value, names: Sequence[str], what: str) -> int:
     raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(names)}")
 
 
-def make_scene(objects: Iterable[Mapping], light: Sequence[float] = (0.0, 0.25, -1.5),
-               gravity: float = GRAVITY, restitution: float = RESTITUTION,
-               friction: float = FRICTION) -> Scene:
+def make_scene(
+    objects: Iterable[Mapping],
+    light: Sequence[float] = (0.0, 0.25, -1.5),
+    gravity: float = GRAVITY,
+    restitution: float = RESTITUTION,
+    friction: float = FRICTION,
+) -> Scene:
     """One scene from a list of objects, each a dict with ``shape``, ``colour``, ``size`` and
     ``position`` (x, z, or x, y, z; y defaults to resting on the ground) and optionally ``velocity``.
 
@@ -131,7 +138,9 @@ def make_scene(objects: Iterable[Mapping], light: Sequence[float] = (0.0, 0.25, 
     for k, obj in enumerate(objects):
         unknown = set(obj) - {"shape", "colour", "size", "position", "velocity"}
         if unknown:
-            raise ValueError(f"unknown object field(s) {sorted(unknown)}; allowed: shape, colour, size, position, velocity")
+            raise ValueError(
+                f"unknown object field(s) {sorted(unknown)}; allowed: shape, colour, size, position, velocity"
+            )
         shape[0, k] = _index(obj.get("shape", "sphere"), SHAPES, "shape")
         colour[0, k] = _index(obj.get("colour", "red"), COLOUR_NAMES, "colour")
         size[0, k] = _index(obj.get("size", "small"), SIZES, "size")
@@ -149,11 +158,20 @@ def make_scene(objects: Iterable[Mapping], light: Sequence[float] = (0.0, 0.25, 
         velocity[0, k] = [float(v) for v in obj.get("velocity", (0.0, 0.0, 0.0))]
     light = np.asarray(light, np.float32).reshape(1, 3)
     if not light[0, 2] < position[0, : len(objects), 2].min():
-        raise ValueError("the fire must be nearer to the viewer than every object (smaller z), "
-                         "so that the shadows fall on the wall")
-    return Scene(shape, colour, size, position, velocity, light,
-                 np.full(1, gravity, np.float32), np.full(1, restitution, np.float32),
-                 np.full(1, friction, np.float32))
+        raise ValueError(
+            "the fire must be nearer to the viewer than every object (smaller z), so that the shadows fall on the wall"
+        )
+    return Scene(
+        shape,
+        colour,
+        size,
+        position,
+        velocity,
+        light,
+        np.full(1, gravity, np.float32),
+        np.full(1, restitution, np.float32),
+        np.full(1, friction, np.float32),
+    )
 
 
 def check_count(n: int, low: int = 1, high: int = MAX_OBJECTS) -> None:
@@ -172,9 +190,17 @@ def check_constants(gravity: float, restitution: float, friction: float) -> None
 
 # --- sampling scenes from a seed -------------------------------------------------------------
 
-def sample_scenes(n: int, seed: int = 0, n_objects: int | tuple[int, int] = (1, MAX_OBJECTS),
-                  moving: bool = False, p_resting: float = 0.5, gravity: float = GRAVITY,
-                  restitution: float = RESTITUTION, friction: float = FRICTION) -> Scene:
+
+def sample_scenes(
+    n: int,
+    seed: int = 0,
+    n_objects: int | tuple[int, int] = (1, MAX_OBJECTS),
+    moving: bool = False,
+    p_resting: float = 0.5,
+    gravity: float = GRAVITY,
+    restitution: float = RESTITUTION,
+    friction: float = FRICTION,
+) -> Scene:
     """``n`` random scenes, the same for the same seed.
 
     ``n_objects``: a count, or an inclusive (low, high) range. Objects never overlap. With probability
@@ -206,10 +232,14 @@ def sample_scenes(n: int, seed: int = 0, n_objects: int | tuple[int, int] = (1, 
             break
         rt = r[todo]
         resting = rng.random(m) < p_resting
-        position[todo] = np.stack([
-            rng.uniform(*X_RANGE, m),
-            np.where(resting, rt, rng.uniform(rt + 0.1, MAX_HEIGHT)),
-            rng.uniform(*Z_RANGE, m)], axis=1)
+        position[todo] = np.stack(
+            [
+                rng.uniform(*X_RANGE, m),
+                np.where(resting, rt, rng.uniform(rt + 0.1, MAX_HEIGHT)),
+                rng.uniform(*Z_RANGE, m),
+            ],
+            axis=1,
+        )
         gap = np.linalg.norm(position[:, :, None] - position[:, None, :], axis=-1) - (r[:, :, None] + r[:, None, :])
         earlier = np.tril(np.ones((MAX_OBJECTS, MAX_OBJECTS), bool), k=-1)  # [k, j]: j < k
         todo = ((gap < 0.1) & earlier & present[:, None, :]).any(axis=2) & present
@@ -232,6 +262,7 @@ def sample_scenes(n: int, seed: int = 0, n_objects: int | tuple[int, int] = (1, 
 
 
 # --- counterfactuals: the same scene with one thing changed --------------------------------------------
+
 
 def vary(scene: Scene, slot, shape=None, colour=None, size=None) -> Scene:
     """The same scenes with object ``slot`` of each scene changed: ``shape``, ``colour`` and/or ``size``

@@ -27,14 +27,18 @@ LIGHT = (0.0, 0.25, -1.5)  # the fire, fixed
 DEPTH = 1.5  # every object moves in the plane z = 1.5 m
 _FORWARD = np.array([0.0, -math.sin(math.radians(TILT)), math.cos(math.radians(TILT))])
 _LOOK_AT = np.array([0.0, 1.2, DEPTH])
-CAMERA = R.Camera(position=tuple(float(v) for v in _LOOK_AT - 6 * _FORWARD), look_at=tuple(float(v) for v in _LOOK_AT),
-                  ortho_height=2.5)
-VIEW_X = 1.2   # metres: objects stay within |x| + radius <= VIEW_X (the view is ±1.25 m wide)
+CAMERA = R.Camera(
+    position=tuple(float(v) for v in _LOOK_AT - 6 * _FORWARD),
+    look_at=tuple(float(v) for v in _LOOK_AT),
+    ortho_height=2.5,
+)
+VIEW_X = 1.2  # metres: objects stay within |x| + radius <= VIEW_X (the view is ±1.25 m wide)
 VIEW_TOP = 2.4  # metres: and below this height
 
 
-def gravity_px(gravity: float = GRAVITY, fps: float = FPS, size: int = SIZE, camera: R.Camera = CAMERA,
-               tilt: float = TILT) -> float:
+def gravity_px(
+    gravity: float = GRAVITY, fps: float = FPS, size: int = SIZE, camera: R.Camera = CAMERA, tilt: float = TILT
+) -> float:
     """The world's gravity as the video shows it: pixels per frame², downward on the image.
 
     Heights map to rows through ``cos(tilt) * size / ortho_height`` pixels per metre (orthographic), and
@@ -57,8 +61,17 @@ def one_object_scenes(shape, colour, size, x, y, vx, vy) -> Scene:
     position[:, 0] = np.stack([x, y, np.full(m, DEPTH)], 1)
     velocity[:, 0] = np.stack([vx, vy, np.zeros(m)], 1)
     full = lambda v: np.full(m, v, np.float32)  # noqa: E731
-    return Scene(slots(shape, -1, np.int8), slots(colour, 0, np.int8), slots(size, 0, np.int8), position, velocity,
-                 np.tile(np.float32(LIGHT), (m, 1)), full(GRAVITY), full(RESTITUTION), full(FRICTION))
+    return Scene(
+        slots(shape, -1, np.int8),
+        slots(colour, 0, np.int8),
+        slots(size, 0, np.int8),
+        position,
+        velocity,
+        np.tile(np.float32(LIGHT), (m, 1)),
+        full(GRAVITY),
+        full(RESTITUTION),
+        full(FRICTION),
+    )
 
 
 def render_frames(scene: Scene, trajectory: Trajectory, chunk: int = 512) -> np.ndarray:
@@ -68,15 +81,22 @@ def render_frames(scene: Scene, trajectory: Trajectory, chunk: int = 512) -> np.
     B, T = trajectory.position.shape[:2]
     out = np.empty((B, T, SIZE, SIZE, 3), np.float32)
     for i in range(0, B, chunk):
-        flat = frames_as_scenes(scene[i:i + chunk], trajectory.clips(slice(i, i + chunk)))
-        out[i:i + chunk] = R.render(flat, SIZE, CAMERA, shadows=False)[0].reshape(-1, T, SIZE, SIZE, 3)
+        flat = frames_as_scenes(scene[i : i + chunk], trajectory.clips(slice(i, i + chunk)))
+        out[i : i + chunk] = R.render(flat, SIZE, CAMERA, shadows=False)[0].reshape(-1, T, SIZE, SIZE, 3)
     return out
 
 
 def background() -> np.ndarray:
     """(H, W, 3): what the camera sees with no object, the same in every clip."""
-    empty = Scene(np.full((1, MAX_OBJECTS), -1, np.int8), np.zeros((1, MAX_OBJECTS), np.int8),
-                  np.zeros((1, MAX_OBJECTS), np.int8), np.zeros((1, MAX_OBJECTS, 3), np.float32),
-                  np.zeros((1, MAX_OBJECTS, 3), np.float32), np.float32([LIGHT]), np.float32([GRAVITY]),
-                  np.float32([RESTITUTION]), np.float32([FRICTION]))
+    empty = Scene(
+        np.full((1, MAX_OBJECTS), -1, np.int8),
+        np.zeros((1, MAX_OBJECTS), np.int8),
+        np.zeros((1, MAX_OBJECTS), np.int8),
+        np.zeros((1, MAX_OBJECTS, 3), np.float32),
+        np.zeros((1, MAX_OBJECTS, 3), np.float32),
+        np.float32([LIGHT]),
+        np.float32([GRAVITY]),
+        np.float32([RESTITUTION]),
+        np.float32([FRICTION]),
+    )
     return R.render(empty, SIZE, CAMERA, shadows=False)[0][0]

@@ -20,7 +20,7 @@ import numpy as np
 from wmlib.plots import as_frames
 
 THRESHOLD = 0.25  # summed RGB difference from the background that counts as "object"
-MIN_PIXELS = 3    # a smaller blob is noise
+MIN_PIXELS = 3  # a smaller blob is noise
 
 
 def largest_blob(mask: np.ndarray, weight: np.ndarray) -> np.ndarray | None:
@@ -36,7 +36,7 @@ def largest_blob(mask: np.ndarray, weight: np.ndarray) -> np.ndarray | None:
     if sizes[k - 1] < MIN_PIXELS:
         return None
     w = np.where(blobs == k, weight, 0.0)
-    rows, cols = np.mgrid[:mask.shape[0], :mask.shape[1]]
+    rows, cols = np.mgrid[: mask.shape[0], : mask.shape[1]]
     return np.array([(w * cols).sum() / w.sum(), (w * rows).sum() / w.sum()])
 
 

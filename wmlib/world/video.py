@@ -33,8 +33,9 @@ def frames_as_scenes(scene: Scene, trajectory: Trajectory) -> Scene:
     return Scene(**flat)
 
 
-def render_video(scene: Scene, trajectory: Trajectory, projection: str = "camera", size=32,
-                 camera: R.Camera = R.VIEW) -> np.ndarray:
+def render_video(
+    scene: Scene, trajectory: Trajectory, projection: str = "camera", size=32, camera: R.Camera = R.VIEW
+) -> np.ndarray:
     """(B, T, H, W[, 3]) float32 frames of the simulated clips in the chosen image projection."""
     if len(trajectory.position) != len(scene):
         raise ValueError(f"the trajectory has {len(trajectory.position)} clips but the scene batch has {len(scene)}")
