@@ -18,7 +18,7 @@ import numpy as np
 
 from wmlib.checkpoints import write_manifest
 from wmlib.frame2frame.edits import sample_edits
-from wmlib.video.train import TEXT_LENGTH, encode_clips, train_denoiser
+from wmlib.video.train import TEXT_LENGTH, build_denoiser, caption_tokens, encode_clips, train_denoiser
 
 CAPTION_VARIANTS = 3  # temporal-caption wordings per clip
 
@@ -57,8 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     from wmlib.frame2frame.edits import describe_motion
     from wmlib.frame2frame.pipeline import ToyImageToVideoPipeline
     from wmlib.video import autoencoder as ae_mod
-    from wmlib.video import transformer as tr_mod
-    from wmlib.video.clips import build_vocabulary, render_clips, tokenize, words
+    from wmlib.video.clips import build_vocabulary, render_clips
     from wmlib.world.studio import background
 
     threads = env.set_threads(args.threads)
@@ -97,23 +96,10 @@ def main(argv: list[str] | None = None) -> None:
 
     held_out = sample_edits(200, seed=BENCHMARK_SEED)  # their words are in the vocabulary, not their clips
     vocabulary = build_vocabulary([c for w in wordings for c in w] + held_out.captions)
-    longest = max(len(words(c)) for w in wordings for c in w)
-    if longest > TEXT_LENGTH:
-        raise RuntimeError(f"a caption has {longest} words, more than TEXT_LENGTH = {TEXT_LENGTH}")
-    tokens = torch.from_numpy(np.stack([tokenize(w, vocabulary, TEXT_LENGTH) for w in wordings], 1))
+    tokens = caption_tokens(wordings, vocabulary)
 
     # Stage 3: the denoiser, with the start frame as a condition.
-    model = tr_mod.build(
-        len(vocabulary),
-        seed=args.seed,
-        latent_shape=tuple(latents.shape[2:]),
-        text_length=TEXT_LENGTH,
-        width=args.width,
-        depth=args.depth,
-        heads=args.width // 32,
-        patch=args.patch,
-        condition_channels=latents.shape[2],
-    )
+    model = build_denoiser(args, vocabulary, latents.shape[2:], condition_channels=latents.shape[2])
     t0 = time.time()
     ema, _, history = train_denoiser(model, latents, tokens, args.steps, args.batch_size, args.lr, seed=args.seed)
     denoiser_seconds = time.time() - t0

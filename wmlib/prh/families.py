@@ -1198,14 +1198,15 @@ def plot_convergence(
                     s=size,
                     color="grey",
                     zorder=4,
+                    label=None if "untrained" in labelled else "untrained",
                 )
-                labelled.add(objective)
-            ax.axhline(chance, color="black", linestyle=":", linewidth=1)
+                labelled.update({objective, "untrained"})
+            ax.axhline(chance, color="black", linestyle=":", linewidth=1, label="chance")
             ax.set_xlabel("1 - bits per byte" if x == "lm_score" else "capability (linear probe of Z, held out)")
             ax.set_ylabel(f"{label}\n(mutual k-NN, k={k})")
             ax.set_title(f"{modality} models", fontsize=10)
             if labelled:
-                ax.legend(fontsize=8, title="grey: untrained", title_fontsize=7)
+                ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -1455,7 +1456,8 @@ def plot_replicas(family: Family, measures: dict[str, dict], k: int = K):
                 )
                 for x, v in zip(xs, values):
                     ax.scatter([x] * len(v), v, s=14, color=colour, zorder=3)
-            ax.axhline(alignment_chance("mutual_knn", len(family.z), k), color="black", linestyle=":", linewidth=1)
+            chance = alignment_chance("mutual_knn", len(family.z), k)
+            ax.axhline(chance, color="black", linestyle=":", linewidth=1, label="chance")
             ax.set_xscale("log", base=2)
             ax.set_xticks(widths, [str(w) for w in widths])
             ax.set_xlabel("width (channels of the first block)" if modality == "image" else "width (hidden size)")

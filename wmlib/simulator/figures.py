@@ -67,7 +67,7 @@ def plot_gravity(model_g: np.ndarray, true_g: np.ndarray, truth: float, toleranc
             alpha=0.6,
             label=f"{name} ({ok.mean():.0%} measurable)",
         )
-    ax.axvline(truth, color="black", lw=1)
+    ax.axvline(truth, color="black", lw=1, label=f"the world's gravity ({truth:.3f})")
     ax.set_xlabel("fitted gravity (pixels / frame²)"), ax.set_ylabel("throws")
     ax.legend(fontsize=7)
     fig.tight_layout()

@@ -170,6 +170,33 @@ def train_denoiser(
     return ema.cpu(), snapshot, history
 
 
+def caption_tokens(wordings: list[list[str]], vocabulary: list[str]):
+    """(clips, wordings, TEXT_LENGTH) token ids of every wording of every caption; refuses a caption longer
+    than the model reads."""
+    import torch
+
+    longest = max(len(words(c)) for w in wordings for c in w)
+    if longest > TEXT_LENGTH:
+        raise RuntimeError(f"a caption has {longest} words, more than TEXT_LENGTH = {TEXT_LENGTH}")
+    return torch.from_numpy(np.stack([tokenize(w, vocabulary, TEXT_LENGTH) for w in wordings], 1))
+
+
+def build_denoiser(args, vocabulary: list[str], latent_shape: tuple, condition_channels: int = 0):
+    """The denoiser a training command's ``args`` (``--width``, ``--depth``, ``--patch``, ``--seed``) ask for,
+    over latents of ``latent_shape`` and captions in ``vocabulary`` (one head per 32 channels)."""
+    return tr_mod.build(
+        len(vocabulary),
+        seed=args.seed,
+        latent_shape=tuple(latent_shape),
+        text_length=TEXT_LENGTH,
+        width=args.width,
+        depth=args.depth,
+        heads=args.width // 32,
+        patch=args.patch,
+        condition_channels=condition_channels,
+    )
+
+
 def train_small(
     autoencoder,
     vocabulary: list[str],
@@ -391,25 +418,12 @@ def ship(
         ]
     )
     vocabulary = build_vocabulary([c for w in wordings for c in w] + held_out)
-    longest = max(len(words(c)) for w in wordings for c in w)
-    if longest > TEXT_LENGTH:
-        raise RuntimeError(f"a caption has {longest} words, more than TEXT_LENGTH = {TEXT_LENGTH}")
-    tokens = torch.from_numpy(np.stack([tokenize(w, vocabulary, TEXT_LENGTH) for w in wordings], 1)).to(args.device)
+    tokens = caption_tokens(wordings, vocabulary).to(args.device)
     data_seconds += time.time() - t0
 
     # Stage 3: the denoiser.
     channels = latents.shape[2]
-    model = tr_mod.build(
-        len(vocabulary),
-        seed=args.seed,
-        latent_shape=tuple(latents.shape[2:]),
-        text_length=TEXT_LENGTH,
-        width=args.width,
-        depth=args.depth,
-        heads=args.width // 32,
-        patch=args.patch,
-        condition_channels=channels + 1 if first_frames else 0,
-    )
+    model = build_denoiser(args, vocabulary, latents.shape[2:], channels + 1 if first_frames else 0)
     t0 = time.time()
     ema, snapshot, history = train_denoiser(
         model,
