@@ -87,7 +87,7 @@ def test_colab_url():
 
 def test_map_lists_every_notebook_with_its_promise_and_time():
     table = contents.notebook_map("https://github.com/a/b")
-    rows = table.splitlines()[2:]
+    rows = [row for row in table.splitlines()[2:] if not row.startswith("| ***")]
     assert len(rows) == len(contents.NOTEBOOKS)
     for nb, row in zip(contents.NOTEBOOKS, rows):
         assert nb.title in row and nb.promise in row and nb.real_hardware in row
@@ -112,3 +112,26 @@ def test_readme_shows_a_figure_of_every_notebook_written_by_make_course():
         written = (ROOT / "notebooks" / nb.file).exists()
         assert (f"(docs/figures/{nb.file[:2]}.png)" in readme) == written, nb.file
         assert figure.exists() == written, f"{figure.name}: run `make course` to draw it"
+
+
+def test_map_groups_the_lessons_into_the_arc_in_course_order():
+    table = contents.notebook_map("https://github.com/a/b")
+    order = [line for line in table.splitlines() if line.startswith("| ***") or "[**0" in line]
+    parts = [line for line in order if line.startswith("| ***")]
+    assert [p.split("**")[1].strip("*") for p in parts] == [name for name, _ in contents.PARTS.values()]
+    # each part's header sits right above its first notebook, and every lesson after 00 has a part
+    for key, (name, _) in contents.PARTS.items():
+        first = next(nb for nb in contents.NOTEBOOKS if nb.part == key)
+        header = next(i for i, line in enumerate(order) if name in line)
+        assert f"{first.file[:2]} {first.title}" in order[header + 1]
+    assert all(nb.part in contents.PARTS and nb.question.endswith("?") for nb in contents.NOTEBOOKS[1:])
+
+
+def test_arc_figure_draws_every_lesson_and_every_part():
+    import matplotlib.pyplot as plt
+
+    fig = contents.arc_figure()
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    plt.close(fig)
+    assert {nb.file[:2] for nb in contents.NOTEBOOKS[1:]} <= texts
+    assert {name for name, _ in contents.PARTS.values()} <= texts

@@ -111,7 +111,7 @@ def test_a_pipeline_that_cannot_fit_is_refused_in_real_mode_and_replaced_in_auto
     big.mkdir()
     with open(big / "weights.bin", "wb") as f:
         f.truncate(3 * 1024**3)  # a sparse 3 GB file: too big to count as a toy
-    with pytest.raises(CannotLoad, match="needs a CUDA GPU with at least 5 GB"):
+    with pytest.raises(CannotLoad, match="needs a CUDA GPU with at least 5 GiB"):
         wmlib.load("cogvideox-5b-i2v", mode="real", source=big, machine="cpu")
     monkeypatch.setenv("WMLIB_DATA", str(tmp_path / "empty"))
     with pytest.raises(CannotLoad, match="toy-i2v"):

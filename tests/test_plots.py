@@ -243,3 +243,18 @@ def test_as_frames_accepts_rgb_frames_laid_out_as_asked(shape, dims, size):
 def test_as_frames_says_what_shape_it_wanted(shape, dims, size, message):
     with pytest.raises(ValueError, match=message):
         plots.as_frames(np.zeros(shape), dims, size)
+
+
+def test_memory_needs_writes_preflights_verdict_beside_each_model():
+    from wmlib.preflight import preflight
+
+    names = ["clip-vit-b-32", "cogvideox-2b", "cogvideox-5b-i2v"]
+    import matplotlib.pyplot as plt
+
+    fig = plots.memory_needs(names, machine="t4")
+    written = [t.get_text() for t in fig.axes[2].texts]
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    plt.close(fig)
+    assert written == [preflight(name, "t4").verdict() for name in names]
+    assert written == ["fits whole", "too little RAM", "no native bfloat16"]
+    assert labels == names

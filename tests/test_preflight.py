@@ -16,11 +16,11 @@ NO_BF16 = "no native bfloat16"
 # weights that need native bfloat16; 2b is 12.7 GB in float16; decoding 49 frames takes about 3.6 GB more.
 EXPECTED = {
     #               cogvideox-2b                      cogvideox-5b / cogvideox-5b-i2v
-    "t4": ("GB of system RAM", NO_BF16),  # 16 GB card, 12.7 GB RAM: nothing fits
+    "t4": ("GiB of system RAM", NO_BF16),  # 16 GB card, 12.7 GB RAM: nothing fits
     "t4-high-ram": ("model_offload", NO_BF16),
     "v100": ("none", NO_BF16),
     "l4": ("none", "model_offload"),  # 22 GB: 2b whole, 5b not
-    "a10g": ("none", "GB of system RAM"),  # 16 GB RAM cannot hold 5b offloaded
+    "a10g": ("none", "GiB of system RAM"),  # 16 GB RAM cannot hold 5b offloaded
     "a100-40": ("none", "none"),
     "a100": ("none", "none"),
     "h100": ("none", "none"),
@@ -41,6 +41,23 @@ def test_each_described_machine_gets_the_expected_plan(machine, name):
     else:
         assert not plan.fits and expected in plan.reason, plan.reason
         assert not re.search(r"\.(\s|$)", plan.reason), plan.reason  # one sentence, no full stop inside
+
+
+@pytest.mark.parametrize("machine", list(EXPECTED))
+def test_the_short_verdict_names_the_option_or_what_blocks_it(machine):
+    words = {
+        "none": "fits whole",
+        "model_offload": "model offload",
+        "GiB of system RAM": "too little RAM",
+        NO_BF16: "no native bfloat16",
+    }
+    for name in VIDEO:
+        assert preflight(name, machine).verdict() == words[EXPECTED[machine][name != "cogvideox-2b"]]
+
+
+def test_a_machine_without_cuda_or_with_too_little_gpu_memory_says_so_in_its_verdict():
+    assert preflight("cogvideox-2b", "cpu").verdict() == "needs a CUDA GPU"
+    assert preflight("cogvideox-2b", Machine("cuda", 3.0, 64.0, True)).verdict() == "too little GPU memory"
 
 
 def test_the_issues_cases():
@@ -84,7 +101,7 @@ def test_a_cpu_is_refused_in_one_sentence_with_the_minimum(name):
     minimum = registry.get(name).memory.sequential_offload
     assert not plan.fits
     assert plan.reason == (
-        f"{name} needs a CUDA GPU with at least {minimum:g} GB of memory even with sequential "
+        f"{name} needs a CUDA GPU with at least {minimum:g} GiB of memory even with sequential "
         f"CPU offload; this machine has none"
     )
 
@@ -98,7 +115,8 @@ def test_smaller_gpus_step_down_the_memory_options():
     assert chosen == ["none", "model_offload", "sequential_offload", "refused"]
     refused = preflight("cogvideox-5b", Machine("cuda", gpu_gb=4, ram_gb=64, bf16=True))
     assert refused.reason == (
-        "cogvideox-5b needs at least 5 GB of GPU memory even with sequential CPU offload; this machine has 4.0 GB free"
+        "cogvideox-5b needs at least 5 GiB of GPU memory even with sequential CPU offload; "
+        "this machine has 4.0 GiB free"
     )
 
 

@@ -389,3 +389,54 @@ def score_table(
         ax.set_title(title, fontsize=10, pad=30)
     fig.tight_layout()
     return fig
+
+
+def memory_needs(names: list[str], machine: str = "t4", here=None):
+    """What each hub model needs, in GPU memory and in system RAM, against a described machine
+    (``wmlib.preflight.MACHINES``), with preflight's verdict for that machine beside each model.
+
+    Light, middle and dark bars: everything on the GPU, model CPU offload, sequential CPU offload (one part or
+    one layer on the GPU at a time). With offload the weights wait in system RAM, so the RAM must hold them.
+    ``here``: a ``preflight.Machine`` drawn as a second line (this machine), or None."""
+    import matplotlib.pyplot as plt
+
+    from wmlib import registry
+    from wmlib.preflight import HEADROOM, MACHINES, preflight
+
+    target = MACHINES[machine]
+    models = [registry.get(name) for name in names]
+    options = [("none", "#c9d6e8", "everything on the GPU"), ("model_offload", "#7fa3cf", "model CPU offload")]
+    options.append(("sequential_offload", "#3b6ea8", "sequential CPU offload"))
+    fig, (gpu_ax, ram_ax, say_ax) = plt.subplots(
+        1, 3, figsize=(10, 0.5 * len(models) + 1.9), sharey=True, gridspec_kw={"width_ratios": [3, 2, 1.1]}
+    )
+    rows = np.arange(len(models))
+    for option, colour, label in options:
+        # models without a memory plan (CLIP) are loaded whole: their size is all there is to draw
+        gpu_ax.barh(
+            rows, [m.memory.gpu_gb(option) if m.memory else m.download_gb for m in models], color=colour, label=label
+        )
+    offload = max(
+        ("model_offload", "sequential_offload"), key=lambda o: max(m.memory.ram_gb(o) for m in models if m.memory)
+    )
+    ram_ax.barh(rows, [m.memory.ram_gb(offload) if m.memory else 0.0 for m in models], color="#8c8c8c")
+    for ax, limit, what in ((gpu_ax, target.gpu_gb, "GPU memory"), (ram_ax, target.ram_gb, "RAM")):
+        ax.axvline(HEADROOM * limit, color="#d08c2b", ls="--", label=f"{target.name}: 90% of its {limit:g} GiB")
+        ax.set_xlabel(f"{what} (GiB)")
+    if here is not None and here.device == "cuda":
+        label = f"this machine: 90% of {here.gpu_gb:.1f} GiB"
+        gpu_ax.axvline(HEADROOM * here.gpu_gb, color="#b03a2e", lw=2, label=label)
+        ram_ax.axvline(HEADROOM * here.ram_gb, color="#b03a2e", lw=2)
+    gpu_ax.set_yticks(rows, [m.name for m in models])
+    gpu_ax.invert_yaxis()
+    gpu_ax.set_title("GPU memory needed")
+    ram_ax.set_title("RAM needed with offload")
+    say_ax.set_title(f"on {target.name}", fontsize=10)
+    say_ax.axis("off")
+    for row, model in zip(rows, models):
+        plan = preflight(model, target)
+        say_ax.text(0.02, row, plan.verdict(), va="center", fontsize=9, color="#2e7d32" if plan.fits else "#b03a2e")
+    handles, labels = gpu_ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
+    return fig

@@ -92,9 +92,28 @@ class Plan:
     vae_slicing: bool = False
     vae_tiling: bool = False
     options_that_fit: tuple[str, ...] = field(default_factory=tuple)
+    blocker: str = ""  # what stops it, when nothing fits: one of BLOCKERS
 
     def __str__(self) -> str:
         return self.reason
+
+    def verdict(self) -> str:
+        """The plan in a few words, for a figure or a table cell."""
+        if self.fits:
+            return {"none": "fits whole", "model_offload": "model offload", "sequential_offload": "sequential offload"}[
+                self.memory
+            ]
+        return BLOCKERS[self.blocker]
+
+
+# Why nothing fits, in a few words (Plan.blocker's values).
+BLOCKERS = {
+    "": "does not fit",
+    "dtype": "no native bfloat16",
+    "gpu": "too little GPU memory",
+    "ram": "too little RAM",
+    "device": "needs a CUDA GPU",
+}
 
 
 def _dtype(entry: HubModel, machine: Machine) -> str | None:
@@ -145,18 +164,19 @@ def preflight(name: str | HubModel, machine: Machine | str | None = None, local_
 def _plan(entry: HubModel, machine: Machine, local_gb: float | None) -> Plan:
     dtype = _dtype(entry, machine)
     if dtype is None:
-        return Plan(entry.name, False, _no_bf16(entry, machine), "cuda")
+        return Plan(entry.name, False, _no_bf16(entry, machine), "cuda", blocker="dtype")
     if entry.memory is None or (local_gb is not None and local_gb < CPU_PIPELINE_LIMIT_GB):
         # Models small enough to load whole: on the GPU if there is one, else on the CPU where allowed.
         size = local_gb if local_gb is not None else entry.download_gb
         if machine.device == "cpu" and not (entry.cpu_ok or size < CPU_PIPELINE_LIMIT_GB):
-            return Plan(entry.name, False, f"{entry.name} needs a GPU; this machine has none")
+            return Plan(entry.name, False, f"{entry.name} needs a GPU; this machine has none", blocker="device")
         if machine.device != "cpu" and machine.gpu_gb and size * 1.5 > HEADROOM * machine.gpu_gb:
             return Plan(
                 entry.name,
                 False,
-                f"{entry.name} needs about {size * 1.5:.1f} GB of GPU memory; "
-                f"this machine has {machine.gpu_gb:.1f} GB free",
+                f"{entry.name} needs about {size * 1.5:.1f} GiB of GPU memory; "
+                f"this machine has {machine.gpu_gb:.1f} GiB free",
+                blocker="gpu",
             )
         device = machine.device if machine.device != "cpu" else "cpu"
         dtype = dtype if device != "cpu" else "float32"
@@ -168,26 +188,28 @@ def _plan(entry: HubModel, machine: Machine, local_gb: float | None) -> Plan:
         return Plan(
             entry.name,
             False,
-            f"{entry.name} needs a CUDA GPU with at least {mem.sequential_offload:g} GB of memory even with "
+            f"{entry.name} needs a CUDA GPU with at least {mem.sequential_offload:g} GiB of memory even with "
             f"sequential CPU offload; this machine has none",
+            blocker="device",
         )
     vram, ram = HEADROOM * machine.gpu_gb, HEADROOM * machine.ram_gb
     gpu_need = {o: mem.gpu_gb(o) for o in OPTIONS}
     ram_need = {o: mem.ram_gb(o) for o in OPTIONS}
     fitting = tuple(o for o in OPTIONS if gpu_need[o] <= vram and ram_need[o] <= ram)
     if not fitting:
-        if gpu_need["sequential_offload"] > vram:
+        blocker = "gpu" if gpu_need["sequential_offload"] > vram else "ram"
+        if blocker == "gpu":
             reason = (
-                f"{entry.name} needs at least {mem.sequential_offload:g} GB of GPU memory even with sequential "
-                f"CPU offload; this machine has {machine.gpu_gb:.1f} GB free"
+                f"{entry.name} needs at least {mem.sequential_offload:g} GiB of GPU memory even with sequential "
+                f"CPU offload; this machine has {machine.gpu_gb:.1f} GiB free"
             )
         else:
             need = min(ram_need[o] for o in OPTIONS if gpu_need[o] <= vram)
             reason = (
-                f"{entry.name} needs about {need:.1f} GB of system RAM to hold its {mem.weights_gb:.1f} GB of "
-                f"weights while they wait off the GPU; this machine has {machine.ram_gb:.1f} GB"
+                f"{entry.name} needs about {need:.1f} GiB of system RAM to hold its {mem.weights_gb:.1f} GiB of "
+                f"weights while they wait off the GPU; this machine has {machine.ram_gb:.1f} GiB"
             )
-        return Plan(entry.name, False, reason, "cuda", dtype)
+        return Plan(entry.name, False, reason, "cuda", dtype, blocker=blocker)
     choice = fitting[0]
     words = {
         "none": "everything on the GPU",
@@ -196,6 +218,6 @@ def _plan(entry: HubModel, machine: Machine, local_gb: float | None) -> Plan:
     }
     reason = (
         f"{entry.name}: {dtype}, {words[choice]}, VAE slicing and tiling "
-        f"(needs about {gpu_need[choice]:.1f} GB of the {machine.gpu_gb:.1f} GB free on the GPU)"
+        f"(needs about {gpu_need[choice]:.1f} GiB of the {machine.gpu_gb:.1f} GiB free on the GPU)"
     )
     return Plan(entry.name, True, reason, "cuda", dtype, choice, True, True, fitting)
