@@ -15,6 +15,7 @@ error) and on the background (0.035 to 0.016).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -131,3 +132,36 @@ def fit(model, frames: torch.Tensor, background: torch.Tensor, steps: int, seed:
         "loss_every_100_steps": [round(v, 5) for v in history],
         "seconds": round(time.time() - start, 1),
     }
+
+
+def codes_figure(autoencoder: FrameAutoencoder, frames):
+    """Each frame (N, 32, 32, 3) in [0, 1], its codes (one 8 x 8 panel per latent channel, on one shared colour
+    scale) and what the decoder rebuilds from them: what the video model actually denoises."""
+    import matplotlib.pyplot as plt
+
+    from wmlib.plots import as_numpy
+
+    frames = np.asarray(as_numpy(frames), dtype=np.float32)
+    with torch.no_grad():
+        x = torch.from_numpy(frames).permute(0, 3, 1, 2)
+        codes = autoencoder.encode(x)
+        rebuilt = autoencoder.decode(codes).clamp(0, 1).permute(0, 2, 3, 1).numpy()
+    codes = codes.numpy()
+    # codes of the empty cave are near 0 with a plate autoencoder; a symmetric scale shows their sign
+    bound = float(np.abs(codes).max())
+    n, channels = len(frames), codes.shape[1]
+    fig, axes = plt.subplots(n, channels + 2, figsize=(1.45 * (channels + 2) + 0.6, 1.5 * n), squeeze=False)
+    for row in range(n):
+        axes[row, 0].imshow(frames[row])
+        for c in range(channels):
+            image = axes[row, c + 1].imshow(codes[row, c], cmap="RdBu_r", vmin=-bound, vmax=bound)
+        axes[row, -1].imshow(rebuilt[row])
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_title("frame\n32 x 32 x 3", fontsize=8)
+    for c in range(channels):
+        axes[0, c + 1].set_title(f"code channel {c}\n8 x 8", fontsize=8)
+    axes[0, -1].set_title("decoded\nfrom the codes", fontsize=8)
+    fig.colorbar(image, ax=axes[:, 1:-1].ravel().tolist(), shrink=0.8, label="code value")
+    return fig
