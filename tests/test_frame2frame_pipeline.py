@@ -3,36 +3,18 @@
 import numpy as np
 import pytest
 import torch
+from toy_pipelines import tiny_video_pipeline
 
 from wmlib.frame2frame.pipeline import ToyImageToVideoPipeline, as_images
 from wmlib.video import autoencoder as A
 from wmlib.video import transformer as T
-from wmlib.video.clips import build_vocabulary
 from wmlib.video.train import train_denoiser
 
 PROMPTS = ["the small red ball falls to the ground.", "the large blue cube slides to the left."]
 
 
 def tiny_pipeline(seed=0, frames=4, prompts=PROMPTS):
-    vocab = build_vocabulary(prompts)  # a pipeline refuses words outside it: give it every prompt it will read
-    tr = T.build(
-        len(vocab),
-        seed=seed,
-        frames=frames,
-        latent_shape=(4, 8, 8),
-        text_length=16,
-        width=32,
-        depth=1,
-        patch=2,
-        heads=2,
-        condition_channels=4,
-    )
-    torch.manual_seed(seed)
-    for p in tr.parameters():  # adaLN-Zero starts as the identity; give it something to compute
-        p.data.normal_(0, 0.05)
-    return ToyImageToVideoPipeline(
-        tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16, frames=frames
-    )
+    return tiny_video_pipeline(prompts, seed, frames, condition_channels=4, cls=ToyImageToVideoPipeline)
 
 
 def image(seed=0):

@@ -9,12 +9,10 @@ matplotlib.use("agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from toy_pipelines import tiny_video_pipeline  # noqa: E402
 
-from wmlib.video import autoencoder as A  # noqa: E402
 from wmlib.video import diffusion as D  # noqa: E402
-from wmlib.video import transformer as T  # noqa: E402
-from wmlib.video.clips import build_vocabulary  # noqa: E402
-from wmlib.video.pipeline import ToyTextToVideoPipeline, scheduler  # noqa: E402
+from wmlib.video.pipeline import scheduler  # noqa: E402
 
 PROMPTS = ["the small red ball is thrown to the right and bounces once.", "the large blue cube goes straight up."]
 
@@ -28,24 +26,7 @@ def close_figures():
 
 
 def tiny_pipeline(seed=0, frames=4):
-    vocab = build_vocabulary(PROMPTS)
-    tr = T.build(
-        len(vocab),
-        seed=seed,
-        frames=frames,
-        latent_shape=(4, 8, 8),
-        text_length=16,
-        width=32,
-        depth=1,
-        patch=2,
-        heads=2,
-    )
-    torch.manual_seed(seed)
-    for p in tr.parameters():  # adaLN-Zero starts as the identity; give it something to compute
-        p.data.normal_(0, 0.05)
-    return ToyTextToVideoPipeline(
-        tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16, frames=frames
-    )
+    return tiny_video_pipeline(PROMPTS, seed, frames)
 
 
 def latents(seed=0, shape=(2, 4, 4, 8, 8)):

@@ -4,6 +4,7 @@ fast throws, and the track and velocity errors against the true continuation."""
 import numpy as np
 import pytest
 import torch
+from toy_pipelines import tiny_video_pipeline
 
 from wmlib.video import autoencoder as A
 from wmlib.video import transformer as T
@@ -16,25 +17,7 @@ PROMPTS = ["the small red ball is thrown to the right and bounces once.", "the l
 
 
 def tiny_continuing_pipeline(frames=4, seed=0):
-    vocab = build_vocabulary(PROMPTS)
-    tr = T.build(
-        len(vocab),
-        seed=seed,
-        frames=frames,
-        latent_shape=(4, 8, 8),
-        text_length=16,
-        width=32,
-        depth=1,
-        patch=2,
-        heads=2,
-        condition_channels=5,
-    )
-    torch.manual_seed(seed)
-    for p in tr.parameters():  # adaLN-Zero starts as the identity; give it something to compute
-        p.data.normal_(0, 0.05)
-    return ToyTextToVideoPipeline(
-        tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16, frames=frames, first_frames=(0, 1, 3)
-    )
+    return tiny_video_pipeline(PROMPTS, seed, frames, condition_channels=5, first_frames=(0, 1, 3))
 
 
 def test_the_condition_holds_the_given_frames_and_a_mask_on_them():

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from toy_pipelines import tiny_video_pipeline
 
 from wmlib.video import autoencoder as A
 from wmlib.video import transformer as T
@@ -14,24 +15,7 @@ PROMPTS = ["the small red ball is thrown to the right and bounces once.", "the l
 
 
 def tiny_pipeline(seed=0, frames=4):
-    vocab = build_vocabulary(PROMPTS)
-    tr = T.build(
-        len(vocab),
-        seed=seed,
-        frames=frames,
-        latent_shape=(4, 8, 8),
-        text_length=16,
-        width=32,
-        depth=1,
-        patch=2,
-        heads=2,
-    )
-    torch.manual_seed(seed)
-    for p in tr.parameters():  # adaLN-Zero starts as the identity; give it something to compute
-        p.data.normal_(0, 0.05)
-    return ToyTextToVideoPipeline(
-        tr, A.build(width=16, seed=seed), vocab, latent_scale=2.0, text_length=16, frames=frames
-    )
+    return tiny_video_pipeline(PROMPTS, seed, frames)
 
 
 def test_save_load_round_trip(tmp_path):
