@@ -377,6 +377,16 @@ def test_compounding_error_of_the_truth_is_zero():
     assert error["last frame held"][-1] > error["last frame held"][0]  # and drift further from where they were
 
 
+def test_place_off_is_zero_for_the_truth_and_grows_for_held_frames():
+    episodes, frames = V.held_out_episodes(12)
+    off = V.place_off(frames[:, 2:], frames)
+    assert off.shape == (12, V.HORIZON) and np.nanmax(off) == 0
+    held = V.place_off(np.repeat(frames[:, 1:2], V.HORIZON, axis=1), frames)
+    # its mean over episodes is the "last frame held" curve of position_error
+    np.testing.assert_allclose(np.nanmean(held, axis=0), V.position_error(frames[:, 2:], frames)["last frame held"])
+    assert np.nanmean(held[:, -1]) > np.nanmean(held[:, 0]) > 0
+
+
 def test_dream_has_one_frame_per_step_ahead(tiny):
     episodes, frames = V.held_out_episodes(3)
     imagined = V.dream(tiny, episodes, frames)
@@ -466,6 +476,19 @@ def test_widget_buttons_act(tiny):
     assert ground.actions == ["right 1.5", "left 2.5"] and len(ground.true_frames) == 3
     buttons["reset"].click()
     assert ground.actions == [] and len(ground.true_frames) == 1
+
+
+def test_plot_motion_draws_the_true_place_and_height_over_time():
+    from wmlib.simulator import figures
+    from wmlib.world.actions import Actions
+
+    demo = E.act(P.sample_tasks(1, seed=3).scene, Actions.of(["right"] + ["none"] * 5, [2.0] + [0.0] * 5))
+    fig = figures.plot_motion(demo)
+    x_axis, height_axis = fig.axes[:2]
+    np.testing.assert_allclose(x_axis.lines[0].get_ydata(), demo.trajectory.position[0, :, 0, 0])
+    np.testing.assert_allclose(height_axis.lines[0].get_xdata(), demo.trajectory.times)
+    assert x_axis.get_xlabel() == "time (s)" and "(m)" in x_axis.get_ylabel() and "(m)" in height_axis.get_ylabel()
+    assert len(x_axis.lines) == 2  # the path and the one push
 
 
 def test_plot_side_by_side():

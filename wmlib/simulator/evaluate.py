@@ -53,6 +53,16 @@ def compounding_error(imagined: np.ndarray, frames: np.ndarray) -> dict[str, np.
     }
 
 
+def place_off(imagined: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """Per rollout and step ahead (B, T): the distance (pixels) between the tracked centre of the object
+    where the model draws it and where it truly is; NaN where the tracker loses it in either."""
+    from wmlib.world.tracker import track
+
+    truth = frames[:, 2 : 2 + imagined.shape[1]]
+    centre = lambda videos: np.stack([track(v)[0] for v in videos])  # noqa: E731  (B, T, 2), NaN if lost
+    return np.linalg.norm(centre(imagined) - centre(truth), axis=-1)
+
+
 def position_error(imagined: np.ndarray, frames: np.ndarray) -> dict[str, np.ndarray]:
     """Where the model puts the object against where it is: the mean distance (pixels) between the
     tracked centres at each step ahead, over the rollouts where the object was found (for the model

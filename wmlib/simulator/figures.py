@@ -127,3 +127,41 @@ def plot_plan(true_frames: np.ndarray, dreamed: np.ndarray, target_column: float
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def plot_motion(episodes, index: int = 0):
+    """The object's true horizontal place x and height over time (metres against seconds) in one episode,
+    from the world's state rather than its pictures, with each push marked where the hand gives it."""
+    import matplotlib.pyplot as plt
+
+    from wmlib.world.actions import ACTIONS
+
+    t = episodes.trajectory.times
+    x, height = episodes.trajectory.position[index, :, 0, 0], episodes.trajectory.position[index, :, 0, 1]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 2.4), sharex=True)
+    for ax, values, label in ((axes[0], x, "x, left to right (m)"), (axes[1], height, "height of its centre (m)")):
+        ax.plot(t, values, "-o", ms=3, color=MODEL)
+        low, high = float(values.min()), float(values.max())
+        span = max(high - low, 0.1)  # metres; a still object gets a band around its line
+        ax.set_ylim(low - 0.1 * span, high + 0.35 * span)  # room above the curve for the push labels
+        ax.set_xlabel("time (s)"), ax.set_ylabel(label)
+        fps = 1 / float(t[1] - t[0])
+        top = ax.secondary_xaxis("top", functions=(lambda s, fps=fps: s * fps, lambda f, fps=fps: f / fps))
+        top.set_xlabel("frame", fontsize=8), top.tick_params(labelsize=7)
+        for step, (kind, strength) in enumerate(zip(episodes.actions.kind[index], episodes.actions.strength[index])):
+            if ACTIONS[kind] != "none":
+                ax.axvline(t[step], color=BASELINE, lw=0.8, ls="--")
+                ax.annotate(
+                    f"{ACTIONS[kind]} {strength:g} m/s",
+                    (t[step], 1.0),
+                    xycoords=("data", "axes fraction"),
+                    fontsize=7,
+                    color=BASELINE,
+                    ha="left",
+                    va="top",
+                    xytext=(2, -2),
+                    textcoords="offset points",
+                )
+    fig.suptitle("the world's true state (dashed: a push, given at the start of that frame interval)", fontsize=9)
+    fig.tight_layout()
+    return fig
