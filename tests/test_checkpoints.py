@@ -6,9 +6,10 @@ import pytest
 from wmlib import checkpoints
 
 
-def test_file_records_list_every_file_but_the_manifest(tmp_path):
+def test_file_records_list_every_file_but_the_manifest_and_the_benchmark_results(tmp_path):
     (tmp_path / "a.bin").write_bytes(b"abc")
     (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / "benchmark.json").write_text("{}")  # rewritten by each benchmark run: not part of the model
     assert checkpoints.file_records(tmp_path) == {
         "a.bin": {"sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "bytes": 3}
     }
@@ -43,3 +44,15 @@ def test_a_manifest_is_verified_file_by_file(tmp_path):
         checkpoints.verify_checkpoint(tmp_path)
     with pytest.raises(FileNotFoundError, match="no manifest.json"):
         checkpoints.read_manifest(tmp_path / "nothing")
+
+
+def test_rescore_replaces_the_scores_and_keeps_how_they_were_made(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"weights")
+    checkpoints.write_manifest(tmp_path, {"command": "train", "scores": {"old": 1}, "files": {}})
+    (tmp_path / "benchmark.json").write_text("{}")
+    scored = {"command": "train --score-only", "on": "CPU, 1 threads", "seconds": 3}
+    manifest = checkpoints.rescore(tmp_path, {"new": 2}, scored)
+    assert manifest == checkpoints.read_manifest(tmp_path)
+    assert manifest["scores"] == {"new": 2} and manifest["scored"] == scored and manifest["command"] == "train"
+    assert list(manifest["files"]) == ["model.safetensors"]
+    checkpoints.verify_checkpoint(tmp_path)

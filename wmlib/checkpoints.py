@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 MANIFEST = "manifest.json"
+BENCHMARK = "benchmark.json"  # a benchmark script's results, written beside the model it measured
 
 
 class ChecksumError(ValueError):
@@ -29,12 +30,13 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def file_records(folder: Path) -> dict[str, dict]:
-    """``{name: {"sha256", "bytes"}}`` of every file in ``folder`` but the manifest: what a manifest lists,
-    and ``verify_checkpoint`` checks."""
+    """``{name: {"sha256", "bytes"}}`` of every file in ``folder`` but the manifest and the benchmark results
+    written beside the model (measurements of it, not part of it): what a manifest lists, and
+    ``verify_checkpoint`` checks."""
     return {
         p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
         for p in sorted(Path(folder).iterdir())
-        if p.is_file() and p.name != MANIFEST
+        if p.is_file() and p.name not in (MANIFEST, BENCHMARK)
     }
 
 
@@ -53,11 +55,14 @@ def read_manifest(folder: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def rescore(folder: Path, scores: dict) -> dict:
+def rescore(folder: Path, scores: dict, scored: dict | None = None) -> dict:
     """Replace the scores in ``folder``'s manifest (a training command's ``--score-only``), with the file
-    records brought up to date; returns the manifest."""
+    records brought up to date; ``scored``: how the new scores were made (the command, where, how long),
+    kept beside them. Returns the manifest."""
     manifest = read_manifest(folder)
     manifest["scores"] = scores
+    if scored is not None:
+        manifest["scored"] = scored
     manifest["files"] = file_records(folder)
     write_manifest(folder, manifest)
     return manifest

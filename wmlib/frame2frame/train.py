@@ -64,8 +64,14 @@ def main(argv: list[str] | None = None) -> None:
     env.seed_everything(args.seed)
     out = args.out
     if args.score_only:
+        t0 = time.time()
         scores = manifest_scores(ToyImageToVideoPipeline.from_pretrained(out))
-        print(json.dumps(rescore(out, scores)["scores"], indent=1))
+        scored = {
+            "command": f"python -m wmlib.frame2frame.train --score-only --out {out}",
+            "on": f"CPU, {threads} threads",
+            "seconds": round(time.time() - t0),
+        }
+        print(json.dumps(rescore(out, scores, scored)["scores"], indent=1))
         return
 
     start = time.time()

@@ -136,8 +136,14 @@ def main(argv: list[str] | None = None) -> None:
 
     threads = env.set_threads(args.threads)
     if args.score_only:
-        model = WorldModel.from_pretrained(args.out)
-        print(json.dumps(rescore(args.out, evaluate.manifest_scores(model))["scores"], indent=1))
+        t0 = time.time()
+        scores = evaluate.manifest_scores(WorldModel.from_pretrained(args.out))
+        scored = {
+            "command": f"python -m wmlib.simulator.train --score-only --out {args.out}",
+            "on": f"CPU, {threads} threads",
+            "seconds": round(time.time() - t0),
+        }
+        print(json.dumps(rescore(args.out, scores, scored)["scores"], indent=1))
         return
 
     if args.one_step_control:
