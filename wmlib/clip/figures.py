@@ -105,7 +105,7 @@ def next_state_figure(scores: dict, targets: dict[str, str] | None = None, title
         err = np.array([[v.r2 - v.low for v in s], [v.high - v.r2 for v in s]])
         ax.barh(y, r2, xerr=err, color=[f"C{i}" for i in range(len(names))], capsize=3)
         ax.axvline(0, color="0.3", linewidth=0.8)
-        ax.set_xlim(min(-0.1, r2.min() - 0.05), 1.0)
+        ax.set_xlim(min(-0.1, r2.min() - 0.05), 1.05)
         ax.set_title((targets or {}).get(key, key), fontsize=10)
         ax.set_xlabel("R² on held-out clips (95% interval)")
     axes[0].set_yticks(y, names)
