@@ -61,3 +61,13 @@ def test_bad_arguments_are_refused(clips):
         nextstate.target_of(clips, "velocity")
     with pytest.raises(ValueError, match="3 frames"):
         nextstate.motion_clips(5, frames=2)
+
+
+def test_clips_keep_the_object_in_view(clips):
+    from wmlib.world import sample_scenes, simulate
+
+    assert nextstate.in_view(clips.scene, clips.trajectory).all()
+    scene = sample_scenes(4, seed=0, n_objects=1, moving=True)
+    high = scene.with_(position=scene.position + [0.0, 30.0, 0.0])  # far above the picture
+    assert not nextstate.in_view(high, simulate(high, 3)).any()
+    assert nextstate.in_view(scene, simulate(scene, 1)).all()  # resting or mid-throw, at frame 0 they are seen

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wmlib.world.physics import Trajectory, simulate
+from wmlib.world.render import VIEW, Camera
 from wmlib.world.scene import Scene, sample_scenes
 
 FRAMES = 8  # frames per clip: 2/3 s at 12 frames per second
@@ -50,14 +51,34 @@ class MotionClips:
         return self.trajectory.position[np.arange(len(self)), self.t + offset, 0].astype(np.float64)
 
 
+def in_view(scene: Scene, trajectory: Trajectory, camera: Camera = VIEW) -> np.ndarray:
+    """(N,) bool: whether the first object of each clip stays whole inside the (pinhole) camera's square view in
+    every frame, its centre at least one radius from each edge of the picture."""
+    right, up, forward = camera.basis()
+    rel = trajectory.position[:, :, 0].astype(np.float64) - np.asarray(camera.position)
+    depth = rel @ forward
+    r = scene.radius[:, :1].astype(np.float64)
+    reach = np.tan(np.radians(camera.fov) / 2) * depth  # half the picture's width, in metres, at that depth
+    inside = (np.abs(rel @ right) + r <= reach) & (np.abs(rel @ up) + r <= reach) & (depth > 0)
+    return inside.all(axis=1)
+
+
 def motion_clips(n: int, seed: int = 0, frames: int = FRAMES, fps: float = FPS) -> MotionClips:
-    """``n`` clips of one object thrown in the cave (``sample_scenes(n, seed, n_objects=1, moving=True)``),
-    simulated for ``frames`` frames, each with a random moment ``t``; the same for the same seed."""
+    """``n`` clips of one object thrown in the cave (``sample_scenes(..., n_objects=1, moving=True)``), simulated
+    for ``frames`` frames, each with a random moment ``t``; the same for the same seed. Only clips in which the
+    object stays in the camera's view (``in_view``) are kept, so that every frame shows what is to be predicted."""
     if frames < 3:
         raise ValueError(f"a clip needs at least 3 frames (t-1, t, t+1), got {frames}")
-    scene = sample_scenes(n, seed=seed, n_objects=1, moving=True)
+    kept, trajectories, have, draw = [], [], 0, 0
+    while have < n:
+        scene = sample_scenes(2 * (n - have) + 16, seed=seed * 1000 + draw, n_objects=1, moving=True)
+        trajectory = simulate(scene, frames, fps)
+        keep = np.flatnonzero(in_view(scene, trajectory))[: n - have]
+        kept.append(scene[keep])
+        trajectories.append(trajectory.clips(keep))
+        have, draw = have + len(keep), draw + 1
     t = np.random.default_rng([seed, 3]).integers(1, frames - 1, n)
-    return MotionClips(scene, simulate(scene, frames, fps), t)
+    return MotionClips(Scene.concat(kept), Trajectory.concat(trajectories), t)
 
 
 @dataclass(frozen=True)
