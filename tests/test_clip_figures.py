@@ -65,3 +65,22 @@ def test_sphere_points_take_tensors_with_grad():
     import torch
 
     assert len(figures.sphere_points(torch.randn(4, 3, requires_grad=True)).axes) == 1
+
+
+def test_next_state_figure_has_one_panel_per_target_and_a_bar_per_representation():
+    import matplotlib.pyplot as plt
+
+    from wmlib.clip.nextstate import NextStateScore
+
+    scores = {
+        name: {
+            "position": NextStateScore(r, r - 0.1, r + 0.05, 300),
+            "motion": NextStateScore(r / 2, r / 2 - 0.05, r / 2 + 0.05, 300),
+        }
+        for name, r in (("truth", 0.99), ("pixels", 0.4), ("worse than the mean", -0.3))
+    }
+    fig = figures.next_state_figure(scores, {"position": "position at t+1", "motion": "step"})
+    assert len(fig.axes) == 2 and [ax.get_title() for ax in fig.axes] == ["position at t+1", "step"]
+    assert len(fig.axes[0].patches) == 3
+    assert fig.axes[0].get_xlim()[0] < -0.3  # a negative R^2 stays in view
+    plt.close(fig)

@@ -86,3 +86,30 @@ def sphere_points(points, groups=None, labels=None, title: str | None = None, co
     if title:
         ax.set_title(title, fontsize=10)
     return fig
+
+
+def next_state_figure(scores: dict, targets: dict[str, str] | None = None, title: str | None = None):
+    """Horizontal bars of next-state R^2 with their 95% intervals: ``scores`` maps a representation's name to
+    ``{target: NextStateScore}`` (``wmlib.clip.nextstate``), one panel per target; ``targets`` gives each
+    target's panel title. A line marks 0 (no better than predicting the mean)."""
+    import matplotlib.pyplot as plt
+
+    names = list(scores)
+    keys = list(targets or next(iter(scores.values())))
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.4 * len(keys), 0.45 * len(names) + 1.4), sharey=True)
+    axes = np.atleast_1d(axes)
+    y = np.arange(len(names))[::-1]
+    for ax, key in zip(axes, keys):
+        s = [scores[n][key] for n in names]
+        r2 = np.array([v.r2 for v in s])
+        err = np.array([[v.r2 - v.low for v in s], [v.high - v.r2 for v in s]])
+        ax.barh(y, r2, xerr=err, color=[f"C{i}" for i in range(len(names))], capsize=3)
+        ax.axvline(0, color="0.3", linewidth=0.8)
+        ax.set_xlim(min(-0.1, r2.min() - 0.05), 1.05)
+        ax.set_title((targets or {}).get(key, key), fontsize=10)
+        ax.set_xlabel("R² on held-out clips (95% interval)")
+    axes[0].set_yticks(y, names)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig

@@ -6,5 +6,7 @@ measure the world alike?
   with each other and with the kernel of Z;
 - ``colour``: the paper's colour experiment (co-occurrence statistics of pixels and of words, laid out
   beside CIELAB);
-- ``layers``: layer-wise features of real pretrained models (DINOv2, Pythia) and their best-aligned layers.
+- ``layers``: layer-wise features of real pretrained models (DINOv2, Pythia) and their best-aligned layers;
+- ``image_weights``: the family's trained image encoders kept as weights, so that they can see new frames;
+- ``figures``: alignment with Z against how well a model's features predict the next state.
 """

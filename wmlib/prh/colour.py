@@ -558,42 +558,103 @@ def language_layout(
 # --- figure --------------------------------------------------------------------------------------------
 
 
+AXIS_NAMES = {0: "L*: lightness (black 0, white 100)", 1: "a*: green (−) to red (+)", 2: "b*: blue (−) to yellow (+)"}
+
+
+def _place_labels(ax, points: np.ndarray, words: list[str], fontsize: float = 6.5) -> None:
+    """Write each word beside its point where it overlaps no label written before it (nor any word's dot): the
+    first free spot among a ring of offsets, tried nearest first; a word with no free spot takes the least
+    crowded one, joined to its dot by a thin line. Greedy, in display units, on the axes' final limits."""
+    ax.apply_aspect()
+    xy = ax.transData.transform(points)  # pixels
+    scale = ax.figure.dpi / 72  # pixels per point
+    height = 1.25 * fontsize * scale
+    dot = 4 * scale
+    boxes = [(x - dot, y - dot, x + dot, y + dot) for x, y in xy]  # the dots are obstacles too
+
+    def overlap(a, b) -> float:
+        w = min(a[2], b[2]) - max(a[0], b[0])
+        h = min(a[3], b[3]) - max(a[1], b[1])
+        return max(w, 0) * max(h, 0)
+
+    order = np.argsort(xy[:, 0])  # left to right, so that neighbours settle one after the other
+    for i in order:
+        width = 0.62 * fontsize * scale * len(words[i])
+        x, y = xy[i]
+        candidates = []
+        for radius in (4, 9, 15):
+            r = radius * scale
+            for dx, dy in (
+                (r, r / 2),
+                (r, -r / 2 - height),
+                (-r - width, r / 2),
+                (-r - width, -r / 2 - height),
+                (-width / 2, r),
+                (-width / 2, -r - height),
+                (r, -height / 2),
+                (-r - width, -height / 2),
+            ):
+                candidates.append((x + dx, y + dy, x + dx + width, y + dy + height))
+        cost = [sum(overlap(c, b) for b in boxes) for c in candidates]
+        best = int(np.argmin(cost))
+        box = candidates[best]
+        boxes.append(box)
+        lx, ly = ax.transData.inverted().transform((box[0], box[1]))
+        far = best >= 16 or cost[best] > 0
+        ax.annotate(
+            words[i],
+            points[i],
+            xytext=(lx, ly),
+            textcoords="data",
+            fontsize=fontsize,
+            zorder=4,
+            va="bottom",
+            ha="left",
+            arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.4, "shrinkA": 0, "shrinkB": 3}
+            if far
+            else None,
+        )
+
+
 def plot_colour_layouts(layouts: list[Layout], size: float = 3.4) -> Figure:
     """The paper's Fig. 8, flat: CIELAB first, then one column per learned layout, each colour drawn in
     its own colour, every learned layout aligned to CIELAB so the panels can be compared by eye.
 
     The top row looks down the lightness axis (a* across, b* up: the hue circle, red right, green left,
     yellow up, blue down); the bottom row looks from the side (a* across, L* up: dark at the bottom).
+    Every panel of a row has the same axes, in CIELAB units, so distances compare across panels.
     The CIELAB column shows the items of every layout at their CIELAB positions: pixel colours as small
-    dots, colour words as labelled large ones. Each title gives ``distance_agreement`` with CIELAB.
+    dots, colour words as labelled large ones (labels placed so that they do not overlap). Each title
+    gives ``distance_agreement`` with CIELAB.
     """
     import matplotlib.pyplot as plt
 
     if not layouts:
         raise ValueError("no layouts to draw: pass a list of Layout, e.g. [vision_layout(pmi)]")
     columns = [[cielab_layout(lay.rgb, lay.labels) for lay in layouts], *[[lay] for lay in layouts]]
+    everything = np.concatenate([lay.points for column in columns for lay in column])
+    pad = 0.06 * np.ptp(everything, axis=0)
+    low, high = everything.min(0) - pad, everything.max(0) + pad
     fig, axes = plt.subplots(2, len(columns), figsize=(size * len(columns), 2 * size), squeeze=False)
     for j, column in enumerate(columns):
         for row, (x, y) in enumerate([(1, 2), (1, 0)]):  # (a*, b*) and (a*, L*)
             ax = axes[row, j]
             for lay in column:
-                words = lay.labels is not None
                 ax.scatter(
                     lay.points[:, x],
                     lay.points[:, y],
                     c=np.clip(lay.rgb, 0, 1),
-                    s=60 if words else 18,
+                    s=60 if lay.labels is not None else 18,
                     edgecolors="0.35",
                     linewidths=0.4,
-                    zorder=3 if words else 2,
+                    zorder=3 if lay.labels is not None else 2,
                 )
-                for point, word in zip(lay.points, lay.labels or []):
-                    ax.annotate(
-                        word, (point[x], point[y]), xytext=(3, 3), textcoords="offset points", fontsize=6.5, zorder=4
-                    )
-            ax.set_xlabel("a*")
-            ax.set_ylabel("b*" if row == 0 else "L*")
-            ax.set_aspect("equal", adjustable="datalim")  # one unit is the same length on both axes
+            ax.set_xlim(low[x], high[x])
+            ax.set_ylim(low[y], high[y])
+            ax.set_aspect("equal", adjustable="box")  # one unit is the same length on both axes, in every panel
+            ax.set_xlabel(AXIS_NAMES[x], fontsize=8)
+            ax.set_ylabel(AXIS_NAMES[y], fontsize=8)
+            ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
         lay = column[0]
         title = f"({'abcdefgh'[j]}) " + ("CIELAB" if j == 0 else lay.name)
@@ -601,4 +662,9 @@ def plot_colour_layouts(layouts: list[Layout], size: float = 3.4) -> Figure:
             title += f"\nagreement with CIELAB ρ = {lay.agreement:.2f}"
         axes[0, j].set_title(title, fontsize=9)
     fig.tight_layout()
+    for j, column in enumerate(columns):  # labels last, on the final layout of the axes
+        for row, (x, y) in enumerate([(1, 2), (1, 0)]):
+            for lay in column:
+                if lay.labels is not None:
+                    _place_labels(axes[row, j], lay.points[:, [x, y]], list(lay.labels))
     return fig

@@ -1183,7 +1183,24 @@ def plot_convergence(
                 xs, ys = [meta[n][x] for n in names], [values[n] for n in names]
                 untrained = [meta[n]["steps"] == 0 for n in names]
                 colour = colours[modality, objective]
-                ax.plot(xs, ys, "-", color=colour, alpha=0.6, linewidth=1)
+                for a in range(
+                    len(xs) - 1
+                ):  # an arrow per stretch of training: the order reads even where x turns back
+                    ax.annotate(
+                        "",
+                        (xs[a + 1], ys[a + 1]),
+                        (xs[a], ys[a]),
+                        arrowprops={
+                            "arrowstyle": "-|>",
+                            "color": colour,
+                            "alpha": 0.6,
+                            "linewidth": 0.9,
+                            "mutation_scale": 7,
+                            "shrinkA": 2,
+                            "shrinkB": 3,
+                        },
+                        zorder=2,
+                    )
                 ax.scatter(
                     [a for a, u in zip(xs, untrained) if not u],
                     [b for b, u in zip(ys, untrained) if not u],
@@ -1201,12 +1218,24 @@ def plot_convergence(
                     label=None if "untrained" in labelled else "untrained",
                 )
                 labelled.update({objective, "untrained"})
-            ax.axhline(chance, color="black", linestyle=":", linewidth=1, label="chance")
+            ax.axhline(chance, color="black", linestyle=":", linewidth=1, label="chance, k/(N-1)")
+            ax.plot(
+                [],
+                [],
+                color="0.4",
+                marker=r"$\rightarrow$",
+                markersize=9,
+                linestyle="-",
+                linewidth=0.9,
+                label="one run: 0 → "
+                + " → ".join(map(str, sorted({meta[n]["steps"] for n in meta if meta[n]["steps"]})))
+                + " steps",
+            )
             ax.set_xlabel("1 - bits per byte" if x == "lm_score" else "capability (linear probe of Z, held out)")
             ax.set_ylabel(f"{label}\n(mutual k-NN, k={k})")
-            ax.set_title(f"{modality} models", fontsize=10)
+            ax.set_title(f"{modality} models (bigger dots: wider)", fontsize=10)
             if labelled:
-                ax.legend(fontsize=8)
+                ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
