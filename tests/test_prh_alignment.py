@@ -377,3 +377,13 @@ def test_spearman_matches_a_direct_computation_with_ties():
     assert al.spearman(x, np.exp(x)) == pytest.approx(1.0)  # monotone, not linear: still 1
     assert al.spearman(x, -x) == pytest.approx(-1.0)
     np.testing.assert_allclose(al._ranks(np.array([3.0, 1.0, 2.0, 2.0])), [3, 0, 1.5, 1.5])
+
+
+def test_counting_each_item_as_its_own_neighbour_adds_one_in_k():
+    n, k = 500, 10
+    a, b = gaussian(n, 32, 0), gaussian(n, 32, 100)
+    assert (al.knn(a, k, include_self=True)[:, 0] == np.arange(n)).all()  # each row is its own nearest
+    assert not (al.knn(a, k) == np.arange(n)[:, None]).any()
+    slip, right = al.mutual_knn(a, b, k, include_self=True), al.mutual_knn(a, b, k)
+    assert slip == pytest.approx(1 / k + (k - 1) / k * right, abs=0.01)
+    assert slip > right + 0.08

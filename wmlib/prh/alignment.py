@@ -104,11 +104,12 @@ def prepare(x, q: float = 0.95) -> "torch.Tensor":
     return normalize(x.clamp(-limit, limit))
 
 
-def knn(x, k: int, chunk: int = 2048) -> "torch.Tensor":
+def knn(x, k: int, chunk: int = 2048, include_self: bool = False) -> "torch.Tensor":
     """The indices (N, k) of each row's ``k`` nearest other rows by cosine similarity, nearest first.
 
     Works ``chunk`` rows at a time, so memory grows as ``chunk * N``, not ``N * N``: 20,000 items need
-    a 2048 x 20,000 block (160 MB) at a time instead of a 1.6 GB similarity matrix.
+    a 2048 x 20,000 block (160 MB) at a time instead of a 1.6 GB similarity matrix. ``include_self``
+    lets each row be its own nearest neighbour: the common slip, which the paper's metric excludes.
     """
     import torch
 
@@ -119,7 +120,8 @@ def knn(x, k: int, chunk: int = 2048) -> "torch.Tensor":
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
         sim = x[lo:hi] @ x.T
-        sim[torch.arange(hi - lo), torch.arange(lo, hi)] = -math.inf  # an item is not its own neighbour
+        if not include_self:
+            sim[torch.arange(hi - lo), torch.arange(lo, hi)] = -math.inf  # an item is not its own neighbour
         out[lo:hi] = sim.topk(k, dim=1).indices
     return out
 
@@ -129,13 +131,14 @@ def _overlap(na: "torch.Tensor", nb: "torch.Tensor") -> "torch.Tensor":
     return (na[:, :, None] == nb[:, None, :]).any(2).sum(1)
 
 
-def mutual_knn(a, b, k: int = 10, chunk: int = 2048) -> float:
+def mutual_knn(a, b, k: int = 10, chunk: int = 2048, include_self: bool = False) -> float:
     """The paper's main metric (App. A): the mean over items of |S_a(i) ∩ S_b(i)| / k, where S(i) are
-    the ``k`` nearest neighbours of item i in each representation. 1 when both agree on every
-    neighbourhood; about k / (N - 1) for unrelated features (``chance``)."""
+    the ``k`` nearest neighbours of item i in each representation, i itself excluded. 1 when both agree on
+    every neighbourhood; about k / (N - 1) for unrelated features (``chance``). ``include_self=True``
+    makes the slip of counting i as its own neighbour, which adds about 1/k for free."""
     a, b = _pair(a, b)
     _check_k(k, len(a))
-    return float(_overlap(knn(a, k, chunk), knn(b, k, chunk)).double().mean() / k)
+    return float(_overlap(knn(a, k, chunk, include_self), knn(b, k, chunk, include_self)).double().mean() / k)
 
 
 def cycle_knn(a, b, k: int = 10) -> float:
