@@ -405,8 +405,11 @@ def memory_needs(names: list[str], machine: str = "t4", here=None):
 
     target = MACHINES[machine]
     models = [registry.get(name) for name in names]
-    options = [("none", "#c9d6e8", "everything on the GPU"), ("model_offload", "#7fa3cf", "model CPU offload")]
-    options.append(("sequential_offload", "#3b6ea8", "sequential CPU offload"))
+    options = (
+        ("none", "#c9d6e8", "everything on the GPU"),
+        ("model_offload", "#7fa3cf", "model CPU offload"),
+        ("sequential_offload", "#3b6ea8", "sequential CPU offload"),
+    )
     fig, (gpu_ax, ram_ax, say_ax) = plt.subplots(
         1, 3, figsize=(10, 0.5 * len(models) + 1.9), sharey=True, gridspec_kw={"width_ratios": [3, 2, 1.1]}
     )

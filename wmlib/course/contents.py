@@ -197,7 +197,7 @@ def arc_figure():
         ax.text(
             x + width / 2,
             0.58,
-            nb.title.replace(" Representation ", "\nRepresentation\n"),
+            _wrap(nb.title, 16),
             ha="center",
             va="center",
             fontsize=8.5,

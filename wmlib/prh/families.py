@@ -1160,9 +1160,11 @@ def plot_convergence(
         raise ValueError(f"x must be 'capability' or 'lm_score', got {x!r}")
     cross, z = _per_model(family, matrix, to_z, k)
     meta = {m["name"]: m for m in family.models}
+    from wmlib.prh.figures import OBJECTIVE_COLOURS, TEXT_OBJECTIVE_COLOURS
+
     colours = {
-        **{("image", o): c for o, c in zip(IMAGE_OBJECTIVES, ("tab:orange", "tab:red", "tab:purple"))},
-        **{("text", o): c for o, c in zip(TEXT_OBJECTIVES, ("tab:blue", "tab:green", "tab:cyan"))},
+        **{("image", o): OBJECTIVE_COLOURS[o] for o in IMAGE_OBJECTIVES},
+        **{("text", o): TEXT_OBJECTIVE_COLOURS[o] for o in TEXT_OBJECTIVES},
     }
     modalities = ("image", "text") if x == "capability" else ("text",)  # only language models have a bpb
     fig, axes = plt.subplots(len(modalities), 2, figsize=(10, 3.8 * len(modalities)), squeeze=False)
@@ -1183,9 +1185,8 @@ def plot_convergence(
                 xs, ys = [meta[n][x] for n in names], [values[n] for n in names]
                 untrained = [meta[n]["steps"] == 0 for n in names]
                 colour = colours[modality, objective]
-                for a in range(
-                    len(xs) - 1
-                ):  # an arrow per stretch of training: the order reads even where x turns back
+                # an arrow per stretch of training: the order reads even where x turns back
+                for a in range(len(xs) - 1):
                     ax.annotate(
                         "",
                         (xs[a + 1], ys[a + 1]),
@@ -1447,14 +1448,9 @@ def plot_replicas(family: Family, measures: dict[str, dict], k: int = K):
     import matplotlib.pyplot as plt
 
     from wmlib.prh.alignment import chance as alignment_chance
+    from wmlib.prh.figures import OBJECTIVE_COLOURS as colours
+    from wmlib.prh.figures import TEXT_OBJECTIVE_COLOURS as text_colours
 
-    colours = {
-        "untrained": "grey",
-        **dict(zip(IMAGE_OBJECTIVES, ("tab:orange", "tab:red", "tab:purple"))),
-        "next-token": "tab:blue",
-        "masked": "tab:green",
-    }
-    text_colours = {**colours, "contrastive": "tab:cyan"}
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
     for row, modality in enumerate(("image", "text")):
         meta = [m for m in family.models if m["modality"] == modality]

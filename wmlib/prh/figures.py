@@ -3,11 +3,18 @@ against how well its representation of two frames predicts the next state."""
 
 from __future__ import annotations
 
+# One colour per training objective, in every figure of notebook 03 (``families`` draws with them too).
 OBJECTIVE_COLOURS = {
     "untrained": "grey",
     "autoencoder": "tab:orange",
     "classifier": "tab:red",
     "contrastive": "tab:purple",
+}
+TEXT_OBJECTIVE_COLOURS = {
+    "untrained": "grey",
+    "next-token": "tab:blue",
+    "masked": "tab:green",
+    "contrastive": "tab:cyan",
 }
 
 
@@ -43,4 +50,4 @@ def next_state_scatter(models: list[dict], x: str, y: dict[str, str], references
     return fig
 
 
-__all__ = ["OBJECTIVE_COLOURS", "next_state_scatter"]
+__all__ = ["OBJECTIVE_COLOURS", "TEXT_OBJECTIVE_COLOURS", "next_state_scatter"]
