@@ -53,28 +53,28 @@ def compounding_error(imagined: np.ndarray, frames: np.ndarray) -> dict[str, np.
     }
 
 
+def _centres(videos: np.ndarray) -> np.ndarray:
+    """(B, T, 2) the tracked centre of the object in each frame of each video; NaN where it is lost."""
+    from wmlib.world.tracker import track
+
+    return np.stack([track(v)[0] for v in videos])
+
+
 def place_off(imagined: np.ndarray, frames: np.ndarray) -> np.ndarray:
     """Per rollout and step ahead (B, T): the distance (pixels) between the tracked centre of the object
     where the model draws it and where it truly is; NaN where the tracker loses it in either."""
-    from wmlib.world.tracker import track
-
     truth = frames[:, 2 : 2 + imagined.shape[1]]
-    centre = lambda videos: np.stack([track(v)[0] for v in videos])  # noqa: E731  (B, T, 2), NaN if lost
-    return np.linalg.norm(centre(imagined) - centre(truth), axis=-1)
+    return np.linalg.norm(_centres(imagined) - _centres(truth), axis=-1)
 
 
 def position_error(imagined: np.ndarray, frames: np.ndarray) -> dict[str, np.ndarray]:
     """Where the model puts the object against where it is: the mean distance (pixels) between the
     tracked centres at each step ahead, over the rollouts where the object was found (for the model
     and for holding the last real frame still)."""
-    from wmlib.world.tracker import track
-
-    truth = frames[:, 2 : 2 + imagined.shape[1]]
-    centre = lambda videos: np.stack([track(v)[0] for v in videos])  # noqa: E731  (B, T, 2), NaN if lost
-    real, dreamed = centre(truth), centre(imagined)
-    held = np.repeat(centre(frames[:, 1:2]), truth.shape[1], axis=1)
+    real = _centres(frames[:, 2 : 2 + imagined.shape[1]])
+    held = np.repeat(_centres(frames[:, 1:2]), real.shape[1], axis=1)
     return {
-        "model": np.nanmean(np.linalg.norm(dreamed - real, axis=-1), axis=0),
+        "model": np.nanmean(place_off(imagined, frames), axis=0),
         "last frame held": np.nanmean(np.linalg.norm(held - real, axis=-1), axis=0),
     }
 
